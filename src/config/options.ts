@@ -1,0 +1,100 @@
+/**
+ * @module The `hubbub serve` options: one table gives each flag, its HUBBUB_* environment
+ * variable, its default and its help line. Precedence: flag, then environment, then default.
+ */
+import { DEFAULT_LIMITS, type Limits } from '../core/limits.js';
+
+export interface ServeConfig {
+  host: string;
+  tcpPort: number;
+  httpPort: number;
+  logLevel: string;
+  serverName: string;
+  limits: Limits;
+}
+
+export const DEFAULT_CONFIG: Readonly<ServeConfig> = Object.freeze({
+  host: '0.0.0.0',
+  tcpPort: 3000,
+  httpPort: 8080,
+  logLevel: 'info',
+  serverName: 'hubbub',
+  limits: { ...DEFAULT_LIMITS },
+});
+
+type Kind = 'string' | 'int' | 'number';
+
+interface OptionSpec {
+  flag: string;
+  kind: Kind;
+  help: string;
+  get(config: ServeConfig): string | number;
+  set(config: ServeConfig, value: string | number): void;
+}
+
+function limit(flag: string, key: keyof Limits, kind: Kind, help: string): OptionSpec {
+  return {
+    flag,
+    kind,
+    help,
+    get: (c) => c.limits[key],
+    set: (c, v) => (c.limits[key] = v as number),
+  };
+}
+
+export const OPTIONS: readonly OptionSpec[] = [
+  { flag: 'host', kind: 'string', help: 'address to bind both listeners to', get: (c) => c.host, set: (c, v) => (c.host = String(v)) },
+  { flag: 'tcp-port', kind: 'int', help: 'plain TCP port (text mode; NDJSON after /json); 0 = any free port', get: (c) => c.tcpPort, set: (c, v) => (c.tcpPort = v as number) },
+  { flag: 'http-port', kind: 'int', help: 'HTTP port: WebSocket at /ws, /healthz; 0 = any free port', get: (c) => c.httpPort, set: (c, v) => (c.httpPort = v as number) },
+  { flag: 'log-level', kind: 'string', help: 'trace, debug, info, warn, error, fatal or silent', get: (c) => c.logLevel, set: (c, v) => (c.logLevel = String(v)) },
+  { flag: 'server-name', kind: 'string', help: 'name shown in the welcome', get: (c) => c.serverName, set: (c, v) => (c.serverName = String(v)) },
+  limit('max-text-bytes', 'maxTextBytes', 'int', 'longest message text, in UTF-8 bytes'),
+  limit('max-line-bytes', 'maxLineBytes', 'int', 'longest TCP line or WebSocket frame, in bytes'),
+  limit('outbox-bytes', 'outboxBytes', 'int', 'bytes queued for one client before it is dropped as a slow reader'),
+  limit('max-rooms', 'maxRoomsPerConn', 'int', 'rooms one connection may be in at once'),
+  limit('max-connections', 'maxConnections', 'int', 'connections the server accepts at once'),
+  limit('max-connections-per-ip', 'maxConnectionsPerIp', 'int', 'connections accepted at once from one address'),
+  limit('flood-burst', 'floodBurst', 'int', 'commands a client may send in a burst; 0 turns flood control off'),
+  limit('flood-rate', 'floodRate', 'number', 'commands per second added back to the burst'),
+  limit('flood-kick-after', 'floodKickAfter', 'int', 'consecutive rate-limited commands before a client is kicked'),
+  limit('presence-max-members', 'presenceNoticeMaxMembers', 'int', 'rooms this big or bigger get no join/leave/nick notices'),
+  limit('ws-ping-interval', 'wsPingIntervalMs', 'int', 'milliseconds between WebSocket pings; a missed pong drops the peer'),
+  limit('tcp-keepalive', 'tcpKeepAliveMs', 'int', 'milliseconds of TCP idleness before keep-alive probes'),
+  limit('shutdown-grace', 'shutdownGraceMs', 'int', 'milliseconds a closing client gets to read its goodbye'),
+];
+
+export function envName(flag: string): string {
+  return `HUBBUB_${flag.toUpperCase().replace(/-/g, '_')}`;
+}
+
+function parseValue(spec: OptionSpec, raw: string, source: string): string | number {
+  if (spec.kind === 'string') return raw;
+  const value = Number(raw);
+  const ok = raw.trim() !== '' && Number.isFinite(value) && value >= 0 && (spec.kind === 'number' || Number.isInteger(value));
+  if (!ok) throw new Error(`${source}: expected a ${spec.kind === 'int' ? 'whole number' : 'number'} ≥ 0, got "${raw}"`);
+  return value;
+}
+
+export function cloneDefaults(): ServeConfig {
+  return { ...DEFAULT_CONFIG, limits: { ...DEFAULT_CONFIG.limits } };
+}
+
+/** Builds the config from flag values (as parsed) and the environment. Throws on a bad value. */
+export function resolveConfig(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv): ServeConfig {
+  const config = cloneDefaults();
+  for (const spec of OPTIONS) {
+    const fromFlag = flags[spec.flag];
+    const fromEnv = env[envName(spec.flag)];
+    if (fromFlag !== undefined) spec.set(config, parseValue(spec, fromFlag, `--${spec.flag}`));
+    else if (fromEnv !== undefined) spec.set(config, parseValue(spec, fromEnv, envName(spec.flag)));
+  }
+  return config;
+}
+
+export function optionsHelp(): string {
+  const defaults = cloneDefaults();
+  return OPTIONS.map((spec) => {
+    const left = `  --${spec.flag} <${spec.kind === 'string' ? 'text' : 'n'}>`;
+    return `${left.padEnd(34)}${spec.help}\n${''.padEnd(34)}default ${JSON.stringify(spec.get(defaults))}, env ${envName(spec.flag)}`;
+  }).join('\n');
+}

@@ -1,0 +1,25 @@
+/** @module Commands about who you are: nick. */
+import { checkNick } from '../names.js';
+import type { CommandSpec } from './command-spec.js';
+
+export const nick: CommandSpec = {
+  name: 'nick',
+  modes: 'both',
+  fields: [{ field: 'nick' }],
+  syntax: '/nick <name>',
+  help: 'Change your nick (1-32 letters, digits, _ or -; unique regardless of case).',
+  run({ hub, session, ref }, { nick: wanted }) {
+    const nick = checkNick(wanted!, session.id);
+    const old = hub.rename(session, nick);
+    const event = { type: 'nick', id: session.id, old, nick } as const;
+    // Everyone sharing a room with you hears it once, however many rooms you share.
+    const told = new Set([session]);
+    for (const room of session.rooms) {
+      if (!hub.presenceNoticesOn(room)) continue;
+      for (const member of hub.roomMembers(room)) told.add(member);
+    }
+    told.delete(session);
+    hub.deliverTo(told, event);
+    hub.reply(session, ref === undefined ? event : { ...event, ref });
+  },
+};

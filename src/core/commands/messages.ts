@@ -1,0 +1,64 @@
+/** @module Commands that carry text: say, me, whisper. */
+import { HubError } from '../errors.js';
+import { checkText } from '../names.js';
+import type { CommandContext, CommandSpec } from './command-spec.js';
+import { roomOrCurrent } from './rooms.js';
+
+function sayIn(ctx: CommandContext, room: string | undefined, rawText: string, action: boolean): void {
+  const { hub, session, ref } = ctx;
+  const target = roomOrCurrent(session, room);
+  const text = checkText(rawText, hub.limits.maxTextBytes);
+  hub.publish(
+    session,
+    { room: target, from: session.nick, fromId: session.id, text, ts: hub.clock(), ...(action && { action: true as const }) },
+    ref,
+  );
+}
+
+export const say: CommandSpec = {
+  name: 'say',
+  modes: 'both',
+  fields: [{ field: 'room' }, { field: 'text', rest: true }, { field: 'action', optional: true, jsonOnly: true }],
+  syntax: '/say <room> <text>',
+  help: 'Say something in a room you are in (a line not starting with / goes to your current room).',
+  run(ctx, { room, text, action }) {
+    sayIn(ctx, room, text!, action === true);
+  },
+};
+
+export const me: CommandSpec = {
+  name: 'me',
+  modes: 'text',
+  fields: [{ field: 'text', rest: true }],
+  syntax: '/me <action>',
+  help: 'Describe an action in your current room ("* alice waves").',
+  run(ctx, { text }) {
+    sayIn(ctx, undefined, text!, true);
+  },
+};
+
+export const whisper: CommandSpec = {
+  name: 'whisper',
+  aliases: ['msg', 'w', 'tell'],
+  modes: 'both',
+  fields: [{ field: 'to' }, { field: 'text', rest: true }, { field: 'action', optional: true, jsonOnly: true }],
+  syntax: '/whisper <nick> <text>',
+  help: 'Send a private message to one user (also /msg, /w); you receive a copy.',
+  run({ hub, session, ref }, { to, text: rawText, action }) {
+    const target = hub.findNick(to!);
+    if (!target) throw new HubError('no_such_nick', `nobody is called "${to}"`);
+    const text = checkText(rawText!, hub.limits.maxTextBytes);
+    const event = {
+      type: 'whisper',
+      from: session.nick,
+      fromId: session.id,
+      to: target.nick,
+      toId: target.id,
+      text,
+      ts: hub.clock(),
+      ...(action === true && { action: true as const }),
+    } as const;
+    if (target !== session) hub.reply(target, event);
+    hub.reply(session, ref === undefined ? event : { ...event, ref });
+  },
+};

@@ -1,0 +1,51 @@
+/**
+ * @module The interfaces between the core and the outside: a wire-level connection (`Conn`), how a
+ * wire frames one payload (`Framing`) and how a protocol turns frames into commands (`Codec`).
+ * Transports implement Conn and Framing; src/protocol implements Codec; the core uses only these.
+ */
+import type { ErrorCode, HubError } from './errors.js';
+import type { Ref, ServerEvent } from './events.js';
+import type { CommandSpec, Params } from './commands/command-spec.js';
+
+/** Why the server ends a connection; `abort` skips the goodbye (the peer is not reading anyway). */
+export interface Disconnect {
+  readonly code: ErrorCode | 'quit';
+  readonly message: string;
+  /** WebSocket close status. */
+  readonly wsClose: number;
+  readonly abort: boolean;
+}
+
+/** Turns one encoded payload (a line of text or JSON) into the bytes of one frame on a wire. */
+export interface Framing {
+  /** Distinguishes framings in the per-event encoding cache. */
+  readonly name: string;
+  frame(payload: string): Buffer;
+}
+
+/**
+ * A message-oriented connection with no read method: the transport pushes complete, size-checked,
+ * UTF-8-valid lines into the Session it was given, and the core pushes whole frames out.
+ */
+export interface Conn {
+  readonly transport: 'tcp' | 'ws';
+  readonly remoteAddress: string;
+  readonly framing: Framing;
+  /** Bytes written but not yet accepted by the kernel. */
+  readonly bufferedBytes: number;
+  /** Writes one or more complete frames. Never called after close(). */
+  write(bytes: Buffer): void;
+  /** Ends the connection: writes `goodbye` (already framed) unless aborting, then closes. */
+  close(disconnect: Disconnect, goodbye?: Buffer): void;
+}
+
+export type Decoded =
+  | { readonly ok: true; readonly spec: CommandSpec; readonly params: Params; readonly ref?: Ref }
+  | { readonly ok: false; readonly error: HubError; readonly ref?: Ref };
+
+/** Pure: no sockets, no state beyond its own configuration. */
+export interface Codec {
+  readonly name: 'text' | 'json';
+  decode(line: string): Decoded;
+  encode(event: ServerEvent): string;
+}

@@ -1,0 +1,66 @@
+/**
+ * @module The registry of every error code a client can see. docs/errors.md lists the same codes
+ * (a test keeps the two in step). A code is stable: clients may switch on it; messages may change.
+ */
+
+export interface ErrorSpec {
+  /** Human-readable default message. */
+  readonly message: string;
+  /** Fatal errors end the connection (sent as a `bye` frame, then the socket closes). */
+  readonly fatal: boolean;
+  /** WebSocket close status used when a fatal error closes a WebSocket. */
+  readonly wsClose?: number;
+}
+
+export const ERRORS = {
+  // Framing and decoding: the command is dropped, the connection stays.
+  bad_json: { message: 'frame is not valid JSON', fatal: false },
+  bad_frame: { message: 'frame must be a JSON object with a string "type"', fatal: false },
+  unknown_type: { message: 'unknown frame type', fatal: false },
+  bad_field: { message: 'a field is missing or has the wrong type', fatal: false },
+  forbidden_key: { message: 'keys like __proto__, constructor and prototype are not accepted', fatal: false },
+  unknown_command: { message: 'unknown command; /help lists them', fatal: false },
+  bad_args: { message: 'wrong arguments for this command', fatal: false },
+  line_too_long: { message: 'line too long; the rest of it was discarded', fatal: false },
+  invalid_utf8: { message: 'input is not valid UTF-8; the line was discarded', fatal: false },
+  binary_unsupported: { message: 'binary frames are not accepted; send JSON text frames', fatal: false },
+  // Content.
+  text_too_long: { message: 'message text is too long', fatal: false },
+  empty_text: { message: 'message text is empty', fatal: false },
+  rate_limited: { message: 'too many commands; this one was not delivered', fatal: false },
+  // Names and rooms.
+  nick_invalid: { message: 'nick must be 1-32 letters, digits, _ or -', fatal: false },
+  nick_taken: { message: 'that nick is already taken', fatal: false },
+  nick_reserved: { message: 'guest-<number> nicks belong to the connection with that number', fatal: false },
+  room_invalid: { message: 'room must be 1-64 letters, digits, _ or -', fatal: false },
+  not_in_room: { message: 'you are not in that room', fatal: false },
+  too_many_rooms: { message: 'you are in too many rooms; part one first', fatal: false },
+  no_such_nick: { message: 'nobody has that nick', fatal: false },
+  // Disconnects: sent in a `bye` frame just before the server closes the connection.
+  server_full: { message: 'the server has reached its connection limit', fatal: true, wsClose: 1013 },
+  too_many_from_ip: { message: 'too many connections from your address', fatal: true, wsClose: 1008 },
+  excess_flood: { message: 'kicked: kept flooding after being rate limited', fatal: true, wsClose: 1008 },
+  frame_too_large: { message: 'WebSocket frame over the size limit', fatal: true, wsClose: 1009 },
+  slow_reader: { message: 'disconnected: you stopped reading and your outbox filled up', fatal: true, wsClose: 1008 },
+  shutting_down: { message: 'the server is shutting down', fatal: true, wsClose: 1001 },
+  idle_timeout: { message: 'no answer to keep-alive pings', fatal: true, wsClose: 1001 },
+  protocol_error: { message: 'the connection broke the wire protocol', fatal: true, wsClose: 1002 },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An error as a value: what went wrong, for whom, and whether the connection survives it. */
+export class HubError extends Error {
+  readonly code: ErrorCode;
+  readonly fatal: boolean;
+  constructor(code: ErrorCode, message?: string) {
+    const spec: ErrorSpec = ERRORS[code];
+    super(message ?? spec.message);
+    this.code = code;
+    this.fatal = spec.fatal;
+  }
+}
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(ERRORS, value);
+}

@@ -1,0 +1,330 @@
+/**
+ * @module The hub: the session registry, the nick and room indexes, command dispatch and local
+ * fan-out. Everything queued for one client during an event-loop turn leaves in one write.
+ */
+import type { Codec, Conn, Disconnect } from './conn.js';
+import { ERRORS, HubError, type ErrorCode } from './errors.js';
+import type { LeftReason, Member, Ref, RoomMessage, ServerEvent } from './events.js';
+import { DEFAULT_ROOM, type Limits } from './limits.js';
+import { guestNick, nickKey } from './names.js';
+import { Outgoing } from './outgoing.js';
+import type { RoomLog } from './room-log.js';
+import { Session, type SessionOwner } from './session.js';
+import { TokenBucket, type Clock } from './token-bucket.js';
+
+/** Structured logging, as pino provides it. */
+export interface HubLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface HubOptions {
+  readonly limits: Limits;
+  readonly codecs: { readonly text: Codec; readonly json: Codec };
+  readonly log: RoomLog;
+  readonly logger: HubLogger;
+  readonly serverName: string;
+  readonly clock?: Clock;
+}
+
+export interface HubStats {
+  connections: number;
+  rooms: number;
+}
+
+function disconnectFor(code: ErrorCode, abort = false, message?: string): Disconnect {
+  const spec = ERRORS[code];
+  return { code, message: message ?? spec.message, wsClose: 'wsClose' in spec ? spec.wsClose : 1000, abort };
+}
+
+export class Hub implements SessionOwner {
+  readonly limits: Limits;
+  readonly codecs: HubOptions['codecs'];
+  readonly log: RoomLog;
+  readonly logger: HubLogger;
+  readonly clock: Clock;
+
+  private nextId = 1;
+  private readonly sessions = new Map<number, Session>();
+  private readonly byNick = new Map<string, Session>();
+  private readonly rooms = new Map<string, Set<Session>>();
+  private readonly perIp = new Map<string, number>();
+  private dirty: Session[] = [];
+  private overflowing: Session[] = [];
+  private flushScheduled = false;
+  private accepting = true;
+
+  constructor(private readonly options: HubOptions) {
+    this.limits = options.limits;
+    this.codecs = options.codecs;
+    this.log = options.log;
+    this.logger = options.logger;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  stats(): HubStats {
+    return { connections: this.sessions.size, rooms: this.rooms.size };
+  }
+
+  // ---- connection lifecycle (called by transports) ----
+
+  /**
+   * Admits a new connection, or refuses it (the goodbye is written and the conn closed) and
+   * returns undefined. A connection starting in JSON mode is welcomed at once; text mode too.
+   */
+  accept(conn: Conn, codec: Codec): Session | undefined {
+    const refusal = !this.accepting
+      ? 'shutting_down'
+      : this.sessions.size >= this.limits.maxConnections
+        ? 'server_full'
+        : (this.perIp.get(conn.remoteAddress) ?? 0) >= this.limits.maxConnectionsPerIp
+          ? 'too_many_from_ip'
+          : undefined;
+    if (refusal) {
+      const d = disconnectFor(refusal);
+      conn.close(d, conn.framing.frame(codec.encode({ type: 'bye', code: d.code, message: d.message })));
+      this.logger.warn({ remote: conn.remoteAddress, transport: conn.transport, code: refusal }, 'connection refused');
+      return undefined;
+    }
+    const id = this.nextId++;
+    const nick = guestNick(id);
+    const bucket = new TokenBucket(this.limits.floodBurst, this.limits.floodRate, this.clock);
+    const session = new Session(id, conn, codec, nick, bucket, this.limits.outboxBytes, this);
+    this.sessions.set(id, session);
+    this.byNick.set(nickKey(nick), session);
+    this.perIp.set(conn.remoteAddress, (this.perIp.get(conn.remoteAddress) ?? 0) + 1);
+    this.logger.debug({ id, remote: conn.remoteAddress, transport: conn.transport }, 'connected');
+    this.enterRoom(session, DEFAULT_ROOM);
+    this.sendWelcome(session);
+    return session;
+  }
+
+  /** One complete, UTF-8-valid input line (or WebSocket text frame) from a client. */
+  receive(session: Session, line: string): void {
+    if (session.closing) return;
+    const decoded = session.codec.decode(line);
+    if (!decoded.ok) {
+      this.replyError(session, decoded.error, decoded.ref);
+      return;
+    }
+    const { spec, params, ref } = decoded;
+    if (!spec.free && !session.bucket.take()) {
+      session.floodStrikes++;
+      if (session.floodStrikes >= this.limits.floodKickAfter) this.end(session, disconnectFor('excess_flood'), 'kicked');
+      else this.replyError(session, new HubError('rate_limited'), ref);
+      return;
+    }
+    session.floodStrikes = 0;
+    try {
+      spec.run({ hub: this, session, ref }, params);
+    } catch (err) {
+      if (!(err instanceof HubError)) throw err;
+      this.replyError(session, err, ref);
+    }
+  }
+
+  /** The transport rejected input before it became a line (too long, invalid UTF-8, binary). */
+  inputError(session: Session, code: ErrorCode): void {
+    if (!session.closing) this.replyError(session, new HubError(code));
+  }
+
+  /** The transport saw the connection end without the hub asking (peer closed, reset, fatal frame). */
+  connectionLost(session: Session, reason: LeftReason = 'disconnected'): void {
+    if (!this.sessions.has(session.id)) return;
+    session.closing = true;
+    session.takePending();
+    this.unregister(session, reason);
+  }
+
+  /** Ends a session on the server's initiative: leaves its rooms, says goodbye, closes the conn. */
+  end(session: Session, disconnect: Disconnect, reason: LeftReason): void {
+    if (!this.sessions.has(session.id)) return;
+    // What is queued goes out now, ahead of the goodbye, so it must be durable first.
+    this.log.commit();
+    const queued = session.takePending();
+    session.closing = true;
+    this.unregister(session, reason);
+    if (disconnect.abort) {
+      session.conn.close(disconnect);
+      return;
+    }
+    const bye = new Outgoing({ type: 'bye', code: disconnect.code, message: disconnect.message });
+    queued.push(bye.bytesFor(session.codec, session.conn.framing));
+    session.conn.close(disconnect, Buffer.concat(queued));
+  }
+
+  /** The client asked to leave (or closed its sending side): goodbye, then close. */
+  quit(session: Session, reason?: string): void {
+    const message = reason?.trim() ? `goodbye (${reason.trim().slice(0, 200)})` : 'goodbye';
+    this.end(session, { code: 'quit', message, wsClose: 1000, abort: false }, 'quit');
+  }
+
+  /** Stops admitting, says goodbye to everyone, and commits the log. */
+  shutdown(): void {
+    this.accepting = false;
+    const d = disconnectFor('shutting_down');
+    // Everyone is leaving: no per-room left notices, just each client's own goodbye.
+    this.rooms.clear();
+    for (const session of [...this.sessions.values()]) {
+      session.rooms.clear();
+      this.end(session, d, 'shutdown');
+    }
+    this.log.commit();
+  }
+
+  // ---- SessionOwner: the flush cycle ----
+
+  scheduleFlush(session: Session): void {
+    this.dirty.push(session);
+    this.requestFlush();
+  }
+
+  overflowed(session: Session): void {
+    this.overflowing.push(session);
+    this.requestFlush();
+  }
+
+  private requestFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flush);
+  }
+
+  /** Commit first (a seq a client sees is durable), then drop slow readers, then write. */
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    this.log.commit();
+    const overflowing = this.overflowing;
+    this.overflowing = [];
+    for (const session of overflowing) {
+      this.logger.info({ id: session.id, nick: session.nick }, 'slow reader disconnected');
+      this.end(session, disconnectFor('slow_reader', true), 'slow_reader');
+    }
+    const dirty = this.dirty;
+    this.dirty = [];
+    for (const session of dirty) {
+      if (!session.closing) session.flush();
+    }
+  };
+
+  // ---- primitives for command handlers ----
+
+  reply(session: Session, event: ServerEvent): void {
+    session.deliver(new Outgoing(event));
+  }
+
+  replyError(session: Session, error: HubError, ref?: Ref): void {
+    this.reply(session, { type: 'error', code: error.code, message: error.message, ...(ref !== undefined && { ref }) });
+  }
+
+  /** Sends one event to every local member of a room, encoded once per codec. */
+  broadcast(room: string, event: ServerEvent, except?: Session): void {
+    const members = this.rooms.get(room);
+    if (!members) return;
+    const out = new Outgoing(event);
+    for (const member of members) {
+      if (member !== except) member.deliver(out);
+    }
+  }
+
+  /** Presence notices cost members × changes, so large rooms do not get them. */
+  presenceNoticesOn(room: string): boolean {
+    return (this.rooms.get(room)?.size ?? 0) < this.limits.presenceNoticeMaxMembers;
+  }
+
+  roomMembers(room: string): ReadonlySet<Session> {
+    return this.rooms.get(room) ?? new Set();
+  }
+
+  /** Sends one event to a set of sessions, encoded once per codec. */
+  deliverTo(sessions: Iterable<Session>, event: ServerEvent): void {
+    const out = new Outgoing(event);
+    for (const session of sessions) session.deliver(out);
+  }
+
+  members(room: string): Member[] {
+    const members = this.rooms.get(room);
+    return members ? [...members].map((s) => ({ id: s.id, nick: s.nick })) : [];
+  }
+
+  roomList(): { room: string; members: number }[] {
+    return [...this.rooms].map(([room, members]) => ({ room, members: members.size })).sort((a, b) => (a.room < b.room ? -1 : 1));
+  }
+
+  findNick(nick: string): Session | undefined {
+    return this.byNick.get(nickKey(nick));
+  }
+
+  /** Renames in the unique-nick index; throws nick_taken. Returns the old nick. */
+  rename(session: Session, nick: string): string {
+    const key = nickKey(nick);
+    const holder = this.byNick.get(key);
+    if (holder && holder !== session) throw new HubError('nick_taken', `the nick "${nick}" is already taken`);
+    const old = session.nick;
+    this.byNick.delete(nickKey(old));
+    this.byNick.set(key, session);
+    session.nick = nick;
+    return old;
+  }
+
+  /** Adds a session to a room (creating it) and tells the other members. */
+  enterRoom(session: Session, room: string): void {
+    let members = this.rooms.get(room);
+    if (!members) this.rooms.set(room, (members = new Set()));
+    members.add(session);
+    session.touchRoom(room);
+    if (this.presenceNoticesOn(room)) {
+      this.broadcast(room, { type: 'joined', room, nick: session.nick, id: session.id }, session);
+    }
+  }
+
+  /** Removes a session from a room (dropping the room when empty) and tells who remains. */
+  leaveRoom(session: Session, room: string, reason: LeftReason): void {
+    const members = this.rooms.get(room);
+    if (!members?.delete(session)) throw new HubError('not_in_room', `you are not in #${room}`);
+    session.rooms.delete(room);
+    if (members.size === 0) this.rooms.delete(room);
+    else if (this.presenceNoticesOn(room)) {
+      this.broadcast(room, { type: 'left', room, nick: session.nick, id: session.id, reason });
+    }
+  }
+
+  /** Appends to the room log (which assigns seq) and fans the message out. */
+  publish(session: Session, message: Omit<RoomMessage, 'seq'>, ref?: Ref): RoomMessage {
+    if (!session.rooms.has(message.room)) throw new HubError('not_in_room', `you are not in #${message.room}`);
+    const stored = this.log.append(message);
+    const event: ServerEvent = { type: 'message', ...stored };
+    if (ref === undefined) {
+      this.broadcast(stored.room, event);
+    } else {
+      this.broadcast(stored.room, event, session);
+      this.reply(session, { ...event, ref });
+    }
+    return stored;
+  }
+
+  sendWelcome(session: Session): void {
+    const { maxTextBytes, maxLineBytes, maxRoomsPerConn } = this.limits;
+    this.reply(session, {
+      type: 'welcome',
+      id: session.id,
+      nick: session.nick,
+      rooms: [...session.rooms],
+      server: this.options.serverName,
+      limits: { maxTextBytes, maxLineBytes, maxRoomsPerConn },
+    });
+  }
+
+  private unregister(session: Session, reason: LeftReason): void {
+    this.sessions.delete(session.id);
+    this.byNick.delete(nickKey(session.nick));
+    const ip = session.conn.remoteAddress;
+    const count = (this.perIp.get(ip) ?? 1) - 1;
+    if (count === 0) this.perIp.delete(ip);
+    else this.perIp.set(ip, count);
+    for (const room of [...session.rooms]) this.leaveRoom(session, room, reason);
+    this.logger.debug({ id: session.id, nick: session.nick, reason }, 'disconnected');
+  }
+}

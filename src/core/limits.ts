@@ -1,0 +1,52 @@
+/** @module Every limit the hub enforces, with its default, in one place. */
+
+export interface Limits {
+  /** Longest message text, in UTF-8 bytes, after sanitising. */
+  maxTextBytes: number;
+  /** Longest TCP line or WebSocket frame, in bytes, before decoding. */
+  maxLineBytes: number;
+  /** Bytes a connection may have queued for it (ours plus the socket's) before it is a slow reader. */
+  outboxBytes: number;
+  /** Rooms one connection may be in at once. */
+  maxRoomsPerConn: number;
+  /** Connections the whole server accepts at once. */
+  maxConnections: number;
+  /** Connections accepted at once from one IP address. */
+  maxConnectionsPerIp: number;
+  /** Flood control: commands a connection may send in a burst (0 switches flood control off). */
+  floodBurst: number;
+  /** Flood control: commands per second refilled into the burst. */
+  floodRate: number;
+  /** Consecutive rate-limited commands after which a connection is kicked for excess flood. */
+  floodKickAfter: number;
+  /** Rooms whose member count is at or above this get no join/leave/nick notices (who stays exact). */
+  presenceNoticeMaxMembers: number;
+  /** WebSocket ping interval; a peer that has not answered the previous ping is dropped. */
+  wsPingIntervalMs: number;
+  /** TCP keep-alive probe delay for idle sockets. */
+  tcpKeepAliveMs: number;
+  /** How long a graceful shutdown waits for clients to read their goodbye. */
+  shutdownGraceMs: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxTextBytes: 4 * 1024,
+  maxLineBytes: 16 * 1024,
+  outboxBytes: 1024 * 1024,
+  maxRoomsPerConn: 32,
+  maxConnections: 18_000,
+  maxConnectionsPerIp: 256,
+  // In the spirit of IRC servers' fake-lag: a paste of a few lines passes, a script does not.
+  floodBurst: 20,
+  floodRate: 5,
+  floodKickAfter: 100,
+  presenceNoticeMaxMembers: 500,
+  wsPingIntervalMs: 30_000,
+  tcpKeepAliveMs: 60_000,
+  shutdownGraceMs: 2_000,
+});
+
+export const NICK_MAX_CHARS = 32;
+export const ROOM_MAX_CHARS = 64;
+export const REF_MAX_CHARS = 64;
+export const DEFAULT_ROOM = 'lobby';

@@ -1,0 +1,67 @@
+/** @module Validation and normalisation of nicks, room names and user text, at the edge. */
+import { HubError } from './errors.js';
+import { NICK_MAX_CHARS, ROOM_MAX_CHARS } from './limits.js';
+
+const NAME_CHARS = /^[\p{L}\p{M}\p{N}_-]+$/u;
+const GUEST_NICK = /^guest-(\d+)$/i;
+
+function charCount(s: string): number {
+  return [...s].length;
+}
+
+function isName(s: string, maxChars: number): boolean {
+  return s.length > 0 && NAME_CHARS.test(s) && charCount(s) <= maxChars;
+}
+
+/** Returns the nick as it will be shown (NFC), or throws nick_invalid / nick_reserved. */
+export function checkNick(raw: string, ownId: number): string {
+  const nick = raw.normalize('NFC');
+  if (!isName(nick, NICK_MAX_CHARS)) throw new HubError('nick_invalid');
+  const guest = GUEST_NICK.exec(nick);
+  if (guest && Number(guest[1]) !== ownId) throw new HubError('nick_reserved');
+  return nick;
+}
+
+/** The key under which nicks are unique: case-insensitive, compatibility-normalised. */
+export function nickKey(nick: string): string {
+  return nick.normalize('NFKC').toLowerCase();
+}
+
+export function guestNick(id: number): string {
+  return `guest-${id}`;
+}
+
+/** Returns the canonical (case-folded) room name, or throws room_invalid. A leading `#` is accepted. */
+export function checkRoom(raw: string): string {
+  const room = (raw.startsWith('#') ? raw.slice(1) : raw).normalize('NFKC').toLowerCase();
+  if (!isName(room, ROOM_MAX_CHARS)) throw new HubError('room_invalid');
+  return room;
+}
+
+// ANSI escape sequences (CSI, OSC, and two-byte ESC forms), then any remaining C0/C1 control.
+// Tab and newline survive: JSON clients may send multi-line text; text-mode output flattens them.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const ESCAPE_SEQUENCE = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-Z\\-_])|\u009b[0-?]*[ -/]*[@-~]/g;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+// Bidi overrides and isolates would let one user reorder the text around their message.
+const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/g;
+
+/** Removes everything that could drive a terminal; normalises CR LF to LF. */
+export function sanitizeText(raw: string): string {
+  return raw
+    .replace(/\r\n?/g, '\n')
+    .replace(ESCAPE_SEQUENCE, '')
+    .replace(CONTROL, '')
+    .replace(BIDI_CONTROL, '');
+}
+
+/** Sanitises message text and enforces the size limit; throws empty_text / text_too_long. */
+export function checkText(raw: string, maxBytes: number): string {
+  const text = sanitizeText(raw);
+  if (text.trim().length === 0) throw new HubError('empty_text');
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) {
+    throw new HubError('text_too_long', `message text is over ${maxBytes} bytes`);
+  }
+  return text;
+}

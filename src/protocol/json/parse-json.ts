@@ -1,0 +1,64 @@
+/** @module JSON mode, inbound: one JSON object becomes a command, or an error with a stable code. */
+import { FIELD_KINDS, type Params } from '../../core/commands/command-spec.js';
+import { commandForJsonType } from '../../core/commands/table.js';
+import type { Decoded } from '../../core/conn.js';
+import { HubError } from '../../core/errors.js';
+import type { Ref } from '../../core/events.js';
+import { REF_MAX_CHARS } from '../../core/limits.js';
+
+const FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype'];
+
+function hasForbiddenKey(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.includes(key)) return true;
+    if (hasForbiddenKey((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
+function checkRef(value: unknown): Ref | undefined | HubError {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && value.length <= REF_MAX_CHARS) return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  return new HubError('bad_field', `"ref" must be a string of at most ${REF_MAX_CHARS} characters or a number`);
+}
+
+export function parseJsonFrame(line: string): Decoded {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { ok: false, error: new HubError('bad_json') };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, error: new HubError('bad_frame') };
+  }
+  // The cheap substring test keeps the deep walk off the common path.
+  if (/__proto__|constructor|prototype/.test(line) && hasForbiddenKey(value)) {
+    return { ok: false, error: new HubError('forbidden_key') };
+  }
+  const frame = value as Record<string, unknown>;
+  const ref = checkRef(frame.ref);
+  if (ref instanceof HubError) return { ok: false, error: ref };
+  const withRef = ref === undefined ? {} : { ref };
+  if (typeof frame.type !== 'string') return { ok: false, error: new HubError('bad_frame'), ...withRef };
+  const spec = commandForJsonType(frame.type);
+  if (!spec) {
+    return { ok: false, error: new HubError('unknown_type', `unknown frame type "${frame.type.slice(0, 40)}"`), ...withRef };
+  }
+  const params: Params = {};
+  for (const { field, optional } of spec.fields) {
+    const fieldValue = frame[field];
+    if (fieldValue === undefined || fieldValue === null) {
+      if (optional) continue;
+      return { ok: false, error: new HubError('bad_field', `"${spec.name}" needs the field "${field}"`), ...withRef };
+    }
+    const kind = FIELD_KINDS[field];
+    if (typeof fieldValue !== kind) {
+      return { ok: false, error: new HubError('bad_field', `"${field}" must be a ${kind}`), ...withRef };
+    }
+    (params as Record<string, unknown>)[field] = fieldValue;
+  }
+  return { ok: true, spec, params, ...withRef };
+}

@@ -1,0 +1,67 @@
+/** @module Text mode, outbound: each server event becomes one line a person can read at a terminal. */
+import type { LeftReason, ServerEvent } from '../../core/events.js';
+import { sanitizeText } from '../../core/names.js';
+
+/** Prefix that marks a server notice, so it never looks like a message. */
+export const NOTICE = '-!- ';
+
+const REASONS: Record<LeftReason, string> = {
+  left: 'left',
+  quit: 'quit',
+  disconnected: 'disconnected',
+  slow_reader: 'slow reader',
+  kicked: 'kicked',
+  shutdown: 'server shutdown',
+};
+
+/** One line, nothing that can drive a terminal: newlines and tabs in text are shown, not obeyed. */
+function flat(text: string): string {
+  return sanitizeText(text).replace(/\n/g, ' ↵ ').replace(/\t/g, ' ');
+}
+
+function who(nick: string, id: number): string {
+  return `${nick} (#${id})`;
+}
+
+export function formatTextEvent(event: ServerEvent): string {
+  switch (event.type) {
+    case 'message': {
+      const where = `${event.history ? '[history] ' : ''}#${event.room}:${event.seq}`;
+      return event.action ? `${where} * ${event.from} ${flat(event.text)}` : `${where} <${event.from}> ${flat(event.text)}`;
+    }
+    case 'whisper':
+      return event.action
+        ? `*${event.from} -> ${event.to}* * ${event.from} ${flat(event.text)}`
+        : `*${event.from} -> ${event.to}* ${flat(event.text)}`;
+    case 'welcome':
+      return (
+        `${NOTICE}Welcome to ${flat(event.server)}, ${event.nick}! You are connection #${event.id}, ` +
+        `in ${event.rooms.map((r) => `#${r}`).join(', ') || 'no room'}. ` +
+        'Lines you type go to your current room; /help lists the commands.'
+      );
+    case 'joined':
+      return `${NOTICE}${who(event.nick, event.id)} joined #${event.room}`;
+    case 'left':
+      return `${NOTICE}${who(event.nick, event.id)} left #${event.room} (${REASONS[event.reason]})`;
+    case 'nick':
+      return `${NOTICE}${who(event.old, event.id)} is now known as ${event.nick}`;
+    case 'who':
+      return (
+        `${NOTICE}#${event.room} has ${event.members.length} member${event.members.length === 1 ? '' : 's'}: ` +
+        event.members.map((m) => who(m.nick, m.id)).join(', ')
+      );
+    case 'rooms':
+      return (
+        `${NOTICE}${event.rooms.length} room${event.rooms.length === 1 ? '' : 's'}: ` +
+        event.rooms.map((r) => `#${r.room} (${r.members})`).join(', ')
+      );
+    case 'pong':
+      return `${NOTICE}pong`;
+    case 'help':
+      return event.commands.map((c) => `${NOTICE}${c.syntax.padEnd(24)} ${c.help}`).join('\n');
+    case 'error':
+      return `${NOTICE}error: ${flat(event.message)} [${event.code}]`;
+    case 'bye':
+      return `${NOTICE}bye: ${flat(event.message)} [${event.code}]`;
+  }
+}

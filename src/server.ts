@@ -1,0 +1,82 @@
+/** @module Wires a config to the parts: hub, room log, TCP listener, HTTP/WebSocket listener. */
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { Hub, type HubLogger } from './core/hub.js';
+import type { RoomLog } from './core/room-log.js';
+import type { ServeConfig } from './config/options.js';
+import { jsonCodec } from './protocol/json/json-codec.js';
+import { textCodec } from './protocol/text/text-codec.js';
+import { MemoryRoomLog } from './store/memory-room-log.js';
+import { createTcpServer } from './transports/tcp/tcp-server.js';
+import { createHttpServer } from './transports/ws/http-server.js';
+
+export interface RunningServer {
+  readonly hub: Hub;
+  readonly tcpPort: number;
+  readonly httpPort: number;
+  readonly host: string;
+  /** Stops accepting, says goodbye to every client, waits (at most the grace period) and closes. */
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export async function startServer(config: ServeConfig, logger: HubLogger, log: RoomLog = new MemoryRoomLog()): Promise<RunningServer> {
+  const startedAt = Date.now();
+  const hub = new Hub({ limits: config.limits, codecs: { text: textCodec, json: jsonCodec }, log, logger, serverName: config.serverName });
+  const tcp = createTcpServer(hub);
+  const http = createHttpServer(hub, startedAt);
+  // Track sockets so close() can wait for goodbyes and then cut whatever is left.
+  const sockets = new Set<Socket>();
+  let lastSocketClosed: (() => void) | undefined;
+  for (const server of [tcp, http.server]) {
+    server.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => {
+        sockets.delete(socket);
+        if (sockets.size === 0) lastSocketClosed?.();
+      });
+    });
+  }
+  tcp.maxConnections = config.limits.maxConnections + 100;
+  const tcpPort = await listen(tcp, config.tcpPort, config.host);
+  let httpPort: number;
+  try {
+    httpPort = await listen(http.server, config.httpPort, config.host);
+  } catch (err) {
+    tcp.close();
+    throw err;
+  }
+
+  let closing: Promise<void> | undefined;
+  async function close(): Promise<void> {
+    tcp.close();
+    http.server.close();
+    hub.shutdown();
+    if (sockets.size > 0) {
+      await new Promise<void>((resolve) => {
+        lastSocketClosed = resolve;
+        setTimeout(resolve, config.limits.shutdownGraceMs).unref();
+      });
+    }
+    http.ws.terminateAll();
+    for (const socket of sockets) socket.destroy();
+    http.server.closeAllConnections();
+    log.close();
+  }
+
+  return {
+    hub,
+    tcpPort,
+    httpPort,
+    host: config.host,
+    close: () => (closing ??= close()),
+  };
+}

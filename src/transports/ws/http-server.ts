@@ -1,0 +1,38 @@
+/** @module The HTTP listener: /healthz, the WebSocket upgrade at /ws, and 404 for the rest. */
+import http from 'node:http';
+import type { Hub } from '../../core/hub.js';
+import { createWsEndpoint, type WsEndpoint } from './ws-server.js';
+
+export interface HttpListener {
+  server: http.Server;
+  ws: WsEndpoint;
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(json);
+}
+
+export function createHttpServer(hub: Hub, startedAt: number): HttpListener {
+  const ws = createWsEndpoint(hub);
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const { connections, rooms } = hub.stats();
+      sendJson(res, 200, { status: 'ok', connections, rooms, uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) });
+      return;
+    }
+    sendJson(res, 404, { error: 'not_found', message: `nothing at ${path}; WebSocket clients connect to /ws` });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (!ws.handleUpgrade(req, socket as import('node:net').Socket, head)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  return { server, ws };
+}

@@ -1,0 +1,76 @@
+/** @module WebSocket endpoint: upgrades on the HTTP server's /ws path, JSON frames both ways. */
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Hub } from '../../core/hub.js';
+import type { LeftReason } from '../../core/events.js';
+import { WsConn } from './ws-conn.js';
+
+export const WS_PATH = '/ws';
+
+export interface WsEndpoint {
+  /** Handles an HTTP upgrade request; false when the path is not ours. */
+  handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): boolean;
+  /** Stops the keep-alive pings and drops whatever is still open. */
+  terminateAll(): void;
+}
+
+export function createWsEndpoint(hub: Hub): WsEndpoint {
+  const { limits } = hub;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.maxLineBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+  const conns = new Set<WsConn>();
+
+  const pinger = setInterval(() => {
+    for (const conn of conns) {
+      if (!conn.alive) {
+        hub.logger.debug({ remote: conn.remoteAddress }, 'websocket missed its pong');
+        conn.ws.terminate();
+        continue;
+      }
+      conn.alive = false;
+      conn.ws.ping();
+    }
+  }, limits.wsPingIntervalMs);
+  pinger.unref();
+
+  function attach(ws: WebSocket, socket: Socket, req: IncomingMessage): void {
+    const conn = new WsConn(ws, socket, req.socket.remoteAddress ?? 'unknown');
+    const session = hub.accept(conn, hub.codecs.json);
+    if (!session) return;
+    conns.add(conn);
+    let lostReason: LeftReason = 'disconnected';
+    ws.on('pong', () => (conn.alive = true));
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) hub.inputError(session, 'binary_unsupported');
+      else hub.receive(session, (data as Buffer).toString('utf8'));
+    });
+    // ws has already answered protocol errors (1009 too big, 1007 bad UTF-8) with a close frame.
+    ws.on('error', (err: Error & { code?: string }) => {
+      lostReason = 'kicked';
+      hub.logger.info({ id: session.id, code: err.code, err: err.message }, 'websocket protocol error');
+    });
+    ws.on('close', () => {
+      conns.delete(conn);
+      hub.connectionLost(session, lostReason);
+    });
+  }
+
+  return {
+    handleUpgrade(req, socket, head) {
+      const path = (req.url ?? '').split('?')[0];
+      if (path !== WS_PATH) return false;
+      socket.setNoDelay(true);
+      wss.handleUpgrade(req, socket, head, (ws) => attach(ws, socket, req));
+      return true;
+    },
+    terminateAll() {
+      clearInterval(pinger);
+      for (const conn of conns) conn.ws.terminate();
+    },
+  };
+}
