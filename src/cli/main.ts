@@ -1,17 +1,19 @@
 /** @module The `hubbub` command: dispatches to a subcommand. */
+import { chat } from './chat.js';
 import { serve } from './serve.js';
 
 const USAGE = `Usage: hubbub <command> [options]
 
 Commands:
   serve     start the chat server (hubbub serve --help)
+  chat      the terminal chat client (hubbub chat --help)
   help      show this help
 
 Run "hubbub <command> --help" for a command's options.`;
 
 type Command = (argv: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = { serve };
+const COMMANDS: Record<string, Command> = { serve, chat };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

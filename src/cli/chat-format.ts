@@ -1,0 +1,151 @@
+/**
+ * @module What the chat client prints: each server frame, client notice and connection state as
+ * text for a person. Every string from the server is sanitised first, so nothing it sends can drive
+ * the terminal.
+ */
+import type { ClientNotice, ConnectionState } from '../clients/hub-client.js';
+import type { MessageFrame, ServerFrame } from '../clients/server-frames.js';
+import { sanitizeText } from '../core/names.js';
+import type { Style } from './chat-style.js';
+
+/** Prefix of everything that is not someone talking. */
+export const NOTICE = '-!-';
+
+export interface FormatOptions {
+  readonly style: Style;
+  /** Interactive: `HH:MM`, multi-line text kept; line mode: `HH:MM:SS`, one line per event. */
+  readonly mode: 'interactive' | 'lines';
+  /** Messages of this room are shown without their room name. */
+  readonly currentRoom?: string;
+  readonly now?: Date;
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** Local time of day, with the date in front when it is not today. */
+export function clock(ts: number, mode: FormatOptions['mode'], now = new Date()): string {
+  const d = new Date(ts);
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}` + (mode === 'lines' ? `:${pad(d.getSeconds())}` : '');
+  const sameDay = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
+  return sameDay ? time : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
+}
+
+/** One line: no control characters, tabs as spaces. */
+export function oneLine(text: string): string {
+  return sanitizeText(text).replace(/\n/g, ' ↵ ').replace(/\t/g, ' ');
+}
+
+function body(text: string, mode: FormatOptions['mode']): string {
+  if (mode === 'lines') return oneLine(text);
+  // Continuation lines are indented so they cannot pass for a message of their own.
+  return sanitizeText(text).replace(/\t/g, '  ').replace(/\n/g, '\n      ');
+}
+
+export function formatMessage(message: MessageFrame, options: FormatOptions): string {
+  const { style, mode } = options;
+  const time = clock(message.ts, mode, options.now);
+  const stamp = message.history ? style.faded(time) : style.time(time);
+  const where = mode === 'lines' || message.room !== options.currentRoom ? `${style.room('#' + oneLine(message.room))} ` : '';
+  const from = style.nick(oneLine(message.from));
+  const text = body(message.text, mode);
+  return message.action ? `${stamp} ${where}* ${from} ${text}` : `${stamp} ${where}<${from}> ${text}`;
+}
+
+export function notice(text: string, style: Style): string {
+  return style.notice(`${NOTICE} ${text}`);
+}
+
+function room(name: string, style: Style): string {
+  return style.room('#' + oneLine(name));
+}
+
+/** The text for a frame, or undefined for frames a person need not see. */
+export function formatFrame(frame: ServerFrame, options: FormatOptions): string | undefined {
+  const { style, mode } = options;
+  const nick = (n: string): string => style.nick(oneLine(n));
+  switch (frame.type) {
+    case 'message':
+      return formatMessage(frame, options);
+    case 'whisper': {
+      const text = body(frame.text, mode);
+      const head = style.whisper(`*${oneLine(frame.from)} → ${oneLine(frame.to)}*`);
+      return `${style.time(clock(frame.ts, mode, options.now))} ${head} ${frame.action ? `* ${nick(frame.from)} ${text}` : text}`;
+    }
+    case 'joined':
+      return notice(`${nick(frame.nick)} joined ${room(frame.room, style)}`, style);
+    case 'left':
+      return notice(`${nick(frame.nick)} left ${room(frame.room, style)} (${oneLine(frame.reason)})`, style);
+    case 'nick':
+      return notice(`${nick(frame.old)} is now known as ${nick(frame.nick)}`, style);
+    case 'who':
+      return notice(
+        `${room(frame.room, style)} has ${frame.members.length} member${frame.members.length === 1 ? '' : 's'}: ` +
+          frame.members.map((m) => nick(m.nick)).join(', '),
+        style,
+      );
+    case 'rooms':
+      return notice(
+        frame.rooms.length === 0 ? 'no rooms' : 'rooms: ' + frame.rooms.map((r) => `${room(r.room, style)} (${r.members})`).join(', '),
+        style,
+      );
+    case 'error':
+      return style.error(`${NOTICE} ${oneLine(frame.message)} [${oneLine(frame.code)}]`);
+    case 'bye':
+      // The answer to our own quit needs no showing.
+      if (frame.code === 'quit') return undefined;
+      return notice(`the server says goodbye: ${oneLine(frame.message)} [${oneLine(frame.code)}]`, style);
+    case 'help':
+      return frame.commands.map((c) => notice(`${oneLine(c.syntax).padEnd(26)} ${oneLine(c.help)}`, style)).join('\n');
+    case 'pong':
+      return notice('pong', style);
+    case 'welcome':
+    case 'history':
+    case 'resumed':
+      return undefined;
+  }
+}
+
+export function formatClientNotice(n: ClientNotice, style: Style): string {
+  switch (n.kind) {
+    case 'gap': {
+      const count = n.toSeq - n.fromSeq + 1;
+      return style.error(
+        `${NOTICE} ${count} message${count === 1 ? '' : 's'} in #${oneLine(n.room)} could not be recovered ` +
+          `(seq ${n.fromSeq}${count > 1 ? `–${n.toSeq}` : ''}): the server no longer has them`,
+      );
+    }
+    case 'resume-failed':
+      return style.error(`${NOTICE} could not catch up (${oneLine(n.reason)}): messages sent while you were away may be missing`);
+    case 'renumbered':
+      return style.error(`${NOTICE} #${oneLine(n.room)} starts again from the beginning: the server lost its history`);
+    case 'nick-fallback':
+      return notice(`could not be ${oneLine(n.wanted)} (${oneLine(n.reason)}); you are ${oneLine(n.nick)} — /nick to try again`, style);
+    case 'resent':
+      return notice(`${n.count} message${n.count === 1 ? ' that was' : 's that were'} in flight when the connection dropped sent again; they may show twice`, style);
+    case 'rejoin-failed':
+      return style.error(`${NOTICE} could not rejoin #${oneLine(n.room)}: ${oneLine(n.reason)}`);
+  }
+}
+
+/** A short human phrase for a delay: "800ms", "3.2s". */
+export function duration(ms: number): string {
+  return ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** The line to print when the connection state changes, if any. */
+export function formatState(state: ConnectionState, nick: string, rooms: Iterable<string>, style: Style): string | undefined {
+  const where = [...rooms].map((r) => '#' + r).join(', ') || 'no room';
+  switch (state.kind) {
+    case 'online':
+      return state.reconnected
+        ? notice(`reconnected as ${oneLine(nick)}; caught up on ${where}`, style)
+        : notice(`connected as ${oneLine(nick)}, in ${where}. Type /help for the commands.`, style);
+    case 'offline':
+      return style.error(`${NOTICE} connection lost (${oneLine(state.reason)}); reconnecting in ${duration(state.retryInMs)} (attempt ${state.attempt})`);
+    case 'catching-up':
+      return notice('connected again; catching up…', style);
+    case 'connecting':
+    case 'closed':
+      return undefined;
+  }
+}

@@ -1,0 +1,21 @@
+/** @module Reconnect delays: exponential, capped, with jitter. */
+
+export interface BackoffPolicy {
+  /** Delay ceiling of the first retry, in milliseconds. */
+  readonly initialMs: number;
+  /** The ceiling never grows past this. */
+  readonly maxMs: number;
+  /** Each failed attempt multiplies the ceiling by this. */
+  readonly factor: number;
+}
+
+export const DEFAULT_BACKOFF: Readonly<BackoffPolicy> = Object.freeze({ initialMs: 500, maxMs: 30_000, factor: 2 });
+
+/**
+ * The delay before retry number `attempt` (0 for the first): half the ceiling plus a random part of
+ * the other half, so a crowd of clients cut off at once does not come back at once.
+ */
+export function backoffDelay(attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxMs, policy.initialMs * policy.factor ** attempt);
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}

@@ -1,0 +1,722 @@
+/**
+ * @module HubClient: a connection to a hub that survives disconnects. It reconnects with backoff,
+ * takes its nick back, resumes every room from the last seq it showed (dropping duplicates), resends
+ * what it said that never arrived, and paces what it sends below the server's flood limit. No
+ * terminal code: the chat CLI, a bot or a test drive it through callbacks and promises.
+ */
+import { NICK_MAX_CHARS } from '../core/limits.js';
+import { checkRoom, nickKey, sanitizeText } from '../core/names.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+import type { ClientFrame, RequestFrame } from './client-frames.js';
+import { ConnectError, DEFAULT_LINK_OPTIONS, type FrameLink, type LinkOptions } from './frame-link.js';
+import type { HubUrl } from './hub-url.js';
+import { openLink } from './open-link.js';
+import { RoomCursors, type Verdict } from './room-cursors.js';
+import { DEFAULT_PACING, SendPacer, type PacingPolicy } from './send-pacer.js';
+import { parseServerFrame, type ErrorFrame, type MessageFrame, type ResumedFrame, type ServerFrame, type WelcomeFrame } from './server-frames.js';
+
+export type ConnectionState =
+  /** The first connection is being opened. */
+  | { readonly kind: 'connecting' }
+  /** Connected, nick claimed, rooms joined or resumed: sending flows. */
+  | { readonly kind: 'online'; readonly reconnected: boolean }
+  /** The connection is gone; the next attempt (counting from 1) starts in `retryInMs`. */
+  | { readonly kind: 'offline'; readonly reason: string; readonly attempt: number; readonly retryInMs: number }
+  /** Connected again; claiming the nick and resuming rooms before sending flows again. */
+  | { readonly kind: 'catching-up' }
+  /** Quit, or the first connection failed: no more attempts. */
+  | { readonly kind: 'closed' };
+
+/** What the client noticed and a person should be told. */
+export type ClientNotice =
+  /** Messages `fromSeq`..`toSeq` of a room could not be recovered (the server no longer has them). */
+  | { readonly kind: 'gap'; readonly room: string; readonly fromSeq: number; readonly toSeq: number }
+  /** The server could not resume (too old, or an error); messages sent meanwhile may be missing. */
+  | { readonly kind: 'resume-failed'; readonly reason: string }
+  /** A room's seq went backwards on a live message: the server lost its history and counts again. */
+  | { readonly kind: 'renumbered'; readonly room: string }
+  /** The wanted nick could not be had; `nick` is the one in use. */
+  | { readonly kind: 'nick-fallback'; readonly wanted: string; readonly nick: string; readonly reason: string }
+  /** After a failed resume, messages in flight at the disconnect were sent again (some may show twice). */
+  | { readonly kind: 'resent'; readonly count: number }
+  /** A room could not be joined again after reconnecting. */
+  | { readonly kind: 'rejoin-failed'; readonly room: string; readonly reason: string };
+
+export interface HubClientHandlers {
+  /**
+   * Every frame the server sends, in order, except: replayed duplicates, traffic of rooms this
+   * client is not in, and answers to requests (those settle the request's promise instead; a room
+   * message answering a `say` is room content and comes here too). `frame` is undefined for a
+   * frame this client does not recognise; `raw` is the JSON text.
+   */
+  frame?(frame: ServerFrame | undefined, raw: string): void;
+  state?(state: ConnectionState): void;
+  notice?(notice: ClientNotice): void;
+}
+
+export interface ClientTiming {
+  /** Silence after which the client pings the server. */
+  readonly heartbeatIdleMs: number;
+  /** How long an unanswered ping may wait before the connection is taken for dead. */
+  readonly heartbeatTimeoutMs: number;
+  /** How long a resume may take before the client gives up on it and rejoins. */
+  readonly resumeTimeoutMs: number;
+  /** How long quitting waits for the server's goodbye. */
+  readonly quitTimeoutMs: number;
+  /** After a reconnect the old connection may still hold the nick: wait this long between tries… */
+  readonly nickRetryMs: number;
+  /** …this many times, before settling for a suffixed nick. */
+  readonly nickRetries: number;
+  /** A rate-limited message is retried this many times… */
+  readonly sayRetries: number;
+  /** …after a pause that starts here and doubles… */
+  readonly sayRetryMs: number;
+  /** …up to this. */
+  readonly sayRetryMaxMs: number;
+}
+
+export const DEFAULT_TIMING: Readonly<ClientTiming> = Object.freeze({
+  heartbeatIdleMs: 25_000,
+  heartbeatTimeoutMs: 10_000,
+  resumeTimeoutMs: 15_000,
+  quitTimeoutMs: 2_000,
+  nickRetryMs: 1_000,
+  nickRetries: 3,
+  sayRetries: 8,
+  sayRetryMs: 500,
+  sayRetryMaxMs: 8_000,
+});
+
+export interface HubClientOptions {
+  readonly url: HubUrl;
+  /** The nick to claim, on connecting and after every reconnect. */
+  readonly nick?: string;
+  /** Rooms to be in (a leading # is fine); default: the server's starting room, lobby. */
+  readonly rooms?: readonly string[];
+  readonly handlers?: HubClientHandlers;
+  readonly backoff?: BackoffPolicy;
+  readonly pacing?: PacingPolicy;
+  readonly link?: LinkOptions;
+  readonly timing?: Partial<ClientTiming>;
+}
+
+/**
+ * How a `say` ended. Besides the server's error codes, `code` may be `closed` (the client quit
+ * first) or `rate_limited` after the retries ran out.
+ */
+export type SayOutcome = { readonly ok: true; readonly message: MessageFrame } | { readonly ok: false; readonly code: string; readonly message: string };
+
+/** start() failed after connecting: the nick or a room was refused. */
+export class SetupError extends Error {
+  override readonly name = 'SetupError';
+}
+
+interface Outgoing {
+  readonly ref: string;
+  /** Queue position: sending order survives retries and reconnects. */
+  readonly order: number;
+  readonly frame: ClientFrame;
+  readonly kind: 'say' | 'request';
+  /** `unknown`: sent, then the connection dropped before the answer. */
+  state: 'queued' | 'sent' | 'unknown';
+  attempts: number;
+  settle(answer: ServerFrame): void;
+}
+
+/** Handles frames carrying an internal ref; returns true once it needs no more. */
+type InternalHandler = (frame: ServerFrame) => boolean;
+
+const DEFAULT_ROOM = 'lobby';
+
+function clientError(code: string, message: string): ErrorFrame {
+  return { type: 'error', code, message };
+}
+
+function suffixedNick(nick: string, n: number): string {
+  const suffix = n === 1 ? '_' : `_${n}`;
+  return [...nick].slice(0, NICK_MAX_CHARS - suffix.length).join('') + suffix;
+}
+
+export class HubClient {
+  private readonly url: HubUrl;
+  private readonly handlers: HubClientHandlers;
+  private readonly backoff: BackoffPolicy;
+  private readonly linkOptions: LinkOptions;
+  private readonly timing: ClientTiming;
+  private readonly pacer: SendPacer;
+  private readonly cursors = new RoomCursors();
+
+  private wantedNick: string | undefined;
+  private readonly roomsRequested: readonly string[];
+  /** Rooms the user wants to be in, in the order they asked; canonical names. */
+  private readonly wanted = new Set<string>();
+  /** Rooms the server says this connection is in. */
+  private joined = new Set<string>();
+  private currentNick = '';
+  private currentId: number | undefined;
+  /** Ids of this client's earlier connections: their messages in a replay are ours. */
+  private readonly previousIds = new Set<number>();
+  private textLimit: number | undefined;
+
+  private link: FrameLink | undefined;
+  /** Bumped per connection attempt; callbacks of older links check it and stand down. */
+  private generation = 0;
+  private started = false;
+  private ready = false;
+  private quitting = false;
+  private stateNow: ConnectionState = { kind: 'closed' };
+  private attempt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private deadTimer: NodeJS.Timeout | undefined;
+  private pumpTimer: NodeJS.Timeout | undefined;
+  private pausedUntil = 0;
+  private dropReason: string | undefined;
+  private byeReason: string | undefined;
+  private lastCloseReason = '';
+  private quitDone: (() => void) | undefined;
+
+  private nextRef = 1;
+  private nextOrder = 1;
+  private readonly outgoing = new Map<string, Outgoing>();
+  private queue: Outgoing[] = [];
+  private readonly internal = new Map<string, InternalHandler>();
+  private resumeWaiting: { rooms: Set<string>; done: (failure?: string) => void } | undefined;
+
+  constructor(options: HubClientOptions) {
+    this.url = options.url;
+    this.handlers = options.handlers ?? {};
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.linkOptions = options.link ?? DEFAULT_LINK_OPTIONS;
+    this.timing = { ...DEFAULT_TIMING, ...options.timing };
+    this.pacer = new SendPacer(options.pacing ?? DEFAULT_PACING);
+    this.wantedNick = options.nick;
+    this.roomsRequested = options.rooms?.length ? options.rooms : [DEFAULT_ROOM];
+  }
+
+  get state(): ConnectionState {
+    return this.stateNow;
+  }
+
+  /** The nick this connection has now (a guest nick until the wanted one is claimed). */
+  get nick(): string {
+    return this.currentNick;
+  }
+
+  get id(): number | undefined {
+    return this.currentId;
+  }
+
+  /** The rooms this client keeps itself in (across reconnects), in the order they were asked for. */
+  get rooms(): ReadonlySet<string> {
+    return this.wanted;
+  }
+
+  /** The server's limit on message text, once welcomed. */
+  get maxTextBytes(): number | undefined {
+    return this.textLimit;
+  }
+
+  /**
+   * Connects, claims the nick and joins the rooms. Rejects (and gives up) with a ConnectError when
+   * the server cannot be reached or refuses, and a SetupError when it refuses the nick or a room;
+   * reconnecting only starts once this has succeeded.
+   */
+  async start(): Promise<void> {
+    for (const raw of this.roomsRequested) {
+      try {
+        this.wanted.add(checkRoom(raw));
+      } catch (err) {
+        throw new SetupError(`cannot join "${raw}": ${(err as Error).message}`);
+      }
+    }
+    this.setState({ kind: 'connecting' });
+    let generation: number;
+    try {
+      generation = await this.connect();
+    } catch (err) {
+      this.setState({ kind: 'closed' });
+      throw err;
+    }
+    try {
+      await this.setUp(generation, false);
+    } catch (err) {
+      this.quitting = true;
+      this.link?.destroy();
+      this.setState({ kind: 'closed' });
+      throw err;
+    }
+  }
+
+  /** Says `text` in `room`; resolves when the server has it (its seq is known) or refused it. */
+  say(room: string, text: string, options: { action?: boolean } = {}): Promise<SayOutcome> {
+    return new Promise((resolve) => {
+      if (this.quitting) {
+        resolve({ ok: false, code: 'closed', message: 'the client has quit' });
+        return;
+      }
+      const frame = { type: 'say', room, text, ...(options.action && { action: true }) } as const;
+      this.enqueue('say', frame, (answer) =>
+        resolve(answer.type === 'message' ? { ok: true, message: answer } : { ok: false, ...errorOf(answer) }),
+      );
+    });
+  }
+
+  /**
+   * Sends a request and resolves with the server's answer (possibly an `error` frame). While
+   * offline it resolves at once with the client-side error `offline`; a connection lost before
+   * the answer gives `connection_lost`.
+   */
+  request(frame: RequestFrame): Promise<ServerFrame> {
+    return new Promise((resolve) => {
+      if (!this.ready) {
+        resolve(clientError('offline', this.quitting ? 'the client has quit' : 'not connected; reconnecting'));
+        return;
+      }
+      this.enqueue('request', frame, resolve);
+    });
+  }
+
+  /** Joins a room and keeps this client in it across reconnects. */
+  async join(room: string): Promise<ServerFrame> {
+    let name: string;
+    try {
+      name = checkRoom(room);
+    } catch (err) {
+      return clientError('room_invalid', (err as Error).message);
+    }
+    if (!this.ready) return this.request({ type: 'join', room: name });
+    // Wanted before the answer: the room's recent history may come ahead of it.
+    const had = this.wanted.has(name);
+    this.wanted.add(name);
+    const answer = await this.request({ type: 'join', room: name });
+    if (answer.type === 'error' && !had && !this.joined.has(name)) this.wanted.delete(name);
+    return answer;
+  }
+
+  /** Leaves a room for good (it is not resumed after a reconnect). */
+  async part(room: string): Promise<ServerFrame> {
+    let name: string;
+    try {
+      name = checkRoom(room);
+    } catch (err) {
+      return clientError('room_invalid', (err as Error).message);
+    }
+    const answer = await this.request({ type: 'part', room: name });
+    if (answer.type === 'left') this.wanted.delete(name);
+    return answer;
+  }
+
+  /** Changes nick; the new one is claimed again after every reconnect. */
+  async setNick(nick: string): Promise<ServerFrame> {
+    const answer = await this.request({ type: 'nick', nick });
+    if (answer.type === 'nick') this.wantedNick = answer.nick;
+    return answer;
+  }
+
+  /** Says goodbye and closes; no reconnecting after this. Unfinished says end with `closed`. */
+  async quit(reason?: string): Promise<void> {
+    if (this.quitting) return;
+    this.quitting = true;
+    clearTimeout(this.reconnectTimer);
+    const link = this.link;
+    if (link) {
+      link.send({ type: 'quit', ...(reason && { reason }) });
+      await new Promise<void>((resolve) => {
+        this.quitDone = resolve;
+        setTimeout(resolve, this.timing.quitTimeoutMs).unref();
+      });
+      link.destroy();
+    }
+    this.stopTimers();
+    this.settleAll(clientError('closed', 'the client has quit'));
+    this.setState({ kind: 'closed' });
+  }
+
+  // ---- connecting ----
+
+  private async connect(): Promise<number> {
+    const generation = ++this.generation;
+    const link = await openLink(
+      this.url,
+      {
+        frame: (raw) => {
+          if (generation === this.generation) this.onFrame(raw);
+        },
+        closed: (reason) => this.onClosed(generation, reason),
+      },
+      this.linkOptions,
+    );
+    if (this.quitting) {
+      link.destroy();
+      throw new ConnectError('quit while connecting');
+    }
+    this.link = link;
+    this.idleTimer = setTimeout(this.onIdle, this.timing.heartbeatIdleMs).unref();
+    return generation;
+  }
+
+  /** Nick, then rooms, then leaving the starting room if unwanted; then sending flows. */
+  private async setUp(generation: number, reconnect: boolean): Promise<void> {
+    const lost = (): boolean => generation !== this.generation;
+    if (this.wantedNick !== undefined && nickKey(this.wantedNick) !== nickKey(this.currentNick)) {
+      await this.claimNick(this.wantedNick, reconnect, lost);
+    }
+    if (!lost()) await (reconnect ? this.resumeRooms(lost) : this.joinRooms(lost));
+    for (const room of [...this.joined]) {
+      if (lost()) break;
+      if (!this.wanted.has(room)) await this.exchange({ type: 'part', room });
+    }
+    if (lost()) {
+      if (!reconnect) throw new ConnectError(`connection lost while setting up: ${this.lastCloseReason}`);
+      return;
+    }
+    this.started = true;
+    this.ready = true;
+    this.attempt = 0;
+    this.setState({ kind: 'online', reconnected: reconnect });
+    this.pump();
+  }
+
+  private async claimNick(wanted: string, reconnect: boolean, lost: () => boolean): Promise<void> {
+    let candidate = wanted;
+    let waits = 0;
+    let suffix = 1;
+    for (;;) {
+      const answer = await this.exchange({ type: 'nick', nick: candidate });
+      if (lost()) return;
+      if (answer.type === 'nick') {
+        if (candidate !== wanted) this.notify({ kind: 'nick-fallback', wanted, nick: answer.nick, reason: `"${wanted}" is taken` });
+        return;
+      }
+      const { code, message } = errorOf(answer);
+      if (code === 'nick_taken' && reconnect && waits < this.timing.nickRetries) {
+        // Our previous connection may still hold it until the server notices that it is gone.
+        waits++;
+        await new Promise((resolve) => setTimeout(resolve, this.timing.nickRetryMs));
+        if (lost()) return;
+      } else if (code === 'nick_taken' && suffix <= 9) {
+        candidate = suffixedNick(wanted, suffix++);
+      } else if (!reconnect) {
+        throw new SetupError(`cannot use the nick "${wanted}": ${message}`);
+      } else {
+        this.notify({ kind: 'nick-fallback', wanted, nick: this.currentNick, reason: message });
+        return;
+      }
+    }
+  }
+
+  private async joinRooms(lost: () => boolean): Promise<void> {
+    const answers = await Promise.all([...this.wanted].filter((room) => !this.joined.has(room)).map((room) => this.exchange({ type: 'join', room })));
+    if (lost()) return;
+    const refused = answers.find((a) => a.type === 'error');
+    if (refused?.type === 'error') throw new SetupError(`cannot join: ${refused.message}`);
+  }
+
+  /** Replays every wanted room from its last seen seq; falls back to joining if the server cannot. */
+  private async resumeRooms(lost: () => boolean): Promise<void> {
+    const rooms = [...this.wanted];
+    if (rooms.length === 0) return;
+    const ref = this.makeRef();
+    const failure = await new Promise<string | undefined>((resolve) => {
+      const timer = setTimeout(() => finish('the server did not finish resuming in time'), this.timing.resumeTimeoutMs);
+      const finish = (why?: string): void => {
+        clearTimeout(timer);
+        this.resumeWaiting = undefined;
+        this.internal.delete(ref);
+        resolve(why);
+      };
+      this.resumeWaiting = { rooms: new Set(rooms), done: finish };
+      // Anything else carrying this ref (say, a `joined` for a room it rejoined) is ours, not the user's.
+      this.internal.set(ref, (answer) => {
+        if (answer.type === 'error') finish(`${answer.message} [${answer.code}]`);
+        return false;
+      });
+      this.sendNow({ type: 'resume', rooms: Object.fromEntries(rooms.map((room) => [room, this.cursors.resumePoint(room)])), ref });
+    });
+    if (lost()) return;
+    // Sent messages that did not show up in a completed replay never arrived: send them again.
+    const unknown = [...this.outgoing.values()].filter((o) => o.state === 'unknown');
+    for (const out of unknown) this.requeue(out);
+    if (failure === undefined) return;
+    this.notify({ kind: 'resume-failed', reason: failure });
+    if (unknown.length > 0) this.notify({ kind: 'resent', count: unknown.length });
+    for (const room of this.cursors.heldRooms()) this.release(room);
+    for (const room of rooms) {
+      if (this.joined.has(room)) continue;
+      const answer = await this.exchange({ type: 'join', room });
+      if (lost()) return;
+      if (answer.type === 'error') {
+        this.wanted.delete(room);
+        this.notify({ kind: 'rejoin-failed', room, reason: answer.message });
+      }
+    }
+  }
+
+  private onClosed(generation: number, reason: string): void {
+    if (generation !== this.generation) return;
+    this.generation++;
+    this.link = undefined;
+    this.ready = false;
+    this.stopTimers();
+    if (this.currentId !== undefined) this.previousIds.add(this.currentId);
+    this.lastCloseReason = this.dropReason ?? this.byeReason ?? reason;
+    this.dropReason = this.byeReason = undefined;
+    for (const handler of this.internal.values()) handler(clientError('connection_lost', this.lastCloseReason));
+    this.internal.clear();
+    for (const out of [...this.outgoing.values()]) {
+      if (out.kind === 'say') {
+        if (out.state === 'sent') out.state = 'unknown';
+      } else {
+        this.outgoing.delete(out.ref);
+        out.settle(clientError('connection_lost', `the connection dropped before the answer: ${this.lastCloseReason}`));
+      }
+    }
+    this.queue = this.queue.filter((o) => o.kind === 'say');
+    this.resumeWaiting?.done('the connection dropped again');
+    if (this.quitting) {
+      this.quitDone?.();
+      return;
+    }
+    // Before start() has succeeded there is nothing to resume; start() reports the failure.
+    if (this.started) this.scheduleReconnect(this.lastCloseReason);
+  }
+
+  private scheduleReconnect(reason: string): void {
+    const delay = backoffDelay(this.attempt, this.backoff);
+    this.attempt++;
+    this.setState({ kind: 'offline', reason, attempt: this.attempt, retryInMs: delay });
+    this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
+  }
+
+  private async reconnect(): Promise<void> {
+    let generation: number;
+    try {
+      generation = await this.connect();
+    } catch (err) {
+      if (!this.quitting) this.scheduleReconnect((err as Error).message);
+      return;
+    }
+    this.setState({ kind: 'catching-up' });
+    await this.setUp(generation, true);
+  }
+
+  // ---- receiving ----
+
+  private onFrame(raw: string): void {
+    if (this.deadTimer) {
+      clearTimeout(this.deadTimer);
+      this.deadTimer = undefined;
+    }
+    this.idleTimer?.refresh();
+    const frame = parseServerFrame(raw);
+    if (!frame) {
+      this.handlers.frame?.(undefined, raw);
+      return;
+    }
+    switch (frame.type) {
+      case 'welcome':
+        this.onWelcome(frame);
+        break;
+      case 'message':
+        this.onMessage(frame, raw);
+        return;
+      case 'resumed':
+        this.onResumed(frame);
+        return;
+      case 'joined':
+      case 'left':
+        if (frame.id === this.currentId) {
+          if (frame.type === 'joined') this.joined.add(frame.room);
+          else this.joined.delete(frame.room);
+        } else if (!this.wanted.has(frame.room)) return;
+        break;
+      case 'nick':
+        if (frame.id === this.currentId) this.currentNick = frame.nick;
+        break;
+      case 'bye':
+        this.byeReason = `${frame.message} [${frame.code}]`;
+        break;
+    }
+    if ('ref' in frame && frame.ref !== undefined && this.answer(String(frame.ref), frame)) return;
+    this.handlers.frame?.(frame, raw);
+  }
+
+  private onWelcome(welcome: WelcomeFrame): void {
+    this.currentId = welcome.id;
+    this.currentNick = welcome.nick;
+    this.joined = new Set(welcome.rooms);
+    this.textLimit = welcome.limits?.maxTextBytes;
+    this.pacer.refillAll();
+    // From here until each room's `resumed`, replay and live traffic may interleave out of order.
+    if (this.started) this.cursors.hold(this.wanted);
+  }
+
+  private onMessage(message: MessageFrame, raw: string): void {
+    if (message.ref !== undefined) {
+      const out = this.outgoing.get(String(message.ref));
+      if (out?.kind === 'say' && out.state === 'sent') {
+        this.outgoing.delete(out.ref);
+        out.settle(message);
+      }
+    }
+    if (!this.wanted.has(message.room)) return;
+    const verdict = this.cursors.accept(message);
+    if (verdict) this.show(message, verdict, raw);
+  }
+
+  private onResumed(frame: ResumedFrame): void {
+    const last = this.cursors.lastSeq(frame.room) ?? 0;
+    this.release(frame.room);
+    if (!frame.complete && frame.firstSeq !== undefined && frame.firstSeq > last + 1) {
+      this.notify({ kind: 'gap', room: frame.room, fromSeq: last + 1, toSeq: frame.firstSeq - 1 });
+    }
+    const waiting = this.resumeWaiting;
+    if (waiting?.rooms.delete(frame.room) && waiting.rooms.size === 0) waiting.done();
+  }
+
+  private release(room: string): void {
+    for (const { message, verdict } of this.cursors.release(room)) this.show(message, verdict, JSON.stringify(message));
+  }
+
+  private show(message: MessageFrame, verdict: Verdict, raw: string): void {
+    if (verdict === 'duplicate') return;
+    if (verdict === 'renumbered') this.notify({ kind: 'renumbered', room: message.room });
+    if (this.previousIds.has(message.fromId)) this.recognise(message);
+    this.handlers.frame?.(message, raw);
+  }
+
+  /** A replayed message from one of our earlier connections answers a say whose answer was lost. */
+  private recognise(message: MessageFrame): void {
+    for (const out of this.outgoing.values()) {
+      if (out.state !== 'unknown' || out.frame.type !== 'say') continue;
+      const { room, text, action } = out.frame;
+      if (room === message.room && sanitizeText(text) === message.text && Boolean(action) === Boolean(message.action)) {
+        this.outgoing.delete(out.ref);
+        out.settle(message);
+        return;
+      }
+    }
+  }
+
+  /** Routes a frame that carries a ref; false when the ref is not one this client is waiting on. */
+  private answer(ref: string, frame: ServerFrame): boolean {
+    const handler = this.internal.get(ref);
+    if (handler) {
+      if (handler(frame)) this.internal.delete(ref);
+      return true;
+    }
+    const out = this.outgoing.get(ref);
+    if (!out || out.state !== 'sent') return false;
+    if (frame.type === 'error' && frame.code === 'rate_limited' && out.kind === 'say' && out.attempts < this.timing.sayRetries) {
+      out.attempts++;
+      this.pacer.empty();
+      this.pausedUntil = Date.now() + Math.min(this.timing.sayRetryMaxMs, this.timing.sayRetryMs * 2 ** (out.attempts - 1));
+      this.requeue(out);
+      return true;
+    }
+    this.outgoing.delete(ref);
+    out.settle(frame);
+    return true;
+  }
+
+  // ---- sending ----
+
+  private makeRef(): string {
+    return `c${this.nextRef++}`;
+  }
+
+  private enqueue(kind: Outgoing['kind'], frame: ClientFrame, settle: (answer: ServerFrame) => void): void {
+    const ref = this.makeRef();
+    const out: Outgoing = { ref, order: this.nextOrder++, frame: { ...frame, ref } as ClientFrame, kind, state: 'queued', attempts: 0, settle };
+    this.outgoing.set(ref, out);
+    this.queue.push(out);
+    this.pump();
+  }
+
+  private requeue(out: Outgoing): void {
+    out.state = 'queued';
+    const at = this.queue.findIndex((o) => o.order > out.order);
+    this.queue.splice(at === -1 ? this.queue.length : at, 0, out);
+    this.pump();
+  }
+
+  /** Sends queued frames in order, as fast as the pacer allows, while online. */
+  private pump(): void {
+    if (this.pumpTimer) return;
+    while (this.ready && this.link && this.queue.length > 0) {
+      const wait = Math.max(this.pacer.wait(), this.pausedUntil - Date.now());
+      if (wait > 0) {
+        this.pumpTimer = setTimeout(() => {
+          this.pumpTimer = undefined;
+          this.pump();
+        }, wait);
+        return;
+      }
+      const out = this.queue.shift()!;
+      out.state = 'sent';
+      this.pacer.take();
+      this.link.send(out.frame);
+    }
+  }
+
+  /** Sends a housekeeping frame past the queue (it still spends a token). */
+  private sendNow(frame: ClientFrame): void {
+    this.pacer.take();
+    this.link?.send(frame);
+  }
+
+  /** A housekeeping request: its answer goes to the caller, never to the frame handler. */
+  private exchange(frame: RequestFrame): Promise<ServerFrame> {
+    return new Promise((resolve) => {
+      if (!this.link) {
+        resolve(clientError('connection_lost', this.lastCloseReason));
+        return;
+      }
+      const ref = this.makeRef();
+      this.internal.set(ref, (answer) => {
+        resolve(answer);
+        return true;
+      });
+      this.sendNow({ ...frame, ref });
+    });
+  }
+
+  private readonly onIdle = (): void => {
+    if (!this.link || this.deadTimer) return;
+    void this.exchange({ type: 'ping' });
+    this.deadTimer = setTimeout(() => {
+      this.dropReason = `no answer from the server for ${Math.round(this.timing.heartbeatTimeoutMs / 1000)}s`;
+      this.link?.destroy();
+    }, this.timing.heartbeatTimeoutMs).unref();
+  };
+
+  // ---- bookkeeping ----
+
+  private stopTimers(): void {
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.deadTimer);
+    clearTimeout(this.pumpTimer);
+    this.idleTimer = this.deadTimer = this.pumpTimer = undefined;
+  }
+
+  private settleAll(answer: ErrorFrame): void {
+    const pending = [...this.outgoing.values()];
+    this.outgoing.clear();
+    this.queue = [];
+    for (const out of pending) out.settle(answer);
+  }
+
+  private setState(state: ConnectionState): void {
+    this.stateNow = state;
+    this.handlers.state?.(state);
+  }
+
+  private notify(notice: ClientNotice): void {
+    this.handlers.notice?.(notice);
+  }
+}
+
+function errorOf(frame: ServerFrame): { code: string; message: string } {
+  return frame.type === 'error' ? { code: frame.code, message: frame.message } : { code: 'unexpected', message: `unexpected answer "${frame.type}"` };
+}
