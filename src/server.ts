@@ -2,6 +2,7 @@
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { Hub, type HubLogger } from './core/hub.js';
 import type { RoomLog } from './core/room-log.js';
+import type { Clock } from './core/token-bucket.js';
 import type { ServeConfig } from './config/options.js';
 import { jsonCodec } from './protocol/json/json-codec.js';
 import { textCodec } from './protocol/text/text-codec.js';
@@ -28,9 +29,25 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
-export async function startServer(config: ServeConfig, logger: HubLogger, log: RoomLog = new MemoryRoomLog()): Promise<RunningServer> {
+export interface ServerParts {
+  readonly logger: HubLogger;
+  readonly log?: RoomLog;
+  /** Injected by tests that drive flood control without sleeping. */
+  readonly clock?: Clock;
+}
+
+export async function startServer(config: ServeConfig, parts: ServerParts): Promise<RunningServer> {
   const startedAt = Date.now();
-  const hub = new Hub({ limits: config.limits, codecs: { text: textCodec, json: jsonCodec }, log, logger, serverName: config.serverName });
+  const { logger, clock } = parts;
+  const log = parts.log ?? new MemoryRoomLog();
+  const hub = new Hub({
+    limits: config.limits,
+    codecs: { text: textCodec, json: jsonCodec },
+    log,
+    logger,
+    serverName: config.serverName,
+    ...(clock && { clock }),
+  });
   const tcp = createTcpServer(hub);
   const http = createHttpServer(hub, startedAt);
   // Track sockets so close() can wait for goodbyes and then cut whatever is left.

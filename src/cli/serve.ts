@@ -30,7 +30,7 @@ export async function serve(argv: string[]): Promise<number> {
   }
   const config = resolveConfig(values as Record<string, string | undefined>, process.env);
   const logger = createLogger(config.logLevel);
-  const server = await startServer(config, logger);
+  const server = await startServer(config, { logger });
   process.stdout.write(
     `hubbub listening: tcp://${config.host}:${server.tcpPort} (text, /json for NDJSON) · ` +
       `ws://${config.host}:${server.httpPort}/ws · http://${config.host}:${server.httpPort}/healthz\n`,

@@ -36,15 +36,13 @@ export const ERRORS = {
   not_in_room: { message: 'you are not in that room', fatal: false },
   too_many_rooms: { message: 'you are in too many rooms; part one first', fatal: false },
   no_such_nick: { message: 'nobody has that nick', fatal: false },
+  internal_error: { message: 'the server failed to handle this command; it was not carried out', fatal: false },
   // Disconnects: sent in a `bye` frame just before the server closes the connection.
   server_full: { message: 'the server has reached its connection limit', fatal: true, wsClose: 1013 },
   too_many_from_ip: { message: 'too many connections from your address', fatal: true, wsClose: 1008 },
   excess_flood: { message: 'kicked: kept flooding after being rate limited', fatal: true, wsClose: 1008 },
-  frame_too_large: { message: 'WebSocket frame over the size limit', fatal: true, wsClose: 1009 },
   slow_reader: { message: 'disconnected: you stopped reading and your outbox filled up', fatal: true, wsClose: 1008 },
   shutting_down: { message: 'the server is shutting down', fatal: true, wsClose: 1001 },
-  idle_timeout: { message: 'no answer to keep-alive pings', fatal: true, wsClose: 1001 },
-  protocol_error: { message: 'the connection broke the wire protocol', fatal: true, wsClose: 1002 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -120,8 +120,13 @@ export class Hub implements SessionOwner {
     try {
       spec.run({ hub: this, session, ref }, params);
     } catch (err) {
-      if (!(err instanceof HubError)) throw err;
-      this.replyError(session, err, ref);
+      if (err instanceof HubError) {
+        this.replyError(session, err, ref);
+        return;
+      }
+      // A bug in one command must not take the server (and everyone else) down with it.
+      this.logger.error({ err, id: session.id, command: spec.name }, 'command failed');
+      this.replyError(session, new HubError('internal_error'), ref);
     }
   }
 

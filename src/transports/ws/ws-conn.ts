@@ -4,7 +4,8 @@
  * reading, ping/pong and the closing handshake.
  */
 import type { Socket } from 'node:net';
-import WebSocket from 'ws';
+import * as wsModule from 'ws';
+import { WebSocket } from 'ws';
 import type { Conn, Disconnect, Framing } from '../../core/conn.js';
 
 interface FrameOptions {
@@ -14,8 +15,8 @@ interface FrameOptions {
   readOnly: boolean;
   rsv1: boolean;
 }
-// ws exports its Sender at runtime; @types/ws does not declare it.
-const { Sender } = WebSocket as unknown as { Sender: { frame(data: Buffer, options: FrameOptions): Buffer[] } };
+// ws exports its Sender (the framer it uses itself); @types/ws does not declare it.
+const { Sender } = wsModule as unknown as { Sender: { frame(data: Buffer, options: FrameOptions): Buffer[] } };
 const TEXT_FRAME: FrameOptions = { fin: true, opcode: 0x1, mask: false, readOnly: true, rsv1: false };
 
 export const WS_TEXT_FRAMING: Framing = {

@@ -1,0 +1,153 @@
+/** @module Real-socket test clients: TCP text, TCP JSON (NDJSON) and WebSocket JSON. */
+import net from 'node:net';
+import WebSocket from 'ws';
+import { Inbox } from './inbox.js';
+
+export type Frame = Record<string, unknown> & { type: string };
+
+/** A TCP client that reads lines; text mode until it sends /json. */
+export class TcpClient {
+  readonly lines = new Inbox<string>();
+  /** Lines that parse as JSON objects (after /json), as frames. */
+  readonly frames = new Inbox<Frame>();
+  readonly socket: net.Socket;
+  private partial = '';
+
+  private constructor(socket: net.Socket) {
+    this.socket = socket;
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      const parts = (this.partial + chunk).split('\n');
+      this.partial = parts.pop() ?? '';
+      for (const line of parts) {
+        this.lines.push(line);
+        if (line.startsWith('{')) this.frames.push(JSON.parse(line) as Frame);
+      }
+    });
+    socket.on('close', () => this.end());
+    socket.on('error', () => this.end());
+  }
+
+  static connect(port: number, options: Partial<net.TcpNetConnectOpts> = {}): Promise<TcpClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ port, host: '127.0.0.1', ...options }, () => resolve(new TcpClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Connects and waits for the text welcome, which names the connection's serial id. */
+  static async text(port: number): Promise<TcpClient> {
+    const client = await TcpClient.connect(port);
+    const welcome = await client.lines.next((l) => l.includes('Welcome'), 5000, 'welcome');
+    client.id = Number(/connection #(\d+)/.exec(welcome)?.[1]);
+    return client;
+  }
+
+  /** The serial id from the text welcome (NaN before it). */
+  id = NaN;
+
+  send(line: string): void {
+    this.socket.write(line + '\n');
+  }
+
+  writeRaw(bytes: Buffer | string): void {
+    this.socket.write(bytes);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private end(): void {
+    this.lines.close();
+    this.frames.close();
+  }
+}
+
+/** Anything that exchanges JSON frames with the hub. */
+export interface JsonClient {
+  readonly frames: Inbox<Frame>;
+  readonly welcome: Frame;
+  send(frame: object): void;
+  sendRaw(text: string): void;
+  close(): void;
+}
+
+export class TcpJsonClient implements JsonClient {
+  readonly frames: Inbox<Frame>;
+  welcome!: Frame;
+
+  private constructor(readonly tcp: TcpClient) {
+    this.frames = tcp.frames;
+  }
+
+  static async connect(port: number): Promise<TcpJsonClient> {
+    const tcp = await TcpClient.text(port);
+    const client = new TcpJsonClient(tcp);
+    tcp.send('/json');
+    client.welcome = await client.frames.next((f) => f.type === 'welcome', 5000, 'json welcome');
+    return client;
+  }
+
+  send(frame: object): void {
+    this.tcp.send(JSON.stringify(frame));
+  }
+
+  sendRaw(text: string): void {
+    this.tcp.send(text);
+  }
+
+  close(): void {
+    this.tcp.close();
+  }
+}
+
+export class WsClient implements JsonClient {
+  readonly frames = new Inbox<Frame>();
+  welcome!: Frame;
+  closeCode?: number;
+  closeReason?: string;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer) => this.frames.push(JSON.parse(data.toString('utf8')) as Frame));
+    ws.on('close', (code: number, reason: Buffer) => {
+      this.closeCode = code;
+      this.closeReason = reason.toString();
+      this.frames.close();
+    });
+    ws.on('error', () => this.frames.close());
+  }
+
+  static async open(port: number): Promise<WsClient> {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+    const client = new WsClient(ws);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    return client;
+  }
+
+  static async connect(port: number): Promise<WsClient> {
+    const client = await WsClient.open(port);
+    client.welcome = await client.frames.next((f) => f.type === 'welcome', 5000, 'ws welcome');
+    return client;
+  }
+
+  send(frame: object): void {
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  sendRaw(text: string | Buffer): void {
+    this.ws.send(text);
+  }
+
+  close(): void {
+    this.ws.terminate();
+  }
+}
+
+export const isType =
+  (type: string, extra: Record<string, unknown> = {}) =>
+  (frame: Frame): boolean =>
+    frame.type === type && Object.entries(extra).every(([k, v]) => frame[k] === v);

@@ -1,0 +1,54 @@
+/** @module Runs the real `hubbub serve` binary as a child process and reads the addresses it bound. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { Inbox } from './inbox.js';
+
+export const HUBBUB_BIN = fileURLToPath(new URL('../../bin/hubbub.js', import.meta.url));
+
+export interface ServerProcess {
+  child: ChildProcess;
+  tcpPort: number;
+  httpPort: number;
+  stdout: Inbox<string>;
+  stderr: string[];
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function spawnServer(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+  const child = spawn(
+    process.execPath,
+    [HUBBUB_BIN, 'serve', '--host', '127.0.0.1', '--tcp-port', '0', '--http-port', '0', '--log-level', 'warn', ...args],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const stdout = new Inbox<string>();
+  const stderr: string[] = [];
+  let buffered = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    const lines = (buffered + chunk).split('\n');
+    buffered = lines.pop() ?? '';
+    lines.forEach((l) => stdout.push(l));
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+  child.once('exit', () => stdout.close());
+  const ready = await stdout.next((l) => l.startsWith('hubbub listening'), 15_000, 'the listening line').catch((err: Error) => {
+    throw new Error(`${err.message}\nstderr: ${stderr.join('')}`);
+  });
+  const tcpPort = Number(/tcp:\/\/[^:]+:(\d+)/.exec(ready)?.[1]);
+  const httpPort = Number(/ws:\/\/[^:]+:(\d+)/.exec(ready)?.[1]);
+  return {
+    child,
+    tcpPort,
+    httpPort,
+    stdout,
+    stderr,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = once(child, 'exit');
+      child.kill(signal);
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+  };
+}

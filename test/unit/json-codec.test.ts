@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { jsonCodec } from '../../src/protocol/json/json-codec.js';
+
+function decode(line: string) {
+  const result = jsonCodec.decode(line);
+  return result.ok
+    ? { ok: true, command: result.spec.name, params: result.params, ref: result.ref }
+    : { ok: false, code: result.error.code, ref: result.ref };
+}
+
+test('each contract frame decodes to its command and fields', () => {
+  assert.deepEqual(decode('{"type":"say","room":"dev","text":"hi","ref":"c1"}'), {
+    ok: true,
+    command: 'say',
+    params: { room: 'dev', text: 'hi' },
+    ref: 'c1',
+  });
+  assert.deepEqual(decode('{"type":"nick","nick":"alice"}').params, { nick: 'alice' });
+  assert.deepEqual(decode('{"type":"whisper","to":"bob","text":"psst"}').params, { to: 'bob', text: 'psst' });
+  assert.equal(decode('{"type":"rooms"}').command, 'rooms');
+  assert.deepEqual(decode('{"type":"ping","ref":7}'), { ok: true, command: 'ping', params: {}, ref: 7 });
+  assert.deepEqual(decode('{"type":"part"}').params, {});
+});
+
+test('garbage gets stable codes, with the ref when it could be read', () => {
+  assert.deepEqual(decode('{"type":"say",'), { ok: false, code: 'bad_json', ref: undefined });
+  assert.equal(decode('[1,2]').code, 'bad_frame');
+  assert.equal(decode('"hello"').code, 'bad_frame');
+  assert.equal(decode('null').code, 'bad_frame');
+  assert.deepEqual(decode('{"type":42,"ref":"r"}'), { ok: false, code: 'bad_frame', ref: 'r' });
+  assert.deepEqual(decode('{"type":"explode","ref":"r"}'), { ok: false, code: 'unknown_type', ref: 'r' });
+  assert.deepEqual(decode('{"type":"say","room":"dev","ref":"r"}'), { ok: false, code: 'bad_field', ref: 'r' });
+  assert.equal(decode('{"type":"say","room":"dev","text":42}').code, 'bad_field');
+  assert.equal(decode('{"type":"say","room":"dev","text":"x","action":"yes"}').code, 'bad_field');
+  assert.equal(decode('{"type":"ping","ref":{"a":1}}').code, 'bad_field');
+  assert.equal(decode(`{"type":"ping","ref":"${'r'.repeat(65)}"}`).code, 'bad_field');
+});
+
+test('__proto__, constructor and prototype keys are refused at any depth', () => {
+  assert.equal(decode('{"type":"say","__proto__":{"admin":true},"room":"a","text":"b"}').code, 'forbidden_key');
+  assert.equal(decode('{"type":"say","room":"a","text":"b","x":{"constructor":{}}}').code, 'forbidden_key');
+  assert.equal(decode('{"type":"say","room":"a","text":"the prototype of __proto__"}').ok, true, 'values may say anything');
+  assert.equal(({} as Record<string, unknown>).admin, undefined);
+});
+
+test('text-mode-only commands are unknown in JSON', () => {
+  assert.equal(decode('{"type":"me","text":"waves"}').code, 'unknown_type');
+  assert.equal(decode('{"type":"json"}').code, 'unknown_type');
+});
+
+test('encode is plain JSON of the event', () => {
+  const line = jsonCodec.encode({ type: 'pong', ref: 'p1' });
+  assert.equal(line, '{"type":"pong","ref":"p1"}');
+});
