@@ -3,7 +3,7 @@
  * text for a person. Every string from the server is sanitised first, so nothing it sends can drive
  * the terminal.
  */
-import type { ClientNotice, ConnectionState } from '../clients/hub-client.js';
+import { SetupError, type ClientNotice, type ConnectionState } from '../clients/hub-client.js';
 import type { MessageFrame, ServerFrame } from '../clients/server-frames.js';
 import { sanitizeText } from '../core/names.js';
 import type { Style } from './chat-style.js';
@@ -148,4 +148,10 @@ export function formatState(state: ConnectionState, nick: string, rooms: Iterabl
     case 'closed':
       return undefined;
   }
+}
+
+/** Why the first connection failed, in one line: a refused nick or room, or what stopped the connection. */
+export function startFailure(err: unknown, href: string): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return err instanceof SetupError ? message : `cannot connect to ${href}: ${message}`;
 }

@@ -6,7 +6,7 @@
 import readline from 'node:readline';
 import { HubClient } from '../clients/hub-client.js';
 import type { ChatOptions } from './chat-args.js';
-import { duration, formatClientNotice, formatFrame, oneLine } from './chat-format.js';
+import { duration, formatClientNotice, formatFrame, oneLine, startFailure } from './chat-format.js';
 import { createStyle } from './chat-style.js';
 
 /**
@@ -73,7 +73,7 @@ export async function runLines(options: ChatOptions): Promise<number> {
   try {
     await client.start();
   } catch (err) {
-    tell(`cannot connect to ${options.url.href}: ${(err as Error).message}`);
+    tell(startFailure(err, options.url.href));
     return 1;
   }
   const room = [...client.rooms][0]!;

@@ -15,8 +15,12 @@ export interface Style {
 // Bright and normal foregrounds, minus black and white (one of them is the background).
 const NICK_COLOURS = [31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96] as const;
 
-function sgr(code: number | string, text: string): string {
-  return `\u001b[${code}m${text}\u001b[0m`;
+const RESET = '\u001b[0m';
+
+/** Wraps text in a style; a styled part inside (a nick in a notice) hands back to the outer style. */
+function sgr(code: number, text: string): string {
+  const open = `\u001b[${code}m`;
+  return open + text.replaceAll(RESET, RESET + open) + RESET;
 }
 
 /** FNV-1a over the nick's unique form, so "Alice" and "alice" share a colour. */

@@ -9,7 +9,7 @@ import type { ChatOptions } from './chat-args.js';
 import { runLine, type ChatScreen } from './chat-commands.js';
 import { completeLine } from './chat-completer.js';
 import { keystrokesOf } from './chat-keystrokes.js';
-import { formatClientNotice, formatFrame, formatMessage, formatState, notice, oneLine, type FormatOptions } from './chat-format.js';
+import { formatClientNotice, formatFrame, formatMessage, formatState, notice, oneLine, startFailure, type FormatOptions } from './chat-format.js';
 import { coloursWanted, createStyle, type Style } from './chat-style.js';
 
 const HISTORY_SIZE = 1000;
@@ -55,7 +55,7 @@ class TerminalScreen implements ChatScreen {
       await this.client.start();
     } catch (err) {
       if (!this.leaving) {
-        process.stderr.write(`hubbub chat: cannot connect to ${this.href}: ${(err as Error).message}\n`);
+        process.stderr.write(`hubbub chat: ${startFailure(err, this.href)}\n`);
         this.finish(1);
       }
       return this.finished;
