@@ -6,9 +6,12 @@ import type { Clock } from './core/token-bucket.js';
 import type { ServeConfig } from './config/options.js';
 import { jsonCodec } from './protocol/json/json-codec.js';
 import { textCodec } from './protocol/text/text-codec.js';
-import { MemoryRoomLog } from './store/memory-room-log.js';
+import { openRoomLog } from './store/open-room-log.js';
 import { createTcpServer } from './transports/tcp/tcp-server.js';
 import { createHttpServer } from './transports/ws/http-server.js';
+
+/** How often retention runs; each run does bounded work. */
+const MAINTENANCE_INTERVAL_MS = 10_000;
 
 export interface RunningServer {
   readonly hub: Hub;
@@ -31,6 +34,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 
 export interface ServerParts {
   readonly logger: HubLogger;
+  /** Defaults to the store the config names. */
   readonly log?: RoomLog;
   /** Injected by tests that drive flood control without sleeping. */
   readonly clock?: Clock;
@@ -39,7 +43,7 @@ export interface ServerParts {
 export async function startServer(config: ServeConfig, parts: ServerParts): Promise<RunningServer> {
   const startedAt = Date.now();
   const { logger, clock } = parts;
-  const log = parts.log ?? new MemoryRoomLog();
+  const log = parts.log ?? openRoomLog(config);
   const hub = new Hub({
     limits: config.limits,
     codecs: { text: textCodec, json: jsonCodec },
@@ -63,17 +67,22 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
     });
   }
   tcp.maxConnections = config.limits.maxConnections + 100;
-  const tcpPort = await listen(tcp, config.tcpPort, config.host);
+  let tcpPort: number;
   let httpPort: number;
   try {
+    tcpPort = await listen(tcp, config.tcpPort, config.host);
     httpPort = await listen(http.server, config.httpPort, config.host);
   } catch (err) {
     tcp.close();
+    log.close();
     throw err;
   }
+  const upkeep = setInterval(() => hub.maintain(), MAINTENANCE_INTERVAL_MS);
+  upkeep.unref();
 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
+    clearInterval(upkeep);
     tcp.close();
     http.server.close();
     hub.shutdown();

@@ -4,8 +4,12 @@
  */
 import { DEFAULT_LIMITS, type Limits } from '../core/limits.js';
 
+export type StoreKind = 'sqlite' | 'memory';
+
 export interface ServeConfig {
   host: string;
+  store: StoreKind;
+  dataDir: string;
   tcpPort: number;
   httpPort: number;
   logLevel: string;
@@ -15,6 +19,8 @@ export interface ServeConfig {
 
 export const DEFAULT_CONFIG: Readonly<ServeConfig> = Object.freeze({
   host: '0.0.0.0',
+  store: 'sqlite',
+  dataDir: './data',
   tcpPort: 3000,
   httpPort: 8080,
   logLevel: 'info',
@@ -22,7 +28,7 @@ export const DEFAULT_CONFIG: Readonly<ServeConfig> = Object.freeze({
   limits: { ...DEFAULT_LIMITS },
 });
 
-type Kind = 'string' | 'int' | 'number';
+type Kind = 'string' | 'int' | 'number' | 'store';
 
 interface OptionSpec {
   flag: string;
@@ -48,6 +54,19 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'http-port', kind: 'int', help: 'HTTP port: WebSocket at /ws, /healthz; 0 = any free port', get: (c) => c.httpPort, set: (c, v) => (c.httpPort = v as number) },
   { flag: 'log-level', kind: 'string', help: 'trace, debug, info, warn, error, fatal or silent', get: (c) => c.logLevel, set: (c, v) => (c.logLevel = String(v)) },
   { flag: 'server-name', kind: 'string', help: 'name shown in the welcome', get: (c) => c.serverName, set: (c, v) => (c.serverName = String(v)) },
+  { flag: 'store', kind: 'store', help: 'where room history lives: sqlite (a file in --data-dir) or memory (lost on restart)', get: (c) => c.store, set: (c, v) => (c.store = v as StoreKind) },
+  { flag: 'data-dir', kind: 'string', help: 'directory of the SQLite history file hubbub.db (created on first start)', get: (c) => c.dataDir, set: (c, v) => (c.dataDir = String(v)) },
+  limit('history-on-join', 'historyOnJoin', 'int', 'recent messages a new member of a room is sent; 0 = none'),
+  limit('history-page-max', 'historyPageMax', 'int', 'most messages one history answer carries'),
+  limit('resume-max', 'resumeMaxMessages', 'int', 'most messages one resume replays per room (the rest: history paging)'),
+  limit('retention-messages', 'retentionMessages', 'int', 'messages kept per room; 0 = no count limit (sqlite only)'),
+  {
+    flag: 'retention-days',
+    kind: 'number',
+    help: 'days a message is kept; 0 = no age limit',
+    get: (c) => c.limits.retentionAgeMs / 86_400_000,
+    set: (c, v) => (c.limits.retentionAgeMs = Math.round((v as number) * 86_400_000)),
+  },
   limit('max-text-bytes', 'maxTextBytes', 'int', 'longest message text, in UTF-8 bytes'),
   limit('max-line-bytes', 'maxLineBytes', 'int', 'longest TCP line or WebSocket frame, in bytes'),
   limit('outbox-bytes', 'outboxBytes', 'int', 'bytes queued for one client before it is dropped as a slow reader'),
@@ -67,8 +86,14 @@ export function envName(flag: string): string {
   return `HUBBUB_${flag.toUpperCase().replace(/-/g, '_')}`;
 }
 
+const STORES: readonly StoreKind[] = ['sqlite', 'memory'];
+
 function parseValue(spec: OptionSpec, raw: string, source: string): string | number {
   if (spec.kind === 'string') return raw;
+  if (spec.kind === 'store') {
+    if (!(STORES as readonly string[]).includes(raw)) throw new Error(`${source}: expected ${STORES.join(' or ')}, got "${raw}"`);
+    return raw;
+  }
   const value = Number(raw);
   const ok = raw.trim() !== '' && Number.isFinite(value) && value >= 0 && (spec.kind === 'number' || Number.isInteger(value));
   if (!ok) throw new Error(`${source}: expected a ${spec.kind === 'int' ? 'whole number' : 'number'} ≥ 0, got "${raw}"`);
@@ -94,7 +119,7 @@ export function resolveConfig(flags: Record<string, string | undefined>, env: No
 export function optionsHelp(): string {
   const defaults = cloneDefaults();
   return OPTIONS.map((spec) => {
-    const left = `  --${spec.flag} <${spec.kind === 'string' ? 'text' : 'n'}>`;
+    const left = `  --${spec.flag} <${spec.kind === 'int' || spec.kind === 'number' ? 'n' : spec.kind === 'store' ? 'sqlite|memory' : 'text'}>`;
     return `${left.padEnd(34)}${spec.help}\n${''.padEnd(34)}default ${JSON.stringify(spec.get(defaults))}, env ${envName(spec.flag)}`;
   }).join('\n');
 }

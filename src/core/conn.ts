@@ -7,13 +7,12 @@ import type { ErrorCode, HubError } from './errors.js';
 import type { Ref, ServerEvent } from './events.js';
 import type { CommandSpec, Params } from './commands/command-spec.js';
 
-/** Why the server ends a connection; `abort` skips the goodbye (the peer is not reading anyway). */
+/** Why the server ends a connection. */
 export interface Disconnect {
   readonly code: ErrorCode | 'quit';
   readonly message: string;
   /** WebSocket close status. */
   readonly wsClose: number;
-  readonly abort: boolean;
 }
 
 /** Turns one encoded payload (a line of text or JSON) into the bytes of one frame on a wire. */
@@ -35,8 +34,11 @@ export interface Conn {
   readonly bufferedBytes: number;
   /** Writes one or more complete frames. Never called after close(). */
   write(bytes: Buffer): void;
-  /** Ends the connection: writes `goodbye` (already framed) unless aborting, then closes. */
-  close(disconnect: Disconnect, goodbye?: Buffer): void;
+  /**
+   * Ends the connection: writes `goodbye` (already framed) and closes; a peer that does not take
+   * it within the grace period is destroyed.
+   */
+  close(disconnect: Disconnect, goodbye: Buffer): void;
 }
 
 export type Decoded =

@@ -36,6 +36,7 @@ export const ERRORS = {
   not_in_room: { message: 'you are not in that room', fatal: false },
   too_many_rooms: { message: 'you are in too many rooms; part one first', fatal: false },
   no_such_nick: { message: 'nobody has that nick', fatal: false },
+  store_failed: { message: 'the history store could not save your message, so it was not delivered', fatal: false },
   internal_error: { message: 'the server failed to handle this command; it was not carried out', fatal: false },
   // Disconnects: sent in a `bye` frame just before the server closes the connection.
   server_full: { message: 'the server has reached its connection limit', fatal: true, wsClose: 1013 },

@@ -31,15 +31,20 @@ export interface HelpEntry {
   help: string;
 }
 
+/** A room message on the wire; `history` marks one sent from storage rather than live. */
+export type MessageEvent = { type: 'message'; ref?: Ref; history?: true } & RoomMessage;
+
 export type ServerEvent =
-  | { type: 'welcome'; id: number; nick: string; rooms: string[]; server: string; limits: WelcomeLimits }
-  | ({ type: 'message'; ref?: Ref; history?: true } & RoomMessage)
+  | { type: 'welcome'; id: number; nick: string; rooms: string[]; server: string; epoch: string; limits: WelcomeLimits }
+  | MessageEvent
   | { type: 'whisper'; from: string; fromId: number; to: string; toId: number; text: string; ts: number; action?: true; ref?: Ref }
   | { type: 'joined'; room: string; nick: string; id: number; ref?: Ref }
   | { type: 'left'; room: string; nick: string; id: number; reason: LeftReason; ref?: Ref }
   | { type: 'nick'; id: number; old: string; nick: string; ref?: Ref }
   | { type: 'who'; room: string; members: Member[]; ref?: Ref }
   | { type: 'rooms'; rooms: { room: string; members: number }[]; ref?: Ref }
+  | { type: 'history'; room: string; messages: MessageEvent[]; more: boolean; ref?: Ref }
+  | { type: 'resumed'; room: string; complete: boolean; firstSeq?: number; more?: true; reset?: true; ref?: Ref }
   | { type: 'pong'; ref?: Ref }
   | { type: 'help'; commands: HelpEntry[]; ref?: Ref }
   | { type: 'error'; code: ErrorCode; message: string; ref?: Ref }

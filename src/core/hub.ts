@@ -34,9 +34,9 @@ export interface HubStats {
   rooms: number;
 }
 
-function disconnectFor(code: ErrorCode, abort = false, message?: string): Disconnect {
+function disconnectFor(code: ErrorCode): Disconnect {
   const spec = ERRORS[code];
-  return { code, message: message ?? spec.message, wsClose: 'wsClose' in spec ? spec.wsClose : 1000, abort };
+  return { code, message: spec.message, wsClose: 'wsClose' in spec ? spec.wsClose : 1000 };
 }
 
 export class Hub implements SessionOwner {
@@ -53,6 +53,8 @@ export class Hub implements SessionOwner {
   private readonly perIp = new Map<string, number>();
   private dirty: Session[] = [];
   private overflowing: Session[] = [];
+  /** Messages appended this turn and not yet committed, with every copy queued for them. */
+  private unstored: { out: Outgoing; own: Outgoing | undefined; sender: Session; ref: Ref | undefined }[] = [];
   private flushScheduled = false;
   private accepting = true;
 
@@ -71,8 +73,9 @@ export class Hub implements SessionOwner {
   // ---- connection lifecycle (called by transports) ----
 
   /**
-   * Admits a new connection, or refuses it (the goodbye is written and the conn closed) and
-   * returns undefined. A connection starting in JSON mode is welcomed at once; text mode too.
+   * Admits a new connection into lobby, or refuses it (the goodbye is written and the conn
+   * closed) and returns undefined. A text-mode (human) connection also gets lobby's recent history;
+   * a JSON one asks for it, or resumes instead, so it is never sent a message twice.
    */
   accept(conn: Conn, codec: Codec): Session | undefined {
     const refusal = !this.accepting
@@ -98,6 +101,7 @@ export class Hub implements SessionOwner {
     this.logger.debug({ id, remote: conn.remoteAddress, transport: conn.transport }, 'connected');
     this.enterRoom(session, DEFAULT_ROOM);
     this.sendWelcome(session);
+    if (codec.name === 'text') this.sendRecentHistory(session, DEFAULT_ROOM);
     return session;
   }
 
@@ -147,14 +151,10 @@ export class Hub implements SessionOwner {
   end(session: Session, disconnect: Disconnect, reason: LeftReason): void {
     if (!this.sessions.has(session.id)) return;
     // What is queued goes out now, ahead of the goodbye, so it must be durable first.
-    this.log.commit();
+    this.commitLog();
     const queued = session.takePending();
     session.closing = true;
     this.unregister(session, reason);
-    if (disconnect.abort) {
-      session.conn.close(disconnect);
-      return;
-    }
     const bye = new Outgoing({ type: 'bye', code: disconnect.code, message: disconnect.message });
     queued.push(bye.bytesFor(session.codec, session.conn.framing));
     session.conn.close(disconnect, Buffer.concat(queued));
@@ -163,7 +163,7 @@ export class Hub implements SessionOwner {
   /** The client asked to leave (or closed its sending side): goodbye, then close. */
   quit(session: Session, reason?: string): void {
     const message = reason?.trim() ? `goodbye (${reason.trim().slice(0, 200)})` : 'goodbye';
-    this.end(session, { code: 'quit', message, wsClose: 1000, abort: false }, 'quit');
+    this.end(session, { code: 'quit', message, wsClose: 1000 }, 'quit');
   }
 
   /** Stops admitting, says goodbye to everyone, and commits the log. */
@@ -176,7 +176,13 @@ export class Hub implements SessionOwner {
       session.rooms.clear();
       this.end(session, d, 'shutdown');
     }
-    this.log.commit();
+    this.commitLog();
+  }
+
+  /** Periodic upkeep: retention. Commits first so pruning sees every message. */
+  maintain(): void {
+    this.commitLog();
+    this.log.prune(this.clock());
   }
 
   // ---- SessionOwner: the flush cycle ----
@@ -200,12 +206,13 @@ export class Hub implements SessionOwner {
   /** Commit first (a seq a client sees is durable), then drop slow readers, then write. */
   private readonly flush = (): void => {
     this.flushScheduled = false;
-    this.log.commit();
+    this.commitLog();
     const overflowing = this.overflowing;
     this.overflowing = [];
     for (const session of overflowing) {
       this.logger.info({ id: session.id, nick: session.nick }, 'slow reader disconnected');
-      this.end(session, disconnectFor('slow_reader', true), 'slow_reader');
+      // Its goodbye goes behind what the socket already holds; if it never reads, the close times out.
+      this.end(session, disconnectFor('slow_reader'), 'slow_reader');
     }
     const dirty = this.dirty;
     this.dirty = [];
@@ -213,6 +220,28 @@ export class Hub implements SessionOwner {
       if (!session.closing) session.flush();
     }
   };
+
+  /**
+   * Makes this turn's messages durable. If the store refuses, none of them is delivered: their
+   * queued copies are cancelled and each sender is told, so nothing is lost silently.
+   */
+  private commitLog(): void {
+    if (this.unstored.length === 0) return;
+    const batch = this.unstored;
+    this.unstored = [];
+    try {
+      this.log.commit();
+    } catch (err) {
+      this.logger.error({ err, messages: batch.length }, 'history store refused a batch; its messages were not delivered');
+      for (const { out, own, sender, ref } of batch) {
+        out.cancelled = true;
+        if (own) own.cancelled = true;
+        if (this.sessions.has(sender.id)) {
+          this.replyError(sender, new HubError('store_failed', `your message was not stored, so it was not delivered: ${(err as Error).message}`), ref);
+        }
+      }
+    }
+  }
 
   // ---- primitives for command handlers ----
 
@@ -279,7 +308,7 @@ export class Hub implements SessionOwner {
     let members = this.rooms.get(room);
     if (!members) this.rooms.set(room, (members = new Set()));
     members.add(session);
-    session.touchRoom(room);
+    session.rooms.set(room, this.log.lastSeq(room));
     if (this.presenceNoticesOn(room)) {
       this.broadcast(room, { type: 'joined', room, nick: session.nick, id: session.id }, session);
     }
@@ -296,18 +325,39 @@ export class Hub implements SessionOwner {
     }
   }
 
-  /** Appends to the room log (which assigns seq) and fans the message out. */
+  /**
+   * Appends to the room log (which assigns seq) and fans the message out. The copies are only
+   * queued: the flush commits the log before writing them, or cancels them if it cannot.
+   */
   publish(session: Session, message: Omit<RoomMessage, 'seq'>, ref?: Ref): RoomMessage {
     if (!session.rooms.has(message.room)) throw new HubError('not_in_room', `you are not in #${message.room}`);
     const stored = this.log.append(message);
     const event: ServerEvent = { type: 'message', ...stored };
-    if (ref === undefined) {
-      this.broadcast(stored.room, event);
-    } else {
-      this.broadcast(stored.room, event, session);
-      this.reply(session, { ...event, ref });
+    const out = new Outgoing(event);
+    const own = ref === undefined ? undefined : new Outgoing({ ...event, ref });
+    for (const member of this.rooms.get(stored.room)!) {
+      member.deliver(own && member === session ? own : out);
     }
+    this.unstored.push({ out, own, sender: session, ref });
     return stored;
+  }
+
+  /** Sends stored messages as history frames, within half the outbox; returns how many went. */
+  sendHistory(session: Session, messages: readonly RoomMessage[]): number {
+    const budget = this.limits.outboxBytes / 2;
+    let sent = 0;
+    for (const message of messages) {
+      if (session.queuedBytes >= budget) break;
+      if (session.deliver(new Outgoing({ type: 'message', ...message, history: true })) === 0) break;
+      sent++;
+    }
+    return sent;
+  }
+
+  /** The room's most recent messages, as a new member gets them. */
+  sendRecentHistory(session: Session, room: string): void {
+    if (this.limits.historyOnJoin <= 0) return;
+    this.sendHistory(session, this.log.read(room, { latest: true, limit: this.limits.historyOnJoin }).messages);
   }
 
   sendWelcome(session: Session): void {
@@ -316,8 +366,9 @@ export class Hub implements SessionOwner {
       type: 'welcome',
       id: session.id,
       nick: session.nick,
-      rooms: [...session.rooms],
+      rooms: [...session.rooms.keys()],
       server: this.options.serverName,
+      epoch: this.log.epoch,
       limits: { maxTextBytes, maxLineBytes, maxRoomsPerConn },
     });
   }
@@ -329,7 +380,7 @@ export class Hub implements SessionOwner {
     const count = (this.perIp.get(ip) ?? 1) - 1;
     if (count === 0) this.perIp.delete(ip);
     else this.perIp.set(ip, count);
-    for (const room of [...session.rooms]) this.leaveRoom(session, room, reason);
+    for (const room of [...session.rooms.keys()]) this.leaveRoom(session, room, reason);
     this.logger.debug({ id: session.id, nick: session.nick, reason }, 'disconnected');
   }
 }

@@ -27,6 +27,16 @@ export interface Limits {
   tcpKeepAliveMs: number;
   /** How long a graceful shutdown waits for clients to read their goodbye. */
   shutdownGraceMs: number;
+  /** Recent messages sent to a room's new member (0 switches it off). */
+  historyOnJoin: number;
+  /** Most messages one `history` answer carries. */
+  historyPageMax: number;
+  /** Most messages one `resume` replays per room; the rest is fetched with `history`. */
+  resumeMaxMessages: number;
+  /** Messages kept per room (0: no count limit; the memory store always has one). */
+  retentionMessages: number;
+  /** Age after which messages are dropped (0: no age limit). */
+  retentionAgeMs: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -44,6 +54,11 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   wsPingIntervalMs: 30_000,
   tcpKeepAliveMs: 60_000,
   shutdownGraceMs: 2_000,
+  historyOnJoin: 50,
+  historyPageMax: 200,
+  resumeMaxMessages: 1_000,
+  retentionMessages: 10_000,
+  retentionAgeMs: 0,
 });
 
 export const NICK_MAX_CHARS = 32;

@@ -6,6 +6,9 @@ export class Outgoing {
   // Few (codec, framing) pairs exist, so a short list beats a Map keyed by concatenated strings.
   private readonly cache: { codec: Codec; framing: Framing; bytes: Buffer }[] = [];
 
+  /** Set when the event must not reach anyone after all (its message could not be stored). */
+  cancelled = false;
+
   constructor(readonly event: ServerEvent) {}
 
   bytesFor(codec: Codec, framing: Framing): Buffer {

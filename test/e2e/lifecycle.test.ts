@@ -28,6 +28,19 @@ test('unknown flags and bad values fail with one line and a non-zero exit', asyn
   await assert.rejects(run(process.execPath, [HUBBUB_BIN, 'launch']), /unknown command "launch"/);
 });
 
+test('a history store that cannot be opened stops start-up with one clear line', async () => {
+  await assert.rejects(run(process.execPath, [HUBBUB_BIN, 'serve', '--tcp-port', '0', '--http-port', '0', '--data-dir', '/dev/null/nope']), (err: { code: number; stderr: string }) => {
+    assert.equal(err.code, 1);
+    assert.match(err.stderr, /^hubbub: cannot open the history database \/dev\/null\/nope\/hubbub\.db: /);
+    return true;
+  });
+  await assert.rejects(
+    run(process.execPath, [HUBBUB_BIN, 'serve', '--tcp-port', '0', '--http-port', '0', '--store', 'memory', '--retention-messages', '0']),
+    /--store memory needs --retention-messages above 0/,
+  );
+  await assert.rejects(run(process.execPath, [HUBBUB_BIN, 'serve', '--store', 'mongo']), /--store: expected sqlite or memory/);
+});
+
 test('the server prints the addresses it bound, serves /healthz, and takes settings from HUBBUB_*', async () => {
   const server = await spawnServer([], { HUBBUB_SERVER_NAME: 'envhub', HUBBUB_MAX_ROOMS: '2' });
   try {

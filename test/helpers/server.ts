@@ -10,7 +10,8 @@ export async function startTestServer(
   parts: Omit<ServerParts, 'logger'> = {},
 ): Promise<RunningServer> {
   const config = resolveConfig({}, {});
-  Object.assign(config, { host: '127.0.0.1', tcpPort: 0, httpPort: 0 }, extra);
+  // Memory store unless a test asks for SQLite (with its own data dir).
+  Object.assign(config, { host: '127.0.0.1', tcpPort: 0, httpPort: 0, store: 'memory' }, extra);
   Object.assign(config.limits, limits);
   return startServer(config, { logger: createLogger(process.env.HUBBUB_TEST_LOG ?? 'silent'), ...parts });
 }

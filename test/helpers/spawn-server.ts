@@ -1,6 +1,9 @@
 /** @module Runs the real `hubbub serve` binary as a child process and reads the addresses it bound. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Inbox } from './inbox.js';
 
@@ -16,10 +19,12 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Starts the binary on ephemeral ports; its SQLite history goes to a fresh temporary directory unless `args` say otherwise. */
 export async function spawnServer(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+  const dataDir = args.includes('--data-dir') ? [] : ['--data-dir', mkdtempSync(join(tmpdir(), 'hubbub-test-'))];
   const child = spawn(
     process.execPath,
-    [HUBBUB_BIN, 'serve', '--host', '127.0.0.1', '--tcp-port', '0', '--http-port', '0', '--log-level', 'warn', ...args],
+    [HUBBUB_BIN, 'serve', '--host', '127.0.0.1', '--tcp-port', '0', '--http-port', '0', '--log-level', 'warn', ...dataDir, ...args],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const stdout = new Inbox<string>();

@@ -12,10 +12,17 @@ export interface Params {
   reason?: string;
   command?: string;
   action?: boolean;
+  before?: number;
+  after?: number;
+  limit?: number;
+  /** resume: room → the last seq the client saw there. */
+  rooms?: Record<string, number>;
+  epoch?: string;
 }
 
 export type FieldName = keyof Params;
-export type FieldKind = 'string' | 'boolean';
+/** `integer`: a whole number ≥ 0. `seqmap`: an object of room → integer. */
+export type FieldKind = 'string' | 'boolean' | 'integer' | 'seqmap';
 
 export const FIELD_KINDS: Readonly<Record<FieldName, FieldKind>> = {
   nick: 'string',
@@ -25,6 +32,11 @@ export const FIELD_KINDS: Readonly<Record<FieldName, FieldKind>> = {
   reason: 'string',
   command: 'string',
   action: 'boolean',
+  before: 'integer',
+  after: 'integer',
+  limit: 'integer',
+  rooms: 'seqmap',
+  epoch: 'string',
 };
 
 export interface FieldSpec {
@@ -34,6 +46,8 @@ export interface FieldSpec {
   readonly rest?: boolean;
   /** Not a text-mode argument; JSON only. */
   readonly jsonOnly?: boolean;
+  /** A text-mode argument only (JSON says the same thing another way). */
+  readonly textOnly?: boolean;
 }
 
 export interface CommandContext {

@@ -21,11 +21,14 @@ export const join: CommandSpec = {
   run({ hub, session, ref }, params) {
     const room = checkRoom(params.room!);
     // Joining a room you are in only makes it current again.
-    if (session.rooms.has(room)) session.touchRoom(room);
-    else if (session.rooms.size >= hub.limits.maxRoomsPerConn) {
+    const isNew = !session.rooms.has(room);
+    if (isNew && session.rooms.size >= hub.limits.maxRoomsPerConn) {
       throw new HubError('too_many_rooms', `you are already in ${hub.limits.maxRoomsPerConn} rooms; /part one first`);
-    } else hub.enterRoom(session, room);
+    }
+    if (isNew) hub.enterRoom(session, room);
+    else session.touchRoom(room);
     hub.reply(session, { type: 'joined', room, nick: session.nick, id: session.id, ...(ref !== undefined && { ref }) });
+    if (isNew) hub.sendRecentHistory(session, room);
   },
 };
 

@@ -2,6 +2,7 @@
 import { HubError } from '../errors.js';
 import type { CommandSpec } from './command-spec.js';
 import { json, ping, quit } from './connection.js';
+import { history, resume } from './history.js';
 import { nick } from './identity.js';
 import { me, say, whisper } from './messages.js';
 import { join, part, rooms, who } from './rooms.js';
@@ -24,7 +25,7 @@ export const help: CommandSpec = {
   },
 };
 
-export const COMMANDS: readonly CommandSpec[] = [nick, join, part, say, me, whisper, who, rooms, ping, help, quit, json];
+export const COMMANDS: readonly CommandSpec[] = [nick, join, part, say, me, whisper, who, rooms, history, resume, ping, help, quit, json];
 
 const byJsonType = new Map<string, CommandSpec>();
 const byTextVerb = new Map<string, CommandSpec>();

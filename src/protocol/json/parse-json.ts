@@ -1,5 +1,5 @@
 /** @module JSON mode, inbound: one JSON object becomes a command, or an error with a stable code. */
-import { FIELD_KINDS, type Params } from '../../core/commands/command-spec.js';
+import { FIELD_KINDS, type FieldKind, type Params } from '../../core/commands/command-spec.js';
 import { commandForJsonType } from '../../core/commands/table.js';
 import type { Decoded } from '../../core/conn.js';
 import { HubError } from '../../core/errors.js';
@@ -22,6 +22,29 @@ function checkRef(value: unknown): Ref | undefined | HubError {
   if (typeof value === 'string' && value.length <= REF_MAX_CHARS) return value;
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   return new HubError('bad_field', `"ref" must be a string of at most ${REF_MAX_CHARS} characters or a number`);
+}
+
+const KIND_NAMES: Record<FieldKind, string> = {
+  string: 'a string',
+  boolean: 'true or false',
+  integer: 'a whole number from 0',
+  seqmap: 'an object of room names to whole numbers from 0',
+};
+
+function isCount(value: unknown): boolean {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function hasKind(value: unknown, kind: FieldKind): boolean {
+  switch (kind) {
+    case 'string':
+    case 'boolean':
+      return typeof value === kind;
+    case 'integer':
+      return isCount(value);
+    case 'seqmap':
+      return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every(isCount);
+  }
 }
 
 export function parseJsonFrame(line: string): Decoded {
@@ -48,15 +71,16 @@ export function parseJsonFrame(line: string): Decoded {
     return { ok: false, error: new HubError('unknown_type', `unknown frame type "${frame.type.slice(0, 40)}"`), ...withRef };
   }
   const params: Params = {};
-  for (const { field, optional } of spec.fields) {
+  for (const { field, optional, textOnly } of spec.fields) {
+    if (textOnly) continue;
     const fieldValue = frame[field];
     if (fieldValue === undefined || fieldValue === null) {
       if (optional) continue;
       return { ok: false, error: new HubError('bad_field', `"${spec.name}" needs the field "${field}"`), ...withRef };
     }
     const kind = FIELD_KINDS[field];
-    if (typeof fieldValue !== kind) {
-      return { ok: false, error: new HubError('bad_field', `"${field}" must be a ${kind}`), ...withRef };
+    if (!hasKind(fieldValue, kind)) {
+      return { ok: false, error: new HubError('bad_field', `"${field}" must be ${KIND_NAMES[kind]}`), ...withRef };
     }
     (params as Record<string, unknown>)[field] = fieldValue;
   }

@@ -55,6 +55,19 @@ export function formatTextEvent(event: ServerEvent): string {
         `${NOTICE}${event.rooms.length} room${event.rooms.length === 1 ? '' : 's'}: ` +
         event.rooms.map((r) => `#${r.room} (${r.members})`).join(', ')
       );
+    case 'history':
+      return [
+        ...event.messages.map(formatTextEvent),
+        `${NOTICE}${event.messages.length} message${event.messages.length === 1 ? '' : 's'} of #${event.room} history` +
+          (event.more && event.messages[0] ? ` (older ones before #${event.room}:${event.messages[0].seq})` : ''),
+      ].join('\n');
+    case 'resumed':
+      if (event.reset) return `${NOTICE}resumed #${event.room}: that history is gone (the server's store was reset); recent messages shown`;
+      return (
+        `${NOTICE}resumed #${event.room}: ` +
+        (event.complete ? 'nothing missed' : `messages before #${event.room}:${event.firstSeq} are no longer kept`) +
+        (event.more ? '; more missed than shown, use /history' : '')
+      );
     case 'pong':
       return `${NOTICE}pong`;
     case 'help':

@@ -1,7 +1,7 @@
 /** @module Text mode, inbound: a terminal line becomes a command. */
 import { commandForTextVerb } from '../../core/commands/table.js';
 import { say } from '../../core/commands/messages.js';
-import type { Params } from '../../core/commands/command-spec.js';
+import { FIELD_KINDS, type Params } from '../../core/commands/command-spec.js';
 import type { Decoded } from '../../core/conn.js';
 import { HubError } from '../../core/errors.js';
 
@@ -37,7 +37,12 @@ export function parseTextLine(line: string): Decoded {
       if (field.optional) continue;
       return { ok: false, error: new HubError('bad_args', `usage: ${spec.syntax}`) };
     }
-    params[field.field as 'text'] = value;
+    if (FIELD_KINDS[field.field] === 'integer') {
+      if (!/^\d{1,15}$/.test(value)) return { ok: false, error: new HubError('bad_args', `"${value}" is not a number; usage: ${spec.syntax}`) };
+      (params as Record<string, unknown>)[field.field] = Number(value);
+    } else {
+      (params as Record<string, unknown>)[field.field] = value;
+    }
   }
   if (rest !== '') return { ok: false, error: new HubError('bad_args', `too many arguments; usage: ${spec.syntax}`) };
   return { ok: true, spec, params };

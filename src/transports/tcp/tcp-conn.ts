@@ -27,13 +27,12 @@ export class TcpConn implements Conn {
     if (this.socket.writable) this.socket.write(bytes);
   }
 
-  close(disconnect: Disconnect, goodbye?: Buffer): void {
-    if (disconnect.abort || !this.socket.writable) {
+  close(_disconnect: Disconnect, goodbye: Buffer): void {
+    if (!this.socket.writable) {
       this.socket.destroy();
       return;
     }
-    if (goodbye) this.socket.end(goodbye);
-    else this.socket.end();
+    this.socket.end(goodbye);
     // A peer that never reads would keep a half-closed socket forever.
     setTimeout(() => this.socket.destroy(), this.closeGraceMs).unref();
   }

@@ -44,6 +44,7 @@ export class WsConn implements Conn {
     readonly ws: WebSocket,
     private readonly socket: Socket,
     readonly remoteAddress: string,
+    private readonly closeGraceMs: number,
   ) {}
 
   get bufferedBytes(): number {
@@ -54,12 +55,14 @@ export class WsConn implements Conn {
     if (this.ws.readyState === WebSocket.OPEN) this.socket.write(bytes);
   }
 
-  close(disconnect: Disconnect, goodbye?: Buffer): void {
-    if (disconnect.abort) {
+  close(disconnect: Disconnect, goodbye: Buffer): void {
+    if (this.ws.readyState !== WebSocket.OPEN) {
       this.ws.terminate();
       return;
     }
-    if (goodbye && this.ws.readyState === WebSocket.OPEN) this.socket.write(goodbye);
+    this.socket.write(goodbye);
     this.ws.close(disconnect.wsClose, closeReason(disconnect.message));
+    // ws would wait 30 s for the peer's close frame; a peer that is not reading gets the grace period.
+    setTimeout(() => this.ws.terminate(), this.closeGraceMs).unref();
   }
 }

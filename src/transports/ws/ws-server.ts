@@ -39,7 +39,7 @@ export function createWsEndpoint(hub: Hub): WsEndpoint {
   pinger.unref();
 
   function attach(ws: WebSocket, socket: Socket, req: IncomingMessage): void {
-    const conn = new WsConn(ws, socket, req.socket.remoteAddress ?? 'unknown');
+    const conn = new WsConn(ws, socket, req.socket.remoteAddress ?? 'unknown', limits.shutdownGraceMs);
     const session = hub.accept(conn, hub.codecs.json);
     if (!session) return;
     conns.add(conn);

@@ -1,0 +1,90 @@
+/** @module Commands that read stored history: history (paging) and resume (catching up after a reconnect). */
+import { HubError } from '../errors.js';
+import type { Ref } from '../events.js';
+import type { Hub } from '../hub.js';
+import { checkRoom } from '../names.js';
+import type { HistoryQuery } from '../room-log.js';
+import type { Session } from '../session.js';
+import type { CommandSpec } from './command-spec.js';
+import { roomOrCurrent } from './rooms.js';
+
+export const history: CommandSpec = {
+  name: 'history',
+  modes: 'both',
+  fields: [
+    { field: 'limit', optional: true },
+    { field: 'room', optional: true, jsonOnly: true },
+    { field: 'before', optional: true, jsonOnly: true },
+    { field: 'after', optional: true, jsonOnly: true },
+  ],
+  syntax: '/history [count]',
+  help: 'Show the latest messages of your current room (JSON: page with "before" or "after" a seq).',
+  run({ hub, session, ref }, { room: named, before, after, limit }) {
+    if (before !== undefined && after !== undefined) throw new HubError('bad_field', 'give "before" or "after", not both');
+    const room = roomOrCurrent(session, named);
+    const count = Math.min(limit ?? hub.limits.historyOnJoin, hub.limits.historyPageMax);
+    const query: HistoryQuery =
+      after !== undefined ? { after, limit: count } : before !== undefined ? { before, limit: count } : { latest: true, limit: count };
+    const page = hub.log.read(room, query);
+    const messages = page.messages.map((m) => ({ type: 'message' as const, ...m, history: true as const }));
+    hub.reply(session, { type: 'history', room, messages, more: page.more, ...(ref !== undefined && { ref }) });
+  },
+};
+
+/**
+ * Replays what a client missed in one room: everything after `seen` that it was not sent live.
+ * Joins the room first if needed.
+ */
+function resumeRoom(hub: Hub, session: Session, room: string, seen: number, sameEpoch: boolean, ref: Ref | undefined): void {
+  let liveFrom = session.rooms.get(room);
+  if (liveFrom === undefined) {
+    if (session.rooms.size >= hub.limits.maxRoomsPerConn) {
+      throw new HubError('too_many_rooms', `you are already in ${hub.limits.maxRoomsPerConn} rooms; cannot resume #${room}`);
+    }
+    hub.enterRoom(session, room);
+    hub.reply(session, { type: 'joined', room, nick: session.nick, id: session.id });
+    liveFrom = session.rooms.get(room)!;
+  }
+  const withRef = ref === undefined ? {} : { ref };
+  if (!sameEpoch || seen > hub.log.lastSeq(room)) {
+    // The client's seqs belong to a history this server does not have (a new store): start afresh.
+    hub.sendRecentHistory(session, room);
+    hub.reply(session, { type: 'resumed', room, complete: false, firstSeq: hub.log.firstSeq(room), reset: true, ...withRef });
+    return;
+  }
+  const firstSeq = hub.log.firstSeq(room);
+  const from = Math.max(seen, firstSeq - 1);
+  const wanted = Math.min(liveFrom - from, hub.limits.resumeMaxMessages);
+  const messages = wanted > 0 ? hub.log.read(room, { after: from, limit: wanted }).messages : [];
+  const sent = hub.sendHistory(session, messages);
+  const lastSent = sent > 0 ? messages[sent - 1]!.seq : from;
+  const complete = firstSeq <= seen + 1 || seen >= liveFrom;
+  hub.reply(session, {
+    type: 'resumed',
+    room,
+    complete,
+    ...(!complete && { firstSeq }),
+    ...(lastSent < liveFrom && { more: true as const }),
+    ...withRef,
+  });
+}
+
+export const resume: CommandSpec = {
+  name: 'resume',
+  modes: 'both',
+  fields: [
+    { field: 'room', textOnly: true },
+    { field: 'after', textOnly: true },
+    { field: 'rooms', jsonOnly: true },
+    { field: 'epoch', optional: true, jsonOnly: true },
+  ],
+  syntax: '/resume <room> <seq>',
+  help: 'Catch up on a room from the last seq you saw (joins it if needed); the server says if anything is gone.',
+  run({ hub, session, ref }, params) {
+    const seen = params.rooms ?? { [params.room!]: params.after! };
+    const entries = Object.entries(seen).map(([room, seq]) => [checkRoom(room), seq] as const);
+    if (entries.length === 0) throw new HubError('bad_field', '"rooms" names no room');
+    const sameEpoch = params.epoch === undefined || params.epoch === hub.log.epoch;
+    for (const [room, seq] of entries) resumeRoom(hub, session, room, seq, sameEpoch, ref);
+  },
+};
