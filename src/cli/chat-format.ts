@@ -116,8 +116,8 @@ export function formatClientNotice(n: ClientNotice, style: Style): string {
     }
     case 'resume-failed':
       return style.error(`${NOTICE} could not catch up (${oneLine(n.reason)}): messages sent while you were away may be missing`);
-    case 'renumbered':
-      return style.error(`${NOTICE} #${oneLine(n.room)} starts again from the beginning: the server lost its history`);
+    case 'reset':
+      return style.error(`${NOTICE} #${oneLine(n.room)} starts over: the server lost its history, so what was said while you were away is gone`);
     case 'nick-fallback':
       return notice(`could not be ${oneLine(n.wanted)} (${oneLine(n.reason)}); you are ${oneLine(n.nick)} — /nick to try again`, style);
     case 'resent':

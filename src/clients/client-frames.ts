@@ -11,7 +11,7 @@ export type RequestFrame =
   | { type: 'ping' }
   | { type: 'help'; command?: string }
   | { type: 'history'; room: string; before?: number; after?: number; limit?: number }
-  | { type: 'resume'; rooms: Record<string, number> };
+  | { type: 'resume'; rooms: Record<string, number>; epoch?: string };
 
 export type ClientFrame =
   | (RequestFrame & { ref?: Ref })

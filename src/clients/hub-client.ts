@@ -13,7 +13,7 @@ import type { HubUrl } from './hub-url.js';
 import { openLink } from './open-link.js';
 import { RoomCursors, type Verdict } from './room-cursors.js';
 import { DEFAULT_PACING, SendPacer, type PacingPolicy } from './send-pacer.js';
-import { parseServerFrame, type ErrorFrame, type MessageFrame, type ResumedFrame, type ServerFrame, type WelcomeFrame } from './server-frames.js';
+import { parseServerFrame, type ErrorFrame, type HistoryFrame, type MessageFrame, type ResumedFrame, type ServerFrame, type WelcomeFrame } from './server-frames.js';
 
 export type ConnectionState =
   /** The first connection is being opened. */
@@ -33,8 +33,8 @@ export type ClientNotice =
   | { readonly kind: 'gap'; readonly room: string; readonly fromSeq: number; readonly toSeq: number }
   /** The server could not resume (too old, or an error); messages sent meanwhile may be missing. */
   | { readonly kind: 'resume-failed'; readonly reason: string }
-  /** A room's seq went backwards on a live message: the server lost its history and counts again. */
-  | { readonly kind: 'renumbered'; readonly room: string }
+  /** The server numbers the room afresh (its store was replaced or lost): what came before is gone. */
+  | { readonly kind: 'reset'; readonly room: string }
   /** The wanted nick could not be had; `nick` is the one in use. */
   | { readonly kind: 'nick-fallback'; readonly wanted: string; readonly nick: string; readonly reason: string }
   /** After a failed resume, messages in flight at the disconnect were sent again (some may show twice). */
@@ -73,6 +73,10 @@ export interface ClientTiming {
   readonly sayRetryMs: number;
   /** …up to this. */
   readonly sayRetryMaxMs: number;
+  /** A resume the server capped is continued with history pages of this size… */
+  readonly backfillPageSize: number;
+  /** …at most this many per room; what lies beyond is reported as a gap. */
+  readonly backfillMaxPages: number;
 }
 
 export const DEFAULT_TIMING: Readonly<ClientTiming> = Object.freeze({
@@ -85,6 +89,8 @@ export const DEFAULT_TIMING: Readonly<ClientTiming> = Object.freeze({
   sayRetries: 8,
   sayRetryMs: 500,
   sayRetryMaxMs: 8_000,
+  backfillPageSize: 200,
+  backfillMaxPages: 50,
 });
 
 export interface HubClientOptions {
@@ -154,6 +160,9 @@ export class HubClient {
   private joined = new Set<string>();
   private currentNick = '';
   private currentId: number | undefined;
+  /** The store epoch the cursors' seqs belong to (the last welcome's, once caught up). */
+  private cursorEpoch: string | undefined;
+  private welcomeEpoch: string | undefined;
   /** Ids of this client's earlier connections: their messages in a replay are ours. */
   private readonly previousIds = new Set<number>();
   private textLimit: number | undefined;
@@ -182,6 +191,8 @@ export class HubClient {
   private queue: Outgoing[] = [];
   private readonly internal = new Map<string, InternalHandler>();
   private resumeWaiting: { rooms: Set<string>; done: (failure?: string) => void } | undefined;
+  /** Rooms whose replay the server capped: held until the rest has been paged in. */
+  private readonly backfill = new Set<string>();
 
   constructor(options: HubClientOptions) {
     this.url = options.url;
@@ -407,10 +418,23 @@ export class HubClient {
   }
 
   private async joinRooms(lost: () => boolean): Promise<void> {
-    const answers = await Promise.all([...this.wanted].filter((room) => !this.joined.has(room)).map((room) => this.exchange({ type: 'join', room })));
+    // A joined room's recent history follows the answer; the room we start in (lobby) must ask for it.
+    const starting = [...this.wanted].filter((room) => this.joined.has(room));
+    this.cursors.hold(starting);
+    const answers = await Promise.all([
+      ...[...this.wanted].filter((room) => !this.joined.has(room)).map((room) => this.exchange({ type: 'join', room })),
+      ...starting.map((room) => this.exchange({ type: 'history', room })),
+    ]);
     if (lost()) return;
-    const refused = answers.find((a) => a.type === 'error');
+    for (const answer of answers) if (answer.type === 'history') this.holdPage(answer);
+    for (const room of starting) this.release(room);
+    const refused = answers.find((a) => a.type === 'error' && a.code !== 'unknown_type');
     if (refused?.type === 'error') throw new SetupError(`cannot join: ${refused.message}`);
+  }
+
+  /** Messages of a history page, into the room's held messages (duplicates fall out on release). */
+  private holdPage(page: HistoryFrame): void {
+    for (const message of page.messages) this.cursors.accept({ ...message, history: true });
   }
 
   /** Replays every wanted room from its last seen seq; falls back to joining if the server cannot. */
@@ -432,9 +456,15 @@ export class HubClient {
         if (answer.type === 'error') finish(`${answer.message} [${answer.code}]`);
         return false;
       });
-      this.sendNow({ type: 'resume', rooms: Object.fromEntries(rooms.map((room) => [room, this.cursors.resumePoint(room)])), ref });
+      const points = Object.fromEntries(rooms.map((room) => [room, this.cursors.resumePoint(room)]));
+      void this.sendNow({ type: 'resume', rooms: points, ...(this.cursorEpoch !== undefined && { epoch: this.cursorEpoch }), ref });
     });
     if (lost()) return;
+    for (const room of [...this.backfill]) {
+      await this.backfillRoom(room, lost);
+      if (lost()) return;
+    }
+    this.cursorEpoch = this.welcomeEpoch;
     // Sent messages that did not show up in a completed replay never arrived: send them again.
     const unknown = [...this.outgoing.values()].filter((o) => o.state === 'unknown');
     for (const out of unknown) this.requeue(out);
@@ -451,6 +481,36 @@ export class HubClient {
         this.notify({ kind: 'rejoin-failed', room, reason: answer.message });
       }
     }
+  }
+
+  /**
+   * The server capped a room's replay: page the rest in with `history` until it meets the live
+   * messages held since, then show the room in order.
+   */
+  private async backfillRoom(room: string, lost: () => boolean): Promise<void> {
+    for (let page = 0; page < this.timing.backfillMaxPages; page++) {
+      const { lastReplayed, firstLive } = this.cursors.heldRange(room);
+      const after = lastReplayed ?? this.cursors.resumePoint(room);
+      if (firstLive !== undefined && after >= firstLive - 1) break;
+      const answer = await this.exchange({ type: 'history', room, after, limit: this.timing.backfillPageSize });
+      if (lost()) return;
+      if (answer.type !== 'history') {
+        this.notify({ kind: 'resume-failed', reason: `could not page in the rest of #${room}: ${errorOf(answer).message}` });
+        break;
+      }
+      this.holdPage(answer);
+      if (!answer.more || answer.messages.length === 0) {
+        this.backfill.delete(room);
+        this.release(room);
+        return;
+      }
+    }
+    const { lastReplayed, firstLive } = this.cursors.heldRange(room);
+    if (lastReplayed !== undefined && firstLive !== undefined && firstLive > lastReplayed + 1) {
+      this.notify({ kind: 'gap', room, fromSeq: lastReplayed + 1, toSeq: firstLive - 1 });
+    }
+    this.backfill.delete(room);
+    this.release(room);
   }
 
   private onClosed(generation: number, reason: string): void {
@@ -474,6 +534,7 @@ export class HubClient {
     }
     this.queue = this.queue.filter((o) => o.kind === 'say');
     this.resumeWaiting?.done('the connection dropped again');
+    this.backfill.clear();
     if (this.quitting) {
       this.quitDone?.();
       return;
@@ -529,6 +590,8 @@ export class HubClient {
         if (frame.id === this.currentId) {
           if (frame.type === 'joined') this.joined.add(frame.room);
           else this.joined.delete(frame.room);
+          // Rejoining while catching up is housekeeping, not news.
+          if (!this.ready && frame.ref === undefined) return;
         } else if (!this.wanted.has(frame.room)) return;
         break;
       case 'nick':
@@ -547,6 +610,8 @@ export class HubClient {
     this.currentNick = welcome.nick;
     this.joined = new Set(welcome.rooms);
     this.textLimit = welcome.limits?.maxTextBytes;
+    this.welcomeEpoch = welcome.epoch;
+    if (!this.started) this.cursorEpoch = welcome.epoch;
     this.pacer.refillAll();
     // From here until each room's `resumed`, replay and live traffic may interleave out of order.
     if (this.started) this.cursors.hold(this.wanted);
@@ -567,10 +632,14 @@ export class HubClient {
 
   private onResumed(frame: ResumedFrame): void {
     const last = this.cursors.lastSeq(frame.room) ?? 0;
-    this.release(frame.room);
-    if (!frame.complete && frame.firstSeq !== undefined && frame.firstSeq > last + 1) {
+    if (frame.reset) {
+      this.cursors.forget(frame.room);
+      this.notify({ kind: 'reset', room: frame.room });
+    } else if (!frame.complete && frame.firstSeq !== undefined && frame.firstSeq > last + 1) {
       this.notify({ kind: 'gap', room: frame.room, fromSeq: last + 1, toSeq: frame.firstSeq - 1 });
     }
+    if (frame.more && !frame.reset && this.cursors.lastSeq(frame.room) !== undefined) this.backfill.add(frame.room);
+    else this.release(frame.room);
     const waiting = this.resumeWaiting;
     if (waiting?.rooms.delete(frame.room) && waiting.rooms.size === 0) waiting.done();
   }
@@ -581,7 +650,7 @@ export class HubClient {
 
   private show(message: MessageFrame, verdict: Verdict, raw: string): void {
     if (verdict === 'duplicate') return;
-    if (verdict === 'renumbered') this.notify({ kind: 'renumbered', room: message.room });
+    if (verdict === 'renumbered') this.notify({ kind: 'reset', room: message.room });
     if (this.previousIds.has(message.fromId)) this.recognise(message);
     this.handlers.frame?.(message, raw);
   }
@@ -660,10 +729,14 @@ export class HubClient {
     }
   }
 
-  /** Sends a housekeeping frame past the queue (it still spends a token). */
-  private sendNow(frame: ClientFrame): void {
+  /** Sends a housekeeping frame past the queue, once the pacer has a token for it. */
+  private async sendNow(frame: ClientFrame): Promise<void> {
+    const link = this.link;
+    const wait = this.pacer.wait();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (link !== this.link) return;
     this.pacer.take();
-    this.link?.send(frame);
+    link?.send(frame);
   }
 
   /** A housekeeping request: its answer goes to the caller, never to the frame handler. */
@@ -678,7 +751,7 @@ export class HubClient {
         resolve(answer);
         return true;
       });
-      this.sendNow({ ...frame, ref });
+      void this.sendNow({ ...frame, ref });
     });
   }
 

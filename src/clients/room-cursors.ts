@@ -49,6 +49,22 @@ export class RoomCursors {
     return undefined;
   }
 
+  /** The server numbers the room afresh (a new store): the old cursor means nothing any more. */
+  forget(room: string): void {
+    this.last.delete(room);
+  }
+
+  /** Of the messages held for a room: the highest replayed seq, and the lowest live one. */
+  heldRange(room: string): { lastReplayed: number | undefined; firstLive: number | undefined } {
+    let lastReplayed: number | undefined;
+    let firstLive: number | undefined;
+    for (const m of this.held.get(room)?.values() ?? []) {
+      if (m.history) lastReplayed = Math.max(lastReplayed ?? m.seq, m.seq);
+      else firstLive = Math.min(firstLive ?? m.seq, m.seq);
+    }
+    return { lastReplayed, firstLive };
+  }
+
   /** Stops holding a room; returns what was held, in seq order, each with its verdict. */
   release(room: string): { message: MessageFrame; verdict: Verdict }[] {
     const held = this.held.get(room);

@@ -14,6 +14,8 @@ export interface WelcomeFrame {
   nick: string;
   rooms: string[];
   server: string;
+  /** Names the server's message store; seqs from a store with another epoch mean nothing here. */
+  epoch?: string;
   limits?: { maxTextBytes?: number; maxLineBytes?: number; maxRoomsPerConn?: number };
 }
 
@@ -107,6 +109,10 @@ export interface ResumedFrame {
   complete: boolean;
   /** With complete:false, the first seq the server still has. */
   firstSeq?: number;
+  /** The replay stopped at the server's cap: page on with `history` `after`. */
+  more?: boolean;
+  /** The client's seqs belong to another store (a new epoch): what followed is the room's recent history, numbered afresh. */
+  reset?: boolean;
   ref?: Ref;
 }
 
