@@ -17,6 +17,8 @@ export function keystrokesOf(tty: NodeJS.ReadStream): KeystrokeStream {
     for (const character of chunk) keys.write(character);
   });
   tty.once('end', () => keys.end());
+  // EIO when the terminal has gone (a hung-up SSH session): input is over, and readline closes.
+  tty.on('error', () => keys.end());
   // readline pauses its input when it closes; the terminal must stop too, or it keeps the process alive.
   keys.on('pause', () => tty.pause());
   keys.on('resume', () => tty.resume());

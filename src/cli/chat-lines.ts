@@ -14,6 +14,8 @@ import { createStyle } from './chat-style.js';
  * bounds memory: stdin is not read further until the server has caught up.
  */
 const MAX_UNACKNOWLEDGED = 64;
+/** Undelivered lines listed one by one at the end; past this, only counted. */
+const MAX_LISTED = 10;
 
 /** Counts lines in flight; lets the reader wait for room, and the end wait for none. */
 class InFlight {
@@ -49,6 +51,7 @@ export async function runLines(options: ChatOptions): Promise<number> {
   const tell = (text: string): boolean => stderr.write(`hubbub chat: ${text}\n`);
   // A reader that went away (`| head`) does not stop the delivery of what is being sent.
   stdout.on('error', () => {});
+  let wasOffline = false;
 
   const client = new HubClient({
     url: options.url,
@@ -63,29 +66,36 @@ export async function runLines(options: ChatOptions): Promise<number> {
         }
       },
       state(state) {
-        if (state.kind === 'offline') tell(`connection lost (${oneLine(state.reason)}); reconnecting in ${duration(state.retryInMs)} (attempt ${state.attempt})`);
-        else if (state.kind === 'online' && state.reconnected) tell(`reconnected as ${oneLine(client.nick)}`);
+        if (state.kind === 'offline') {
+          wasOffline = true;
+          tell(`connection lost (${oneLine(state.reason)}); reconnecting in ${duration(state.retryInMs)} (attempt ${state.attempt})`);
+        } else if (state.kind === 'online' && wasOffline) {
+          wasOffline = false;
+          tell(`reconnected as ${oneLine(client.nick)}`);
+        }
       },
       notice: (n) => tell(formatClientNotice(n, style).replace(/^-!- /, '')),
     },
   });
 
+  let interrupted = false;
+  const stopReading = new AbortController();
+  const interrupt = (): void => {
+    interrupted = true;
+    stopReading.abort();
+    void client.quit();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, interrupt);
+
   try {
     await client.start();
   } catch (err) {
+    if (interrupted) return 0;
     tell(startFailure(err, options.url.href));
     return 1;
   }
   const room = [...client.rooms][0]!;
-
-  const input = readline.createInterface({ input: stdin, terminal: false, crlfDelay: Infinity });
-  let interrupted = false;
-  const interrupt = (): void => {
-    interrupted = true;
-    input.close();
-    void client.quit();
-  };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, interrupt);
+  const input = readline.createInterface({ input: stdin, terminal: false, crlfDelay: Infinity, signal: stopReading.signal });
 
   const inFlight = new InFlight(MAX_UNACKNOWLEDGED);
   const refused: string[] = [];
@@ -110,6 +120,7 @@ export async function runLines(options: ChatOptions): Promise<number> {
 
   if (refused.length === 0) return 0;
   tell(`${refused.length} of ${said} line${said === 1 ? ' was' : 's were'} not delivered:`);
-  for (const reason of refused) stderr.write(`  ${reason}\n`);
+  for (const reason of refused.slice(0, MAX_LISTED)) stderr.write(`  ${reason}\n`);
+  if (refused.length > MAX_LISTED) stderr.write(`  … and ${refused.length - MAX_LISTED} more\n`);
   return 1;
 }

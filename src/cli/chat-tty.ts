@@ -219,6 +219,8 @@ class TerminalScreen implements ChatScreen {
 
 /** Runs the interactive client until the user leaves; the exit code. */
 export function runInteractive(options: ChatOptions): Promise<number> {
+  // A terminal that has gone away (EIO) must not crash the goodbye; SIGHUP brings that goodbye.
+  process.stdout.on('error', () => {});
   const screen = new TerminalScreen(options, process.stdin, process.stdout);
   // In raw mode Ctrl-C reaches readline, not the process; SIGINT still comes while connecting or from kill.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void screen.leave());

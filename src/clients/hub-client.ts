@@ -176,6 +176,7 @@ export class HubClient {
   private stateNow: ConnectionState = { kind: 'closed' };
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private wakeFromPause: (() => void) | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private deadTimer: NodeJS.Timeout | undefined;
   private pumpTimer: NodeJS.Timeout | undefined;
@@ -230,8 +231,9 @@ export class HubClient {
 
   /**
    * Connects, claims the nick and joins the rooms. Rejects (and gives up) with a ConnectError when
-   * the server cannot be reached or refuses, and a SetupError when it refuses the nick or a room;
-   * reconnecting only starts once this has succeeded.
+   * the server cannot be reached or refuses the connection, and a SetupError when it refuses the
+   * nick or a room. A server that welcomed us and then dropped the connection mid-way is tried
+   * again, with backoff, as after any disconnect.
    */
   async start(): Promise<void> {
     for (const raw of this.roomsRequested) {
@@ -242,20 +244,29 @@ export class HubClient {
       }
     }
     this.setState({ kind: 'connecting' });
-    let generation: number;
-    try {
-      generation = await this.connect();
-    } catch (err) {
-      this.setState({ kind: 'closed' });
-      throw err;
-    }
-    try {
-      await this.setUp(generation, false);
-    } catch (err) {
-      this.quitting = true;
-      this.link?.destroy();
-      this.setState({ kind: 'closed' });
-      throw err;
+    for (let welcomed = false; ; ) {
+      if (this.quitting) throw new ConnectError('quit while connecting');
+      let generation: number;
+      try {
+        generation = await this.connect();
+      } catch (err) {
+        if (!welcomed || this.quitting) {
+          this.setState({ kind: 'closed' });
+          throw err;
+        }
+        await this.pause((err as Error).message);
+        continue;
+      }
+      welcomed = true;
+      try {
+        if (await this.setUp(generation, false)) return;
+      } catch (err) {
+        this.quitting = true;
+        this.link?.destroy();
+        this.setState({ kind: 'closed' });
+        throw err;
+      }
+      await this.pause(this.lastCloseReason);
     }
   }
 
@@ -330,6 +341,7 @@ export class HubClient {
     if (this.quitting) return;
     this.quitting = true;
     clearTimeout(this.reconnectTimer);
+    this.wakeFromPause?.();
     const link = this.link;
     if (link) {
       link.send({ type: 'quit', ...(reason && { reason }) });
@@ -367,8 +379,8 @@ export class HubClient {
     return generation;
   }
 
-  /** Nick, then rooms, then leaving the starting room if unwanted; then sending flows. */
-  private async setUp(generation: number, reconnect: boolean): Promise<void> {
+  /** Nick, then rooms, then leaving the starting room if unwanted; then sending flows. False if the link was lost first. */
+  private async setUp(generation: number, reconnect: boolean): Promise<boolean> {
     const lost = (): boolean => generation !== this.generation;
     if (this.wantedNick !== undefined && nickKey(this.wantedNick) !== nickKey(this.currentNick)) {
       await this.claimNick(this.wantedNick, reconnect, lost);
@@ -378,15 +390,13 @@ export class HubClient {
       if (lost()) break;
       if (!this.wanted.has(room)) await this.exchange({ type: 'part', room });
     }
-    if (lost()) {
-      if (!reconnect) throw new ConnectError(`connection lost while setting up: ${this.lastCloseReason}`);
-      return;
-    }
+    if (lost()) return false;
     this.started = true;
     this.ready = true;
     this.attempt = 0;
     this.setState({ kind: 'online', reconnected: reconnect });
     this.pump();
+    return true;
   }
 
   private async claimNick(wanted: string, reconnect: boolean, lost: () => boolean): Promise<void> {
@@ -539,23 +549,29 @@ export class HubClient {
       this.quitDone?.();
       return;
     }
-    // Before start() has succeeded there is nothing to resume; start() reports the failure.
-    if (this.started) this.scheduleReconnect(this.lastCloseReason);
+    // Before start() has succeeded there is nothing to resume; start() tries again itself.
+    if (this.started) void this.reconnect(this.lastCloseReason);
   }
 
-  private scheduleReconnect(reason: string): void {
+  /** Says why and for how long, then waits out the backoff (cut short by quit). */
+  private pause(reason: string): Promise<void> {
     const delay = backoffDelay(this.attempt, this.backoff);
     this.attempt++;
     this.setState({ kind: 'offline', reason, attempt: this.attempt, retryInMs: delay });
-    this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
+    return new Promise((resolve) => {
+      this.wakeFromPause = resolve;
+      this.reconnectTimer = setTimeout(resolve, delay);
+    });
   }
 
-  private async reconnect(): Promise<void> {
+  private async reconnect(reason: string): Promise<void> {
+    await this.pause(reason);
+    if (this.quitting) return;
     let generation: number;
     try {
       generation = await this.connect();
     } catch (err) {
-      if (!this.quitting) this.scheduleReconnect((err as Error).message);
+      if (!this.quitting) await this.reconnect((err as Error).message);
       return;
     }
     this.setState({ kind: 'catching-up' });
