@@ -45,6 +45,11 @@ async function poster(tcpPort: number, rooms: string[]): Promise<JsonClient> {
   return client;
 }
 
+/** Waits until the chat client has finished setting up: leaving lobby is its last step. */
+async function settled(watcher: JsonClient, nick: string): Promise<void> {
+  await watcher.frames.next(isType('left', { nick, room: 'lobby' }), 10_000, `${nick} to finish setting up`);
+}
+
 /** The chat client in --json line mode, stdin left open. */
 function chat(url: string, args: string[]): ChatProcess {
   const process = new ChatProcess([url, '--json', ...args]);
@@ -91,7 +96,7 @@ test('a cut connection: it reconnects, resumes every room from its last seq, mis
   const relay = await relayTo(server.httpPort);
   const talk = await poster(server.tcpPort, ['ops', 'dev']);
   const client = chat(`ws://127.0.0.1:${relay.port}/ws`, ['--nick', 'resumer', '--room', 'ops', '--room', 'dev']);
-  await talk.frames.next(isType('joined', { nick: 'resumer', room: 'dev' }), 10_000);
+  await settled(talk, 'resumer');
 
   await said(talk, 'ops', 'ops 1');
   await said(talk, 'dev', 'dev 1');
@@ -131,7 +136,7 @@ test('a line sent just as the connection died is delivered exactly once', async 
   const relay = await relayTo(server.tcpPort);
   const watch = await poster(server.tcpPort, ['inflight']);
   const client = chat(`tcp://127.0.0.1:${relay.port}`, ['--nick', 'sender', '--room', 'inflight']);
-  await watch.frames.next(isType('joined', { nick: 'sender', room: 'inflight' }), 10_000);
+  await settled(watch, 'sender');
 
   client.write('before\n');
   await shows(client, 'before');
@@ -157,7 +162,7 @@ test('a replay the server caps is paged in with history, still in order', async 
   const relay = await relayTo(server.tcpPort);
   const talk = await poster(server.tcpPort, ['busy']);
   const client = chat(`tcp://127.0.0.1:${relay.port}`, ['--nick', 'pager', '--room', 'busy']);
-  await talk.frames.next(isType('joined', { nick: 'pager', room: 'busy' }), 10_000);
+  await settled(talk, 'pager');
   await said(talk, 'busy', 'seen');
   await shows(client, 'seen');
 
@@ -179,7 +184,7 @@ test('what the server no longer has is reported as a gap, the rest shown once', 
   const relay = await relayTo(server.tcpPort);
   const talk = await poster(server.tcpPort, ['forgetful']);
   const client = chat(`tcp://127.0.0.1:${relay.port}`, ['--nick', 'gappy', '--room', 'forgetful']);
-  await talk.frames.next(isType('joined', { nick: 'gappy', room: 'forgetful' }), 10_000);
+  await settled(talk, 'gappy');
   await said(talk, 'forgetful', 'm1');
   await said(talk, 'forgetful', 'm2');
   await shows(client, 'm2');
@@ -206,7 +211,7 @@ test('the server restarts on the same ports with its SQLite history: resumed fro
 
   const first = await poster(server.tcpPort, ['ops']);
   const client = chat(`ws://127.0.0.1:${server.httpPort}/ws`, ['--nick', 'survivor', '--room', 'ops']);
-  await first.frames.next(isType('joined', { nick: 'survivor', room: 'ops' }), 10_000);
+  await settled(first, 'survivor');
   await said(first, 'ops', 'before 1');
   await said(first, 'ops', 'before 2');
   await shows(client, 'before 2');
@@ -234,7 +239,7 @@ test('the server restarts without its history (memory store): the client says so
 
   const first = await poster(server.tcpPort, ['ops']);
   const client = chat(`tcp://127.0.0.1:${server.tcpPort}`, ['--nick', 'amnesiac', '--room', 'ops']);
-  await first.frames.next(isType('joined', { nick: 'amnesiac', room: 'ops' }), 10_000);
+  await settled(first, 'amnesiac');
   await said(first, 'ops', 'old 1');
   await said(first, 'ops', 'old 2');
   await said(first, 'ops', 'old 3');

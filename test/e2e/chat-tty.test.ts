@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import type { RunningServer } from '../../src/server.js';
 import { isType, TcpJsonClient, type JsonClient } from '../helpers/clients.js';
 import { startTestServer } from '../helpers/server.js';
-import { assertBuilt, BIN, Terminal } from './chat-harness.js';
+import { assertBuilt, BIN, Relay, Terminal } from './chat-harness.js';
 
 let server: RunningServer;
 const terminals: Terminal[] = [];
@@ -197,4 +197,33 @@ test('the tcp:// URL works interactively too', async () => {
   terminal.press('Enter');
   const said = await peggy.frames.next(isType('message', { from: 'oscar' }));
   assert.equal(said.text, 'over tcp');
+});
+
+test('when the connection drops the prompt says so, and what is typed meanwhile is sent once it is back', async () => {
+  const relay = await Relay.start(server.httpPort);
+  try {
+    const terminal = new Terminal(['node', BIN, 'chat', `ws://127.0.0.1:${relay.port}/ws`, '--nick', 'roamer', '--room', 'tunnel'], { width: 100, height: 30 });
+    terminals.push(terminal);
+    const trent = await participant('trent', 'tunnel');
+    await terminal.waitForRow((row) => row.includes('connected as roamer'), 'the connected notice');
+
+    relay.cut(true);
+    await terminal.waitForRow((row) => row.includes('connection lost'), 'the connection-lost notice');
+    await terminal.waitForInput('#tunnel (offline)>');
+    terminal.type('typed in the tunnel');
+    terminal.press('Enter');
+    await terminal.waitForRow((row) => row.includes('sent when the connection is back'), 'the queued notice');
+    trent.send({ type: 'say', room: 'tunnel', text: 'said while you were away' });
+
+    relay.reopen();
+    await terminal.waitForRow((row) => row.includes('reconnected as roamer'), 'the reconnected notice');
+    await terminal.waitForInput('#tunnel>');
+    const delivered = await trent.frames.next(isType('message', { from: 'roamer' }), 10_000);
+    assert.equal(delivered.text, 'typed in the tunnel');
+    const missed = await terminal.waitForRow((row) => row.endsWith('<trent> said while you were away'), 'the missed message, caught up');
+    const reconnected = terminal.screen().findIndex((row) => row.includes('reconnected as roamer'));
+    assert.ok(missed < reconnected, 'what was missed is shown before "reconnected"');
+  } finally {
+    relay.close();
+  }
 });
