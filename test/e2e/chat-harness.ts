@@ -248,6 +248,11 @@ export class ServerProcess {
     }
   }
 
+  /** Sends a signal that does not end it (SIGSTOP freezes it with its sockets open; SIGCONT thaws it). */
+  signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
+    this.child?.kill(signal);
+  }
+
   /** Stops it (SIGKILL: a crash, no goodbyes) and waits until it is gone. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;
