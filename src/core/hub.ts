@@ -10,7 +10,7 @@ import { guestNick, nickKey } from './names.js';
 import { Outgoing } from './outgoing.js';
 import type { RoomLog } from './room-log.js';
 import { Session, type SessionOwner } from './session.js';
-import { TokenBucket, type Clock } from './token-bucket.js';
+import { fullBucket, takeToken, type BucketRate, type Clock } from './token-bucket.js';
 
 /** Structured logging, as pino provides it. */
 export interface HubLogger {
@@ -45,6 +45,7 @@ export class Hub implements SessionOwner {
   readonly log: RoomLog;
   readonly logger: HubLogger;
   readonly clock: Clock;
+  private readonly flood: BucketRate;
 
   private nextId = 1;
   private readonly sessions = new Map<number, Session>();
@@ -64,6 +65,7 @@ export class Hub implements SessionOwner {
     this.log = options.log;
     this.logger = options.logger;
     this.clock = options.clock ?? Date.now;
+    this.flood = { burst: this.limits.floodBurst, ratePerSecond: this.limits.floodRate };
   }
 
   stats(): HubStats {
@@ -93,8 +95,7 @@ export class Hub implements SessionOwner {
     }
     const id = this.nextId++;
     const nick = guestNick(id);
-    const bucket = new TokenBucket(this.limits.floodBurst, this.limits.floodRate, this.clock);
-    const session = new Session(id, conn, codec, nick, bucket, this.limits.outboxBytes, this);
+    const session = new Session(id, conn, codec, nick, fullBucket(this.flood, this.clock()), this.limits.outboxBytes, this);
     this.sessions.set(id, session);
     this.byNick.set(nickKey(nick), session);
     this.perIp.set(conn.remoteAddress, (this.perIp.get(conn.remoteAddress) ?? 0) + 1);
@@ -114,7 +115,7 @@ export class Hub implements SessionOwner {
       return;
     }
     const { spec, params, ref } = decoded;
-    if (!spec.free && !session.bucket.take()) {
+    if (!spec.free && !takeToken(session, this.flood, this.clock())) {
       session.floodStrikes++;
       if (session.floodStrikes >= this.limits.floodKickAfter) this.end(session, disconnectFor('excess_flood'), 'kicked');
       else this.replyError(session, new HubError('rate_limited'), ref);
@@ -308,7 +309,7 @@ export class Hub implements SessionOwner {
     let members = this.rooms.get(room);
     if (!members) this.rooms.set(room, (members = new Set()));
     members.add(session);
-    session.rooms.set(room, this.log.lastSeq(room));
+    session.rooms.add(room, this.log.lastSeq(room));
     if (this.presenceNoticesOn(room)) {
       this.broadcast(room, { type: 'joined', room, nick: session.nick, id: session.id }, session);
     }
@@ -366,7 +367,7 @@ export class Hub implements SessionOwner {
       type: 'welcome',
       id: session.id,
       nick: session.nick,
-      rooms: [...session.rooms.keys()],
+      rooms: session.rooms.list(),
       server: this.options.serverName,
       epoch: this.log.epoch,
       limits: { maxTextBytes, maxLineBytes, maxRoomsPerConn },
@@ -380,7 +381,7 @@ export class Hub implements SessionOwner {
     const count = (this.perIp.get(ip) ?? 1) - 1;
     if (count === 0) this.perIp.delete(ip);
     else this.perIp.set(ip, count);
-    for (const room of [...session.rooms.keys()]) this.leaveRoom(session, room, reason);
+    for (const room of session.rooms.list()) this.leaveRoom(session, room, reason);
     this.logger.debug({ id: session.id, nick: session.nick, reason }, 'disconnected');
   }
 }

@@ -1,7 +1,8 @@
 /** @module Per-connection state: serial id, nick, rooms, codec, flood bucket and the bounded outbox. */
 import type { Codec, Conn } from './conn.js';
 import type { Outgoing } from './outgoing.js';
-import { TokenBucket } from './token-bucket.js';
+import { Memberships } from './memberships.js';
+import type { BucketState } from './token-bucket.js';
 
 /** What a Session needs from its hub: somewhere to report that it has bytes to write or must go. */
 export interface SessionOwner {
@@ -9,23 +10,22 @@ export interface SessionOwner {
   overflowed(session: Session): void;
 }
 
-export class Session {
+export class Session implements BucketState {
   nick: string;
-  /**
-   * Rooms in join order (the last one is the text-mode current room), each with the room's last
-   * seq when this session joined: later messages reached it live, earlier ones only as history.
-   */
-  readonly rooms = new Map<string, number>();
+  readonly rooms = new Memberships();
   codec: Codec;
   /** Set once the session is leaving; nothing more is queued for it. */
   closing = false;
   /** Consecutive commands refused by flood control. */
   floodStrikes = 0;
+  /** Flood-control bucket state (see token-bucket.ts). */
+  tokens: number;
+  lastRefill: number;
 
   // Parallel lists: the bytes as encoded when queued (the codec may switch before the flush), and
-  // their events, which a failed commit may cancel.
-  private pending: Buffer[] = [];
-  private pendingEvents: Outgoing[] = [];
+  // their events, which a failed commit may cancel. Null while idle, as most sessions mostly are.
+  private pending: Buffer[] | null = null;
+  private pendingEvents: Outgoing[] | null = null;
   private pendingBytes = 0;
 
   constructor(
@@ -33,26 +33,14 @@ export class Session {
     readonly conn: Conn,
     codec: Codec,
     nick: string,
-    readonly bucket: TokenBucket,
+    bucket: BucketState,
     private readonly outboxBytes: number,
     private readonly owner: SessionOwner,
   ) {
     this.codec = codec;
     this.nick = nick;
-  }
-
-  get currentRoom(): string | undefined {
-    let last: string | undefined;
-    for (const room of this.rooms.keys()) last = room;
-    return last;
-  }
-
-  /** Moves a room to the end of the join order, making it current. */
-  touchRoom(room: string): void {
-    const joinedAt = this.rooms.get(room);
-    if (joinedAt === undefined) return;
-    this.rooms.delete(room);
-    this.rooms.set(room, joinedAt);
+    this.tokens = bucket.tokens;
+    this.lastRefill = bucket.lastRefill;
   }
 
   /** Bytes queued for this client: ours not yet written plus the socket's not yet sent. */
@@ -74,9 +62,14 @@ export class Session {
       this.owner.overflowed(this);
       return 0;
     }
-    if (this.pending.length === 0) this.owner.scheduleFlush(this);
-    this.pending.push(bytes);
-    this.pendingEvents.push(out);
+    if (this.pending === null) {
+      this.pending = [bytes];
+      this.pendingEvents = [out];
+      this.owner.scheduleFlush(this);
+    } else {
+      this.pending.push(bytes);
+      this.pendingEvents!.push(out);
+    }
     this.pendingBytes += bytes.length;
     return bytes.length;
   }
@@ -89,15 +82,16 @@ export class Session {
 
   /** Takes whatever is queued and not cancelled, as bytes (for a goodbye that must come after it). */
   takePending(): Buffer[] {
-    let taken = this.pending;
-    if (this.pendingEvents.some((out) => out.cancelled)) taken = taken.filter((_, i) => !this.pendingEvents[i]!.cancelled);
+    const events = this.pendingEvents;
+    let taken = this.pending ?? [];
+    if (events?.some((out) => out.cancelled)) taken = taken.filter((_, i) => !events[i]!.cancelled);
     this.discardPending();
     return taken;
   }
 
   private discardPending(): void {
-    this.pending = [];
-    this.pendingEvents = [];
+    this.pending = null;
+    this.pendingEvents = null;
     this.pendingBytes = 0;
   }
 }

@@ -1,29 +1,32 @@
-/** @module Flood control: a token bucket with an injectable clock (tests never sleep). */
+/**
+ * @module Flood control: a token bucket. The state lives on the caller (a Session), so an idle
+ * connection pays for two numbers rather than an object; the clock is injected, so tests never sleep.
+ */
 
 export type Clock = () => number;
 
-export class TokenBucket {
-  private tokens: number;
-  private last: number;
+export interface BucketState {
+  tokens: number;
+  lastRefill: number;
+}
 
-  /** `burst` tokens at most, refilled at `ratePerSecond`; burst 0 means unlimited. */
-  constructor(
-    private readonly burst: number,
-    private readonly ratePerSecond: number,
-    private readonly now: Clock = Date.now,
-  ) {
-    this.tokens = burst;
-    this.last = now();
-  }
+export interface BucketRate {
+  /** Tokens the bucket holds at most; 0 means unlimited. */
+  readonly burst: number;
+  readonly ratePerSecond: number;
+}
 
-  /** Takes one token if there is one. */
-  take(): boolean {
-    if (this.burst <= 0) return true;
-    const now = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
-    this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
+/** A full bucket, as a new connection starts with. */
+export function fullBucket(rate: BucketRate, now: number): BucketState {
+  return { tokens: rate.burst, lastRefill: now };
+}
+
+/** Takes one token if there is one, refilling first for the time that passed. */
+export function takeToken(state: BucketState, rate: BucketRate, now: number): boolean {
+  if (rate.burst <= 0) return true;
+  state.tokens = Math.min(rate.burst, state.tokens + ((now - state.lastRefill) / 1000) * rate.ratePerSecond);
+  state.lastRefill = now;
+  if (state.tokens < 1) return false;
+  state.tokens -= 1;
+  return true;
 }

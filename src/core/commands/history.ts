@@ -36,14 +36,14 @@ export const history: CommandSpec = {
  * Joins the room first if needed.
  */
 function resumeRoom(hub: Hub, session: Session, room: string, seen: number, sameEpoch: boolean, ref: Ref | undefined): void {
-  let liveFrom = session.rooms.get(room);
+  let liveFrom = session.rooms.joinedAtSeq(room);
   if (liveFrom === undefined) {
     if (session.rooms.size >= hub.limits.maxRoomsPerConn) {
       throw new HubError('too_many_rooms', `you are already in ${hub.limits.maxRoomsPerConn} rooms; cannot resume #${room}`);
     }
     hub.enterRoom(session, room);
     hub.reply(session, { type: 'joined', room, nick: session.nick, id: session.id });
-    liveFrom = session.rooms.get(room)!;
+    liveFrom = session.rooms.joinedAtSeq(room)!;
   }
   const withRef = ref === undefined ? {} : { ref };
   if (!sameEpoch || seen > hub.log.lastSeq(room)) {

@@ -14,7 +14,7 @@ export const nick: CommandSpec = {
     const event = { type: 'nick', id: session.id, old, nick } as const;
     // Everyone sharing a room with you hears it once, however many rooms you share.
     const told = new Set([session]);
-    for (const room of session.rooms.keys()) {
+    for (const room of session.rooms.list()) {
       if (!hub.presenceNoticesOn(room)) continue;
       for (const member of hub.roomMembers(room)) told.add(member);
     }

@@ -7,7 +7,7 @@ import type { CommandSpec } from './command-spec.js';
 /** The named room, or the session's current room when none is named. */
 export function roomOrCurrent(session: Session, room: string | undefined): string {
   if (room !== undefined) return checkRoom(room);
-  const current = session.currentRoom;
+  const current = session.rooms.current;
   if (current === undefined) throw new HubError('not_in_room', 'you are not in any room; /join one first');
   return current;
 }
@@ -26,7 +26,7 @@ export const join: CommandSpec = {
       throw new HubError('too_many_rooms', `you are already in ${hub.limits.maxRoomsPerConn} rooms; /part one first`);
     }
     if (isNew) hub.enterRoom(session, room);
-    else session.touchRoom(room);
+    else session.rooms.touch(room);
     hub.reply(session, { type: 'joined', room, nick: session.nick, id: session.id, ...(ref !== undefined && { ref }) });
     if (isNew) hub.sendRecentHistory(session, room);
   },

@@ -13,7 +13,8 @@ const LF = 0x0a;
 const CR = 0x0d;
 
 export class LineSplitter {
-  private parts: Buffer[] = [];
+  // Null between lines: an idle connection holds no array.
+  private parts: Buffer[] | null = null;
   private size = 0;
   private discarding = false;
 
@@ -53,19 +54,22 @@ export class LineSplitter {
     }
     if (length === 0) return;
     // A partial line is copied so it does not pin the whole socket chunk in memory.
-    this.parts.push(complete ? chunk.subarray(start, end) : Buffer.from(chunk.subarray(start, end)));
+    const part = complete ? chunk.subarray(start, end) : Buffer.from(chunk.subarray(start, end));
+    if (this.parts === null) this.parts = [part];
+    else this.parts.push(part);
     this.size += length;
   }
 
   private emit(): void {
-    let line = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size);
+    const parts = this.parts ?? [];
+    let line = parts.length === 1 ? parts[0]! : Buffer.concat(parts, this.size);
     this.reset();
     if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
     this.sink.line(line);
   }
 
   private reset(): void {
-    this.parts = [];
+    this.parts = null;
     this.size = 0;
   }
 }

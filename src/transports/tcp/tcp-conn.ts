@@ -1,22 +1,48 @@
-/** @module A TCP socket as a Conn: lines out, newline-framed. */
+/**
+ * @module One TCP client: a Conn for the hub (newline-framed output) and the sink of its own line
+ * splitter (input). Socket listeners are module functions reaching the TcpConn through a symbol, as
+ * ws does, so an idle connection carries no closures.
+ */
 import type { Socket } from 'node:net';
 import type { Conn, Disconnect, Framing } from '../../core/conn.js';
+import type { Hub } from '../../core/hub.js';
+import type { Session } from '../../core/session.js';
+import { LineSplitter, type LineSink } from './line-splitter.js';
 
 export const LINE_FRAMING: Framing = {
   name: 'line',
   frame: (payload) => Buffer.from(payload + '\n', 'utf8'),
 };
 
-export class TcpConn implements Conn {
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+const kConn = Symbol('hubbub.tcpConn');
+
+type LinkedSocket = Socket & { [kConn]: TcpConn };
+
+export class TcpConn implements Conn, LineSink {
   readonly transport = 'tcp';
   readonly framing = LINE_FRAMING;
   readonly remoteAddress: string;
+  private session: Session | undefined;
+  private readonly splitter: LineSplitter;
 
   constructor(
     private readonly socket: Socket,
-    private readonly closeGraceMs: number,
+    private readonly hub: Hub,
   ) {
     this.remoteAddress = socket.remoteAddress ?? 'unknown';
+    this.splitter = new LineSplitter(hub.limits.maxLineBytes, this);
+  }
+
+  /** Admits the socket into the hub and starts reading from it. */
+  start(): void {
+    this.socket.on('error', socketOnError);
+    this.session = this.hub.accept(this, this.hub.codecs.text);
+    if (!this.session) return;
+    (this.socket as LinkedSocket)[kConn] = this;
+    this.socket.on('data', socketOnData);
+    this.socket.on('end', socketOnEnd);
+    this.socket.on('close', socketOnClose);
   }
 
   get bufferedBytes(): number {
@@ -34,6 +60,51 @@ export class TcpConn implements Conn {
     }
     this.socket.end(goodbye);
     // A peer that never reads would keep a half-closed socket forever.
-    setTimeout(() => this.socket.destroy(), this.closeGraceMs).unref();
+    const socket = this.socket;
+    setTimeout(() => socket.destroy(), this.hub.limits.shutdownGraceMs).unref();
+  }
+
+  line(bytes: Buffer): void {
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      this.hub.inputError(this.session!, 'invalid_utf8');
+      return;
+    }
+    this.hub.receive(this.session!, text);
+  }
+
+  overflow(): void {
+    this.hub.inputError(this.session!, 'line_too_long');
+  }
+
+  received(chunk: Buffer): void {
+    this.splitter.push(chunk);
+  }
+
+  /** The peer closed its sending side: its last line counts, then it has quit. */
+  ended(): void {
+    this.splitter.end();
+    this.hub.quit(this.session!);
+  }
+
+  closed(): void {
+    this.hub.connectionLost(this.session!);
   }
 }
+
+function socketOnData(this: LinkedSocket, chunk: Buffer): void {
+  this[kConn].received(chunk);
+}
+
+function socketOnEnd(this: LinkedSocket): void {
+  this[kConn].ended();
+}
+
+function socketOnClose(this: LinkedSocket): void {
+  this[kConn].closed();
+}
+
+// Errors (ECONNRESET, EPIPE) are followed by 'close', which cleans up; there is nothing else to do.
+function socketOnError(this: Socket): void {}
