@@ -8,11 +8,14 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { project: './tsconfig.check.json', tsconfigRootDir: import.meta.dirname },
+      // The browser client has its own project (DOM lib, bundler resolution).
+      parserOptions: { project: ['./tsconfig.check.json', './web/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  // Build scripts are plain ESM run by node, outside every TypeScript project: untyped rules only.
+  { files: ['scripts/**/*.mjs'], ...tseslint.configs.disableTypeChecked },
 );

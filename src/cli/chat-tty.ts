@@ -4,7 +4,8 @@
  */
 import readline from 'node:readline';
 import { HubClient, type ConnectionState } from '../clients/hub-client.js';
-import type { HistoryFrame, ServerFrame } from '../clients/server-frames.js';
+import { checkRoom } from '../core/names.js';
+import type { HistoryFrame, MessageFrame, ServerFrame } from '../clients/server-frames.js';
 import type { ChatOptions } from './chat-args.js';
 import { runLine, type ChatScreen } from './chat-commands.js';
 import { completeLine } from './chat-completer.js';
@@ -21,6 +22,7 @@ class TerminalScreen implements ChatScreen {
   /** Created once connected: until then nothing can be typed and output goes straight out. */
   private rl: readline.Interface | undefined;
   private readonly href: string;
+  private readonly firstRoom: string;
   private readonly nicks = new Set<string>();
   private readonly roomsSeen = new Set<string>();
   private readonly oldest = new Map<string, number>();
@@ -36,6 +38,7 @@ class TerminalScreen implements ChatScreen {
     private readonly output: NodeJS.WriteStream,
   ) {
     this.href = options.url.href;
+    this.firstRoom = options.rooms[0] ?? 'lobby';
     this.style = createStyle(coloursWanted(output, process.env));
     this.client = new HubClient({
       url: options.url,
@@ -50,6 +53,8 @@ class TerminalScreen implements ChatScreen {
   }
 
   async run(): Promise<number> {
+    // Known before connecting, so the rooms' recent history prints as the current room's.
+    this.currentRoom = canonicalRoom(this.firstRoom);
     this.notice(`connecting to ${this.href}…`);
     try {
       await this.client.start();
@@ -99,6 +104,7 @@ class TerminalScreen implements ChatScreen {
     }
     this.notice(`earlier in #${oneLine(frame.room)}:`);
     for (const message of frame.messages) {
+      this.noteSeq(message);
       this.learn(message);
       this.print(formatMessage({ ...message, history: true }, this.formatOptions()));
     }
@@ -139,11 +145,14 @@ class TerminalScreen implements ChatScreen {
   }
 
   private onFrame(frame: ServerFrame): void {
-    if (frame.type === 'message') {
-      const oldest = this.oldest.get(frame.room);
-      if (oldest === undefined || frame.seq < oldest) this.oldest.set(frame.room, frame.seq);
-    }
+    if (frame.type === 'message') this.noteSeq(frame);
     this.showFrame(frame);
+  }
+
+  /** /history pages back from the oldest message shown in a room. */
+  private noteSeq(message: MessageFrame): void {
+    const oldest = this.oldest.get(message.room);
+    if (oldest === undefined || message.seq < oldest) this.oldest.set(message.room, message.seq);
   }
 
   private onState(state: ConnectionState): void {
@@ -214,6 +223,15 @@ class TerminalScreen implements ChatScreen {
     readline.clearScreenDown(this.output);
     this.output.write(text + '\n' + '\n'.repeat(rows));
     rl.prompt(true);
+  }
+}
+
+/** The room's name as the server will spell it, or as given if it is not a valid name (start() says so). */
+function canonicalRoom(room: string): string {
+  try {
+    return checkRoom(room);
+  } catch {
+    return room;
   }
 }
 

@@ -227,3 +227,35 @@ test('when the connection drops the prompt says so, and what is typed meanwhile 
     relay.close();
   }
 });
+
+test('/history pages back from the oldest message shown', async () => {
+  // No flood control, so the room can be filled at once; 55 messages, 50 of which come on join.
+  const busy = await startTestServer({ floodBurst: 0 });
+  try {
+    const filler = await TcpJsonClient.connect(busy.tcpPort);
+    clients.push(filler);
+    filler.send({ type: 'join', room: 'archive', ref: 'j' });
+    await filler.frames.next(isType('joined', { ref: 'j' }));
+    for (let i = 1; i <= 55; i++) filler.send({ type: 'say', room: 'archive', text: `old ${i}`, ref: `s${i}` });
+    await filler.frames.next(isType('message', { ref: 's55' }));
+
+    const terminal = new Terminal(['node', BIN, 'chat', `tcp://127.0.0.1:${busy.tcpPort}`, '--nick', 'reader', '--room', 'archive'], { width: 100, height: 30 });
+    terminals.push(terminal);
+    await terminal.waitForRow((row) => row.includes('connected as reader'), 'the connected notice');
+    await terminal.waitForRow((row) => row.endsWith('> old 55'), 'recent history on join');
+
+    for (const page of [['old 3', 'old 4', 'old 5'], ['old 1', 'old 2']]) {
+      terminal.type('/history 3');
+      terminal.press('Enter');
+      const end = await terminal.waitForRow((row) => row.endsWith(`> ${page[page.length - 1]}`), `the page ending with ${page.at(-1)}`);
+      const rows = terminal.screen();
+      assert.deepEqual(
+        rows.slice(end - page.length + 1, end + 1).map((r) => r.replace(/^.*> /, '')),
+        page,
+      );
+    }
+    await terminal.waitForRow((row) => row.includes('that is the beginning of the room'), 'the end of history');
+  } finally {
+    await busy.close();
+  }
+});

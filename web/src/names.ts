@@ -1,0 +1,21 @@
+/** @module Nick and room name handling the page needs: case-insensitive keys and a stable colour per nick. */
+
+/** The key under which the server treats nicks as equal (compatibility-normalised, case-folded). */
+export function nickKey(nick: string): string {
+  return nick.normalize('NFKC').toLowerCase();
+}
+
+/** The canonical room name as the server stores it (a leading # is accepted). */
+export function roomKey(room: string): string {
+  return (room.startsWith('#') ? room.slice(1) : room).normalize('NFKC').toLowerCase();
+}
+
+/** As many as app.css defines (.nick-c0 … .nick-c7). */
+const NICK_COLOURS = 8;
+
+/** Which of the stylesheet's nick colours a nick gets (FNV-1a of its key): the same nick, the same colour. */
+export function nickColour(nick: string): number {
+  let hash = 0x811c9dc5;
+  for (const char of nickKey(nick)) hash = Math.imul(hash ^ char.codePointAt(0)!, 0x01000193) >>> 0;
+  return hash % NICK_COLOURS;
+}
