@@ -201,6 +201,8 @@ export class Terminal {
 
   close(): void {
     spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+    // tmux does not always remove its socket file when its server ends. `-L name` lives here:
+    rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, this.socket), { force: true });
     rmSync(this.statusFile, { force: true });
   }
 
