@@ -5,12 +5,13 @@
  * terminal code: the chat CLI, a bot or a test drive it through callbacks and promises.
  */
 import { NICK_MAX_CHARS } from '../core/limits.js';
-import { checkRoom, nickKey, sanitizeText } from '../core/names.js';
+import { checkRoom, nickKey } from '../core/names.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import type { ClientFrame, RequestFrame } from './client-frames.js';
 import { ConnectError, DEFAULT_LINK_OPTIONS, type FrameLink, type LinkOptions } from './frame-link.js';
 import type { HubUrl } from './hub-url.js';
 import { openLink } from './open-link.js';
+import { OutgoingQueue, type RetryPolicy } from './outgoing-queue.js';
 import { RoomCursors, type Verdict } from './room-cursors.js';
 import { DEFAULT_PACING, SendPacer, type PacingPolicy } from './send-pacer.js';
 import { parseServerFrame, type ErrorFrame, type HistoryFrame, type MessageFrame, type ResumedFrame, type ServerFrame, type WelcomeFrame } from './server-frames.js';
@@ -54,7 +55,7 @@ export interface HubClientHandlers {
   notice?(notice: ClientNotice): void;
 }
 
-export interface ClientTiming {
+export interface ClientTiming extends RetryPolicy {
   /** Silence after which the client pings the server. */
   readonly heartbeatIdleMs: number;
   /** How long an unanswered ping may wait before the connection is taken for dead. */
@@ -67,12 +68,6 @@ export interface ClientTiming {
   readonly nickRetryMs: number;
   /** …this many times, before settling for a suffixed nick. */
   readonly nickRetries: number;
-  /** A rate-limited message is retried this many times… */
-  readonly sayRetries: number;
-  /** …after a pause that starts here and doubles… */
-  readonly sayRetryMs: number;
-  /** …up to this. */
-  readonly sayRetryMaxMs: number;
   /** A resume the server capped is continued with history pages of this size… */
   readonly backfillPageSize: number;
   /** …at most this many per room; what lies beyond is reported as a gap. */
@@ -115,18 +110,6 @@ export type SayOutcome = { readonly ok: true; readonly message: MessageFrame } |
 /** start() failed after connecting: the nick or a room was refused. */
 export class SetupError extends Error {
   override readonly name = 'SetupError';
-}
-
-interface Outgoing {
-  readonly ref: string;
-  /** Queue position: sending order survives retries and reconnects. */
-  readonly order: number;
-  readonly frame: ClientFrame;
-  readonly kind: 'say' | 'request';
-  /** `unknown`: sent, then the connection dropped before the answer. */
-  state: 'queued' | 'sent' | 'unknown';
-  attempts: number;
-  settle(answer: ServerFrame): void;
 }
 
 /** Handles frames carrying an internal ref; returns true once it needs no more. */
@@ -179,8 +162,6 @@ export class HubClient {
   private wakeFromPause: (() => void) | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private deadTimer: NodeJS.Timeout | undefined;
-  private pumpTimer: NodeJS.Timeout | undefined;
-  private pausedUntil = 0;
   private dropReason: string | undefined;
   private byeReason: string | undefined;
   private lastCloseReason = '';
@@ -188,8 +169,7 @@ export class HubClient {
 
   private nextRef = 1;
   private nextOrder = 1;
-  private readonly outgoing = new Map<string, Outgoing>();
-  private queue: Outgoing[] = [];
+  private readonly outgoing: OutgoingQueue;
   private readonly internal = new Map<string, InternalHandler>();
   private resumeWaiting: { rooms: Set<string>; done: (failure?: string) => void } | undefined;
   /** Rooms whose replay the server capped: held until the rest has been paged in. */
@@ -202,6 +182,11 @@ export class HubClient {
     this.linkOptions = options.link ?? DEFAULT_LINK_OPTIONS;
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
     this.pacer = new SendPacer(options.pacing ?? DEFAULT_PACING);
+    this.outgoing = new OutgoingQueue(this.pacer, this.timing, (frame) => {
+      if (!this.ready || !this.link) return false;
+      this.link.send(frame);
+      return true;
+    });
     this.wantedNick = options.nick;
     this.roomsRequested = options.rooms?.length ? options.rooms : [DEFAULT_ROOM];
   }
@@ -277,8 +262,8 @@ export class HubClient {
         resolve({ ok: false, code: 'closed', message: 'the client has quit' });
         return;
       }
-      const frame = { type: 'say', room, text, ...(options.action && { action: true }) } as const;
-      this.enqueue('say', frame, (answer) =>
+      const frame = { type: 'say', room, text, ...(options.action && { action: true }), ref: this.makeRef() } as const;
+      this.outgoing.add('say', frame, (answer) =>
         resolve(answer.type === 'message' ? { ok: true, message: answer } : { ok: false, ...errorOf(answer) }),
       );
     });
@@ -295,7 +280,7 @@ export class HubClient {
         resolve(clientError('offline', this.quitting ? 'the client has quit' : 'not connected; reconnecting'));
         return;
       }
-      this.enqueue('request', frame, resolve);
+      this.outgoing.add('request', { ...frame, ref: this.makeRef() }, resolve);
     });
   }
 
@@ -352,7 +337,7 @@ export class HubClient {
       link.destroy();
     }
     this.stopTimers();
-    this.settleAll(clientError('closed', 'the client has quit'));
+    this.outgoing.closeAll(clientError('closed', 'the client has quit'));
     this.setState({ kind: 'closed' });
   }
 
@@ -395,7 +380,7 @@ export class HubClient {
     this.ready = true;
     this.attempt = 0;
     this.setState({ kind: 'online', reconnected: reconnect });
-    this.pump();
+    this.outgoing.pump();
     return true;
   }
 
@@ -476,11 +461,10 @@ export class HubClient {
     }
     this.cursorEpoch = this.welcomeEpoch;
     // Sent messages that did not show up in a completed replay never arrived: send them again.
-    const unknown = [...this.outgoing.values()].filter((o) => o.state === 'unknown');
-    for (const out of unknown) this.requeue(out);
+    const resent = this.outgoing.resendUnknown();
     if (failure === undefined) return;
     this.notify({ kind: 'resume-failed', reason: failure });
-    if (unknown.length > 0) this.notify({ kind: 'resent', count: unknown.length });
+    if (resent > 0) this.notify({ kind: 'resent', count: resent });
     for (const room of this.cursors.heldRooms()) this.release(room);
     for (const room of rooms) {
       if (this.joined.has(room)) continue;
@@ -534,15 +518,7 @@ export class HubClient {
     this.dropReason = this.byeReason = undefined;
     for (const handler of this.internal.values()) handler(clientError('connection_lost', this.lastCloseReason));
     this.internal.clear();
-    for (const out of [...this.outgoing.values()]) {
-      if (out.kind === 'say') {
-        if (out.state === 'sent') out.state = 'unknown';
-      } else {
-        this.outgoing.delete(out.ref);
-        out.settle(clientError('connection_lost', `the connection dropped before the answer: ${this.lastCloseReason}`));
-      }
-    }
-    this.queue = this.queue.filter((o) => o.kind === 'say');
+    this.outgoing.connectionLost(clientError('connection_lost', `the connection dropped before the answer: ${this.lastCloseReason}`));
     this.resumeWaiting?.done('the connection dropped again');
     this.backfill.clear();
     if (this.quitting) {
@@ -634,13 +610,8 @@ export class HubClient {
   }
 
   private onMessage(message: MessageFrame, raw: string): void {
-    if (message.ref !== undefined) {
-      const out = this.outgoing.get(String(message.ref));
-      if (out?.kind === 'say' && out.state === 'sent') {
-        this.outgoing.delete(out.ref);
-        out.settle(message);
-      }
-    }
+    // The echo of our own say is its acknowledgement, and room content all the same.
+    if (message.ref !== undefined) this.outgoing.answer(String(message.ref), message);
     if (!this.wanted.has(message.room)) return;
     const verdict = this.cursors.accept(message);
     if (verdict) this.show(message, verdict, raw);
@@ -667,21 +638,8 @@ export class HubClient {
   private show(message: MessageFrame, verdict: Verdict, raw: string): void {
     if (verdict === 'duplicate') return;
     if (verdict === 'renumbered') this.notify({ kind: 'reset', room: message.room });
-    if (this.previousIds.has(message.fromId)) this.recognise(message);
+    if (this.previousIds.has(message.fromId)) this.outgoing.recognise(message);
     this.handlers.frame?.(message, raw);
-  }
-
-  /** A replayed message from one of our earlier connections answers a say whose answer was lost. */
-  private recognise(message: MessageFrame): void {
-    for (const out of this.outgoing.values()) {
-      if (out.state !== 'unknown' || out.frame.type !== 'say') continue;
-      const { room, text, action } = out.frame;
-      if (room === message.room && sanitizeText(text) === message.text && Boolean(action) === Boolean(message.action)) {
-        this.outgoing.delete(out.ref);
-        out.settle(message);
-        return;
-      }
-    }
   }
 
   /** Routes a frame that carries a ref; false when the ref is not one this client is waiting on. */
@@ -691,58 +649,13 @@ export class HubClient {
       if (handler(frame)) this.internal.delete(ref);
       return true;
     }
-    const out = this.outgoing.get(ref);
-    if (!out || out.state !== 'sent') return false;
-    if (frame.type === 'error' && frame.code === 'rate_limited' && out.kind === 'say' && out.attempts < this.timing.sayRetries) {
-      out.attempts++;
-      this.pacer.empty();
-      this.pausedUntil = Date.now() + Math.min(this.timing.sayRetryMaxMs, this.timing.sayRetryMs * 2 ** (out.attempts - 1));
-      this.requeue(out);
-      return true;
-    }
-    this.outgoing.delete(ref);
-    out.settle(frame);
-    return true;
+    return this.outgoing.answer(ref, frame);
   }
 
   // ---- sending ----
 
   private makeRef(): string {
     return `c${this.nextRef++}`;
-  }
-
-  private enqueue(kind: Outgoing['kind'], frame: ClientFrame, settle: (answer: ServerFrame) => void): void {
-    const ref = this.makeRef();
-    const out: Outgoing = { ref, order: this.nextOrder++, frame: { ...frame, ref } as ClientFrame, kind, state: 'queued', attempts: 0, settle };
-    this.outgoing.set(ref, out);
-    this.queue.push(out);
-    this.pump();
-  }
-
-  private requeue(out: Outgoing): void {
-    out.state = 'queued';
-    const at = this.queue.findIndex((o) => o.order > out.order);
-    this.queue.splice(at === -1 ? this.queue.length : at, 0, out);
-    this.pump();
-  }
-
-  /** Sends queued frames in order, as fast as the pacer allows, while online. */
-  private pump(): void {
-    if (this.pumpTimer) return;
-    while (this.ready && this.link && this.queue.length > 0) {
-      const wait = Math.max(this.pacer.wait(), this.pausedUntil - Date.now());
-      if (wait > 0) {
-        this.pumpTimer = setTimeout(() => {
-          this.pumpTimer = undefined;
-          this.pump();
-        }, wait);
-        return;
-      }
-      const out = this.queue.shift()!;
-      out.state = 'sent';
-      this.pacer.take();
-      this.link.send(out.frame);
-    }
   }
 
   /** Sends a housekeeping frame past the queue, once the pacer has a token for it. */
@@ -785,15 +698,7 @@ export class HubClient {
   private stopTimers(): void {
     clearTimeout(this.idleTimer);
     clearTimeout(this.deadTimer);
-    clearTimeout(this.pumpTimer);
-    this.idleTimer = this.deadTimer = this.pumpTimer = undefined;
-  }
-
-  private settleAll(answer: ErrorFrame): void {
-    const pending = [...this.outgoing.values()];
-    this.outgoing.clear();
-    this.queue = [];
-    for (const out of pending) out.settle(answer);
+    this.idleTimer = this.deadTimer = undefined;
   }
 
   private setState(state: ConnectionState): void {

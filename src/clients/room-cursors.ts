@@ -32,10 +32,6 @@ export class RoomCursors {
     for (const room of rooms) if (!this.held.has(room)) this.held.set(room, new Map());
   }
 
-  isHeld(room: string): boolean {
-    return this.held.has(room);
-  }
-
   heldRooms(): string[] {
     return [...this.held.keys()];
   }
