@@ -85,6 +85,8 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
     clearInterval(upkeep);
     tcp.close();
     http.server.close();
+    // A browser keeps its page's HTTP connection alive; idle ones would otherwise hold shutdown for the grace period.
+    http.server.closeIdleConnections();
     hub.shutdown();
     if (sockets.size > 0) {
       await new Promise<void>((resolve) => {
