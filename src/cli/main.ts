@@ -1,4 +1,5 @@
 /** @module The `hubbub` command: dispatches to a subcommand. */
+import { bench } from './bench.js';
 import { chat } from './chat.js';
 import { serve } from './serve.js';
 
@@ -7,13 +8,14 @@ const USAGE = `Usage: hubbub <command> [options]
 Commands:
   serve     start the chat server (hubbub serve --help)
   chat      the terminal chat client (hubbub chat --help)
+  bench     load benchmark against baseline servers (hubbub bench --help)
   help      show this help
 
 Run "hubbub <command> --help" for a command's options.`;
 
 type Command = (argv: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = { serve, chat };
+const COMMANDS: Record<string, Command> = { serve, chat, bench };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

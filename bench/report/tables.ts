@@ -1,0 +1,168 @@
+/**
+ * @module The result tables, one per scenario, plus the targets and the list of everything that
+ * went wrong. Integrity problems are spelled out in capitals in the row itself.
+ */
+import type { BenchResults, Problems } from '../results.js';
+import type { DeliveryCounts } from '../stats/delivery-tracker.js';
+import { compact, percent } from './format.js';
+import type { Table } from './text-table.js';
+
+const ms = (v: number): string => (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)) : '—');
+const total = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
+
+/** Every way a run can be wrong, as short capitalised phrases; empty when it was clean. */
+export function problemList(problems: Problems, delivery?: DeliveryCounts): string[] {
+  const out: string[] = [];
+  if (delivery) {
+    if (delivery.lost) out.push(`LOST ${delivery.lost}`);
+    if (delivery.duplicated) out.push(`DUPLICATED ${delivery.duplicated}`);
+    if (delivery.reordered) out.push(`REORDERED ${delivery.reordered}`);
+    if (delivery.impossible) out.push(`IMPOSSIBLE ${delivery.impossible}`);
+  }
+  if (problems.corrupt) out.push(`CORRUPT ${problems.corrupt}`);
+  if (problems.late) out.push(`NOT DELIVERED IN TIME ${problems.late}`);
+  if (total(problems.dropped)) out.push(`DROPPED ${total(problems.dropped)} (${Object.keys(problems.dropped).join(', ')})`);
+  if (total(problems.connectErrors)) out.push(`CONNECT ERRORS ${total(problems.connectErrors)} (${Object.keys(problems.connectErrors).join(', ')})`);
+  if (problems.serverError) out.push(`SERVER ERROR`);
+  return out;
+}
+
+function integrity(problems: Problems, delivery?: DeliveryCounts): string {
+  const list = problemList(problems, delivery);
+  return list.length ? `!! ${list.join(' · ')}` : 'ok';
+}
+
+export function fanoutTable(r: BenchResults): Table {
+  return {
+    title: `Fan-out at full speed (${r.fanout[0]?.senders ?? '?'} senders × window ${r.fanout[0]?.window ?? '?'}, ${r.fanout[0] ? r.fanout[0].durationS.toFixed(0) : '?'} s each)`,
+    headers: ['server', 'receivers', 'deliveries/s', 'messages/s', 'p50 ms', 'p99 ms', 'max ms', 'server CPU', 'load CPU', 'other CPU', 'integrity'],
+    numeric: [false, true, true, true, true, true, true, true, true, true, false],
+    rows: r.fanout.map((row) => [
+      row.label,
+      row.receivers.toLocaleString('en-US'),
+      compact(row.deliveriesPerS),
+      compact(row.messagesPerS),
+      ms(row.latency.p50),
+      ms(row.latency.p99),
+      ms(row.latency.max),
+      percent(row.serverCpu),
+      row.loadCpu.map(percent).join('+'),
+      percent(row.otherCpu),
+      integrity(row.problems, row.delivery),
+    ]),
+    notes: ['CPU: share of one core. "other": every other process on the machine during the run (noise).'],
+  };
+}
+
+export function latencyTable(r: BenchResults): Table {
+  return {
+    title: `Latency under load (one sender at a fixed rate)`,
+    headers: ['server', 'receivers', 'rate', 'achieved', 'p50 ms', 'p99 ms', 'max ms', 'max backlog', 'drain ms', 'kept up', 'server CPU', 'load CPU', 'integrity'],
+    numeric: [false, true, true, true, true, true, true, true, true, false, true, true, false],
+    rows: r.latency.map((row) => [
+      row.label,
+      row.receivers.toLocaleString('en-US'),
+      `${row.perSecond}/s`,
+      `${row.achievedPerS.toFixed(0)}/s`,
+      ms(row.latency.p50),
+      ms(row.latency.p99),
+      ms(row.latency.max),
+      compact(row.maxBacklog),
+      ms(row.drainMs),
+      row.keptUp ? 'yes' : 'NO',
+      percent(row.serverCpu),
+      row.loadCpu.map(percent).join('+'),
+      integrity(row.problems, row.delivery),
+    ]),
+    notes: ['Backlog: messages sent but not yet delivered to every receiver, at the worst once-a-second sample. Kept up: everything arrived, within 1 s of the last send.'],
+  };
+}
+
+export function idleTable(r: BenchResults): Table {
+  return {
+    title: 'Idle connections (server RSS from /proc/PID/status)',
+    headers: ['server', 'connections', 'RSS before MiB', 'RSS after MiB', 'KiB/conn', 'integrity'],
+    numeric: [false, true, true, true, true, false],
+    rows: r.idle.map((row) => [
+      row.label,
+      `${row.ready.toLocaleString('en-US')}/${row.connections.toLocaleString('en-US')}`,
+      (row.rssBeforeKiB / 1024).toFixed(1),
+      (row.rssAfterKiB / 1024).toFixed(1),
+      row.kibPerConnection.toFixed(1),
+      integrity(row.problems),
+    ]),
+  };
+}
+
+export function stormTable(r: BenchResults): Table {
+  return {
+    title: 'Connection storm (connect and join one room)',
+    headers: ['server', 'clients', 'joined', 'all joined s', 'p50 setup ms', 'p99 setup ms', 'server CPU', 'integrity'],
+    numeric: [false, true, true, true, true, true, true, false],
+    rows: r.storm.map((row) => [
+      row.label,
+      row.clients.toLocaleString('en-US'),
+      row.joined.toLocaleString('en-US'),
+      (row.allJoinedMs / 1000).toFixed(2),
+      ms(row.setup.p50),
+      ms(row.setup.p99),
+      percent(row.serverCpu),
+      integrity(row.problems),
+    ]),
+    notes: ['Setup: one client\'s time from connect() to its join acknowledged.'],
+  };
+}
+
+export function capacityTable(r: BenchResults): Table {
+  return {
+    title: 'Capacity (WebSocket connections, one broadcast to all)',
+    headers: ['server', 'connections', 'connected in s', 'RSS MiB', 'broadcast ms', 'integrity'],
+    numeric: [false, true, true, true, true, false],
+    rows: r.capacity.map((row) => [
+      row.label,
+      `${row.ready.toLocaleString('en-US')}/${row.connections.toLocaleString('en-US')}`,
+      (row.connectMs / 1000).toFixed(1),
+      (row.rssKiB / 1024).toFixed(0),
+      ms(row.broadcastMs),
+      integrity(row.problems, row.delivery),
+    ]),
+  };
+}
+
+export function targetsTable(r: BenchResults): Table {
+  return {
+    title: 'Targets (ratios measured in this run)',
+    headers: ['target', 'goal', 'measured', 'met'],
+    numeric: [false, false, false, false],
+    rows: r.targets.map((t) => [t.name, t.target, t.measured, t.met === undefined ? '— (not run)' : t.met ? 'yes' : 'NO']),
+  };
+}
+
+export function failuresTable(r: BenchResults): Table {
+  return {
+    title: 'Runs that failed',
+    headers: ['scenario', 'server', 'run', 'error'],
+    numeric: [false, false, false, false],
+    rows: r.failures.map((f) => [f.scenario, f.label, f.detail, f.error.split('\n')[0]!.slice(0, 160)]),
+  };
+}
+
+/** Every table that has rows, in report order. */
+export function allTables(r: BenchResults): Table[] {
+  return [fanoutTable(r), latencyTable(r), idleTable(r), stormTable(r), capacityTable(r), targetsTable(r), failuresTable(r)].filter((t) => t.rows.length > 0);
+}
+
+/** One line per run with an integrity problem or failure, for the loud summary at the end. */
+export function alarms(r: BenchResults): string[] {
+  const out: string[] = [];
+  const add = (what: string, list: string[]): void => {
+    if (list.length) out.push(`${what}: ${list.join(' · ')}`);
+  };
+  for (const row of r.fanout) add(`fanout ${row.label} N=${row.receivers}`, problemList(row.problems, row.delivery));
+  for (const row of r.latency) add(`latency ${row.label}`, problemList(row.problems, row.delivery));
+  for (const row of r.idle) add(`idle ${row.label}`, problemList(row.problems));
+  for (const row of r.storm) add(`storm ${row.label}`, problemList(row.problems));
+  for (const row of r.capacity) add(`capacity ${row.label}`, problemList(row.problems, row.delivery));
+  for (const f of r.failures) out.push(`${f.scenario} ${f.label} ${f.detail}: FAILED: ${f.error.split('\n')[0]}`);
+  return out;
+}
