@@ -25,6 +25,8 @@ Options:
   --no-docs                leave docs/ alone even for a full run
   --profile                instead of the table: run hubbub ws fan-out to 1,000 receivers under
                            node --cpu-prof and print the functions with the most self time
+  --report <file>          measure nothing: print the tables of a saved results file (such as
+                           bench/results/latest.json) and, with --docs, rewrite the docs from it
   -h, --help               show this help`;
 
 export interface BenchOptions {
@@ -36,6 +38,8 @@ export interface BenchOptions {
   /** Undefined: decided by whether the run is a full one. */
   docs: boolean | undefined;
   profile: boolean;
+  /** A saved results file to report on instead of measuring. */
+  report: string | undefined;
   help: boolean;
 }
 
@@ -62,6 +66,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       docs: { type: 'boolean' },
       'no-docs': { type: 'boolean' },
       profile: { type: 'boolean' },
+      report: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -80,6 +85,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     loadProcs,
     docs: values['no-docs'] ? false : values.docs ? true : undefined,
     profile: values.profile === true,
+    report: values.report,
     help: values.help === true,
   };
 }

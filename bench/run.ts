@@ -3,13 +3,14 @@
  * writes bench/results/latest.json and, for a full run, docs/benchmarks.md and its charts. Exits
  * non-zero when a hubbub run lost, duplicated or reordered a message, dropped a client or failed.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BENCH_USAGE, makePlan, parseBenchArgs, SCENARIOS, type BenchOptions } from './options.js';
 import { runProfile } from './profile.js';
 import { writeDocs } from './report/docs.js';
 import { allTables, alarms } from './report/tables.js';
 import { renderText } from './report/text-table.js';
+import type { BenchResults } from './results.js';
 import { runBenchmarks } from './runner.js';
 import { killAllServers } from './servers/server-process.js';
 import { REPO_ROOT } from './servers/variants.js';
@@ -35,14 +36,17 @@ async function main(argv: string[]): Promise<number> {
   const plan = makePlan(options);
   if (options.profile) return runProfile(options, plan);
 
-  const results = await runBenchmarks(options, plan, commandLine(argv));
+  const measured = options.report === undefined;
+  const results = measured ? await runBenchmarks(options, plan, commandLine(argv)) : (JSON.parse(readFileSync(options.report!, 'utf8')) as BenchResults);
   process.stdout.write('\n' + allTables(results).map(renderText).join('\n\n') + '\n');
 
-  const resultsDir = path.join(REPO_ROOT, 'bench/results');
-  mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(path.join(resultsDir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
-  process.stdout.write(`\nResults: bench/results/latest.json\n`);
-  if (options.docs ?? isFullRun(options)) {
+  if (measured) {
+    const resultsDir = path.join(REPO_ROOT, 'bench/results');
+    mkdirSync(resultsDir, { recursive: true });
+    writeFileSync(path.join(resultsDir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+    process.stdout.write(`\nResults: bench/results/latest.json\n`);
+  }
+  if (options.docs ?? (measured && isFullRun(options))) {
     writeDocs(results, path.join(REPO_ROOT, 'docs'));
     process.stdout.write('Docs: docs/benchmarks.md, docs/bench-fanout.svg, docs/bench-latency.svg\n');
   }

@@ -38,7 +38,7 @@ interface Scale {
 function makeScale(values: number[], log: boolean, top: number, bottom: number): Scale {
   const finite = values.filter((v) => Number.isFinite(v) && (!log || v > 0));
   if (log) {
-    const lo = 10 ** Math.floor(Math.log10(Math.min(...finite, 1)));
+    const lo = finite.length ? 10 ** Math.floor(Math.log10(Math.min(...finite))) : 1;
     const hi = 10 ** Math.ceil(Math.log10(Math.max(...finite, lo * 10)));
     const span = Math.log10(hi) - Math.log10(lo);
     const ticks: number[] = [];
