@@ -12,7 +12,7 @@ export const BENCH_USAGE = `Usage: npm run bench -- [options]   (or: hubbub benc
 Runs the same load scenarios, on loopback, against hubbub and against baseline servers (a naive
 net chat server, a naive ws broadcast server, Socket.IO, uWS), then prints a table, writes
 bench/results/latest.json and, for a full run, the results section of docs/benchmarks.md with
-its charts.
+its charts (and those results again in bench/results/docs.json).
 
 Options:
   --quick                  small counts and short runs: a smoke test of about a minute
