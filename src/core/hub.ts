@@ -8,8 +8,8 @@ import type { LeftReason, Member, Ref, RoomMessage, ServerEvent } from './events
 import { DEFAULT_ROOM, type Limits } from './limits.js';
 import { guestNick, nickKey } from './names.js';
 import { Outgoing } from './outgoing.js';
-import type { RoomLog } from './room-log.js';
-import { Session, type SessionOwner } from './session.js';
+import type { HistoryPage, HistoryQuery, RoomLog } from './room-log.js';
+import { FrameJoiner, Session, type SessionOwner } from './session.js';
 import { fullBucket, takeToken, type BucketRate, type Clock } from './token-bucket.js';
 
 /** Structured logging, as pino provides it. */
@@ -217,8 +217,9 @@ export class Hub implements SessionOwner {
     }
     const dirty = this.dirty;
     this.dirty = [];
+    const joiner = new FrameJoiner();
     for (const session of dirty) {
-      if (!session.closing) session.flush();
+      if (!session.closing) session.flush(joiner);
     }
   };
 
@@ -234,9 +235,9 @@ export class Hub implements SessionOwner {
       this.log.commit();
     } catch (err) {
       this.logger.error({ err, messages: batch.length }, 'history store refused a batch; its messages were not delivered');
-      for (const { out, own, sender, ref } of batch) {
-        out.cancelled = true;
-        if (own) own.cancelled = true;
+      const cancelled = new Set(batch.flatMap(({ out, own }) => [...out.encodings(), ...(own?.encodings() ?? [])]));
+      for (const session of this.dirty) session.dropQueued(cancelled);
+      for (const { sender, ref } of batch) {
         if (this.sessions.has(sender.id)) {
           this.replyError(sender, new HubError('store_failed', `your message was not stored, so it was not delivered: ${(err as Error).message}`), ref);
         }
@@ -343,6 +344,15 @@ export class Hub implements SessionOwner {
     return stored;
   }
 
+  /**
+   * Reads stored history. Commits first, so a message whose commit fails now is cancelled and
+   * reported before anyone could be shown it from history.
+   */
+  readHistory(room: string, query: HistoryQuery): HistoryPage {
+    this.commitLog();
+    return this.log.read(room, query);
+  }
+
   /** Sends stored messages as history frames, within half the outbox; returns how many went. */
   sendHistory(session: Session, messages: readonly RoomMessage[]): number {
     const budget = this.limits.outboxBytes / 2;
@@ -358,7 +368,7 @@ export class Hub implements SessionOwner {
   /** The room's most recent messages, as a new member gets them. */
   sendRecentHistory(session: Session, room: string): void {
     if (this.limits.historyOnJoin <= 0) return;
-    this.sendHistory(session, this.log.read(room, { latest: true, limit: this.limits.historyOnJoin }).messages);
+    this.sendHistory(session, this.readHistory(room, { latest: true, limit: this.limits.historyOnJoin }).messages);
   }
 
   sendWelcome(session: Session): void {

@@ -2,21 +2,38 @@
 import type { Codec, Framing } from './conn.js';
 import type { ServerEvent } from './events.js';
 
-export class Outgoing {
-  // Few (codec, framing) pairs exist, so a short list beats a Map keyed by concatenated strings.
-  private readonly cache: { codec: Codec; framing: Framing; bytes: Buffer }[] = [];
+interface Encoding {
+  codec: Codec;
+  framing: Framing;
+  bytes: Buffer;
+}
 
-  /** Set when the event must not reach anyone after all (its message could not be stored). */
-  cancelled = false;
+export class Outgoing {
+  // Most events reach one (codec, framing) pair, and at most three exist: the first encoding is
+  // kept in fields for the fan-out loop, the others in a short list.
+  private firstCodec: Codec | undefined;
+  private firstFraming: Framing | undefined;
+  private firstBytes: Buffer | undefined;
+  private others: Encoding[] | undefined;
 
   constructor(readonly event: ServerEvent) {}
 
   bytesFor(codec: Codec, framing: Framing): Buffer {
-    for (const entry of this.cache) {
-      if (entry.codec === codec && entry.framing === framing) return entry.bytes;
+    if (codec === this.firstCodec && framing === this.firstFraming) return this.firstBytes!;
+    if (this.firstBytes === undefined) {
+      this.firstCodec = codec;
+      this.firstFraming = framing;
+      return (this.firstBytes = framing.frame(codec.encode(this.event)));
     }
+    const known = this.others?.find((e) => e.codec === codec && e.framing === framing);
+    if (known) return known.bytes;
     const bytes = framing.frame(codec.encode(this.event));
-    this.cache.push({ codec, framing, bytes });
+    (this.others ??= []).push({ codec, framing, bytes });
     return bytes;
+  }
+
+  /** Every encoding made so far (the buffers recipients were handed). */
+  encodings(): Buffer[] {
+    return [...(this.firstBytes ? [this.firstBytes] : []), ...(this.others ?? []).map((e) => e.bytes)];
   }
 }

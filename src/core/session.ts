@@ -10,6 +10,23 @@ export interface SessionOwner {
   overflowed(session: Session): void;
 }
 
+/**
+ * Joins a session's frames into one buffer, reusing the last join when the next session queued
+ * exactly the same frames: in a room broadcast every member's list is the same, so one copy serves
+ * them all. One joiner lives for one flush.
+ */
+export class FrameJoiner {
+  private lastParts: Buffer[] | undefined;
+  private lastJoined: Buffer | undefined;
+
+  join(parts: Buffer[]): Buffer {
+    const last = this.lastParts;
+    if (last !== undefined && last.length === parts.length && parts.every((part, i) => part === last[i])) return this.lastJoined!;
+    this.lastParts = parts;
+    return (this.lastJoined = Buffer.concat(parts));
+  }
+}
+
 export class Session implements BucketState {
   nick: string;
   readonly rooms = new Memberships();
@@ -22,11 +39,14 @@ export class Session implements BucketState {
   tokens: number;
   lastRefill: number;
 
-  // Parallel lists: the bytes as encoded when queued (the codec may switch before the flush), and
-  // their events, which a failed commit may cancel. Null while idle, as most sessions mostly are.
+  /** Frames queued during this event-loop turn; null while idle, as most sessions mostly are. */
   private pending: Buffer[] | null = null;
-  private pendingEvents: Outgoing[] | null = null;
   private pendingBytes = 0;
+  /**
+   * The socket's unsent bytes as of our last write. It can only shrink until our next write, so it
+   * is a safe upper bound that spares the fan-out loop a trip into the stream on every delivery.
+   */
+  private socketBacklog = 0;
 
   constructor(
     readonly id: number,
@@ -56,42 +76,53 @@ export class Session implements BucketState {
   deliver(out: Outgoing): number {
     if (this.closing) return 0;
     const bytes = out.bytesFor(this.codec, this.conn.framing);
-    if (this.queuedBytes + bytes.length > this.outboxBytes) {
-      this.closing = true;
-      this.discardPending();
-      this.owner.overflowed(this);
-      return 0;
+    if (this.socketBacklog + this.pendingBytes + bytes.length > this.outboxBytes) {
+      this.socketBacklog = this.conn.bufferedBytes; // it may have drained since our last write
+      if (this.socketBacklog + this.pendingBytes + bytes.length > this.outboxBytes) {
+        this.closing = true;
+        this.discardPending();
+        this.owner.overflowed(this);
+        return 0;
+      }
     }
     if (this.pending === null) {
       this.pending = [bytes];
-      this.pendingEvents = [out];
       this.owner.scheduleFlush(this);
     } else {
       this.pending.push(bytes);
-      this.pendingEvents!.push(out);
     }
     this.pendingBytes += bytes.length;
     return bytes.length;
   }
 
   /** Writes everything queued during this event-loop turn in one write. */
-  flush(): void {
-    const bytes = this.takePending();
-    if (bytes.length > 0) this.conn.write(bytes.length === 1 ? bytes[0]! : Buffer.concat(bytes));
+  flush(joiner: FrameJoiner): void {
+    const parts = this.takePending();
+    if (parts.length === 0) return;
+    this.conn.write(parts.length === 1 ? parts[0]! : joiner.join(parts));
+    this.socketBacklog = this.conn.bufferedBytes;
   }
 
-  /** Takes whatever is queued and not cancelled, as bytes (for a goodbye that must come after it). */
+  /** Takes whatever is queued, as frames (for a goodbye that must come after it). */
   takePending(): Buffer[] {
-    const events = this.pendingEvents;
-    let taken = this.pending ?? [];
-    if (events?.some((out) => out.cancelled)) taken = taken.filter((_, i) => !events[i]!.cancelled);
+    const taken = this.pending ?? [];
     this.discardPending();
     return taken;
   }
 
+  /** Removes queued frames that must not be delivered after all (a commit failed). */
+  dropQueued(cancelled: ReadonlySet<Buffer>): void {
+    if (this.pending === null) return;
+    const kept = this.pending.filter((bytes) => !cancelled.has(bytes));
+    this.discardPending();
+    for (const bytes of kept) {
+      (this.pending ??= []).push(bytes);
+      this.pendingBytes += bytes.length;
+    }
+  }
+
   private discardPending(): void {
     this.pending = null;
-    this.pendingEvents = null;
     this.pendingBytes = 0;
   }
 }

@@ -25,7 +25,7 @@ export const history: CommandSpec = {
     const count = Math.min(limit ?? hub.limits.historyOnJoin, hub.limits.historyPageMax);
     const query: HistoryQuery =
       after !== undefined ? { after, limit: count } : before !== undefined ? { before, limit: count } : { latest: true, limit: count };
-    const page = hub.log.read(room, query);
+    const page = hub.readHistory(room, query);
     const messages = page.messages.map((m) => ({ type: 'message' as const, ...m, history: true as const }));
     hub.reply(session, { type: 'history', room, messages, more: page.more, ...(ref !== undefined && { ref }) });
   },
@@ -55,7 +55,7 @@ function resumeRoom(hub: Hub, session: Session, room: string, seen: number, same
   const firstSeq = hub.log.firstSeq(room);
   const from = Math.max(seen, firstSeq - 1);
   const wanted = Math.min(liveFrom - from, hub.limits.resumeMaxMessages);
-  const messages = wanted > 0 ? hub.log.read(room, { after: from, limit: wanted }).messages : [];
+  const messages = wanted > 0 ? hub.readHistory(room, { after: from, limit: wanted }).messages : [];
   const sent = hub.sendHistory(session, messages);
   const lastSent = sent > 0 ? messages[sent - 1]!.seq : from;
   const complete = firstSeq <= seen + 1 || seen >= liveFrom;
