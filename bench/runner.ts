@@ -18,7 +18,7 @@ import { NoiseBudget, QUIET_CORES, waitForQuiet } from './quiet.js';
 import { detectEnvironment, selectVariants, type ServerVariant } from './servers/variants.js';
 
 /** Share of a core that other work may use during a run before it is measured once more. */
-export const NOISY_OTHER_CPU = 0.25;
+const NOISY_OTHER_CPU = 0.25;
 /** The longest one run waits for the machine to become quiet before it starts anyway. */
 const QUIET_WAIT_S = 15;
 

@@ -24,8 +24,6 @@ export interface ConnectResult {
   ready: number;
   /** Failure reason → count. */
   failed: Record<string, number>;
-  /** From the request to the last client ready (or failed), in ms. */
-  ms: number;
   /** Each client's time from its connect() to ready, in µs. */
   setupUs: HistogramData;
 }
@@ -41,7 +39,6 @@ export interface Snapshot {
   /** Messages sent by this process's senders that have not come back to them. */
   inflight: number;
   sent: number;
-  corrupt: number;
   lostConnections: number;
   /** process.cpuUsage() user + system, µs. */
   cpuUs: number;

@@ -29,10 +29,6 @@ class LoadProcessHandle {
     });
   }
 
-  get pid(): number {
-    return this.child.pid ?? -1;
-  }
-
   call<M extends LoadMethod>(method: M, params: LoadApi[M]['params']): Promise<LoadApi[M]['result']> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -59,10 +55,6 @@ export class LoadPool {
 
   get size(): number {
     return this.processes.length;
-  }
-
-  get pids(): number[] {
-    return this.processes.map((p) => p.pid);
   }
 
   call<M extends LoadMethod>(index: number, method: M, params: LoadApi[M]['params']): Promise<LoadApi[M]['result']> {

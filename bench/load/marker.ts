@@ -11,7 +11,7 @@ const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
 /** Digits of the longest marker body: sender, seq and a microsecond timestamp. */
-export const MAX_MARKER_BYTES = 48;
+const MAX_MARKER_BYTES = 48;
 
 /** Message text: the marker, then padding to `textBytes` so every message has the same size. */
 export function markerText(sender: number, seq: number, tsUs: number, textBytes: number): string {

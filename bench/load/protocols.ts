@@ -7,7 +7,7 @@
 export type ProtocolName = 'naive-net' | 'hubbub-text' | 'hubbub-json-tcp' | 'json-ws' | 'socketio';
 
 /** Every server starts every client in this room (the naive servers have no other). */
-export const BENCH_ROOM = 'lobby';
+const BENCH_ROOM = 'lobby';
 
 /** A handshake fed one line or frame payload at a time; messages it does not wait for are skipped. */
 export interface Handshake {

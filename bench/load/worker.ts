@@ -133,7 +133,6 @@ class LoadProcess implements ClientEvents {
   private connect(p: ConnectParams): Promise<ConnectResult> {
     const protocol = PROTOCOLS[p.protocol];
     this.protocol = protocol;
-    const startUs = monotonicUs();
     return new Promise((resolve) => {
       let launched = 0;
       let inProgress = 0;
@@ -170,7 +169,7 @@ class LoadProcess implements ClientEvents {
         clearTimeout(timer);
         this.batch = undefined;
         const ready = Object.values(batch.failed).reduce((a, b) => a - b, p.count);
-        resolve({ ready, failed: batch.failed, ms: (monotonicUs() - startUs) / 1000, setupUs: batch.setup.toData() });
+        resolve({ ready, failed: batch.failed, setupUs: batch.setup.toData() });
       };
       if (p.count === 0) finish();
       else launch();
@@ -208,7 +207,6 @@ class LoadProcess implements ClientEvents {
       delivered: this.tracker?.delivered ?? 0,
       inflight,
       sent,
-      corrupt: this.corruptCount,
       lostConnections: this.lostCount,
       cpuUs: cpu.user + cpu.system,
       atUs: monotonicUs(),

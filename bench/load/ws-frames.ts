@@ -3,8 +3,8 @@
  * so masking costs nothing) and a parser that walks server frames in place without copying.
  */
 
-export const OPCODE_TEXT = 0x1;
-export const OPCODE_CLOSE = 0x8;
+const OPCODE_TEXT = 0x1;
+const OPCODE_CLOSE = 0x8;
 export const OPCODE_PING = 0x9;
 export const OPCODE_PONG = 0xa;
 

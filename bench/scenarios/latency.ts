@@ -6,10 +6,11 @@
 import type { LatencyRow } from '../results.js';
 import { compact, percent } from '../report/format.js';
 import type { ServerVariant } from '../servers/variants.js';
+import { isClean } from '../stats/delivery-tracker.js';
 import { combineFinish, connectClients, cpuBetween, drain, problemsOf, sample, sentBySender, sleep, withServer, type Harness } from './harness.js';
 
 /** A server keeps up when the last delivery arrives within this long after the last send. */
-export const KEEP_UP_DRAIN_MS = 1_000;
+const KEEP_UP_DRAIN_MS = 1_000;
 
 export async function runLatency(h: Harness, variant: ServerVariant): Promise<LatencyRow> {
   const { receivers, perSecond, durationS } = h.plan.latency;
@@ -45,7 +46,6 @@ export async function runLatency(h: Harness, variant: ServerVariant): Promise<La
     const complete = outcome === 'complete';
     const drainMs = complete ? (last.atUs - stopped.atUs) / 1000 : NaN;
     const cpu = cpuBetween(first, stopped);
-    const clean = finished.delivery.lost === 0 && finished.delivery.duplicated === 0 && finished.delivery.reordered === 0;
     return {
       server: variant.id,
       label: variant.label,
@@ -57,7 +57,7 @@ export async function runLatency(h: Harness, variant: ServerVariant): Promise<La
       latency: finished.latency,
       maxBacklog: Math.max(0, maxBacklog),
       drainMs,
-      keptUp: complete && clean && drainMs <= KEEP_UP_DRAIN_MS,
+      keptUp: complete && isClean(finished.delivery) && drainMs <= KEEP_UP_DRAIN_MS,
       senderMaxLagMs: Math.max(...stops.map((s) => s.maxLagUs)) / 1000,
       serverCpu: cpu.server,
       loadCpu: cpu.load,

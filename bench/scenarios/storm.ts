@@ -7,7 +7,7 @@ import type { StormRow } from '../results.js';
 import type { ServerVariant } from '../servers/variants.js';
 import { connectClients, cpuBetween, noProblems, sample, withServer, type Harness } from './harness.js';
 
-export const STORM_ROOM = 'storm';
+const STORM_ROOM = 'storm';
 
 export async function runStorm(h: Harness, variant: ServerVariant): Promise<StormRow> {
   const { clients } = h.plan.storm;

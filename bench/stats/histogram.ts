@@ -10,7 +10,7 @@ const SUB_BUCKETS = 32;
 /** Largest recordable value: 2^31 − 1 µs, about 36 minutes; larger values are clamped. */
 const MAX_VALUE = 0x7fffffff;
 const FIRST_OCTAVE = 6; // log2(LINEAR_LIMIT)
-export const HISTOGRAM_BUCKETS = LINEAR_LIMIT + (31 - FIRST_OCTAVE) * SUB_BUCKETS;
+const HISTOGRAM_BUCKETS = LINEAR_LIMIT + (31 - FIRST_OCTAVE) * SUB_BUCKETS;
 
 export function bucketOf(value: number): number {
   const v = value <= 0 ? 0 : value >= MAX_VALUE ? MAX_VALUE : Math.round(value);
