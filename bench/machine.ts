@@ -1,4 +1,5 @@
-/** @module The machine a run was measured on, as the results and the docs report it. */
+/** @module The machine and the code a run measured, as the results and the docs report them. */
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import type { Machine } from './results.js';
 
@@ -10,4 +11,17 @@ export function describeMachine(): Machine {
     kernel: `${os.type()} ${os.release()}`,
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
   };
+}
+
+/**
+ * The commit hubbub was measured at, with "+changes" when src/ differs from it (others may be
+ * editing the tree); undefined outside a git checkout.
+ */
+export function describeCommit(repoRoot: string): string | undefined {
+  try {
+    const git = (...args: string[]): string => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return git('rev-parse', '--short', 'HEAD') + (git('status', '--porcelain', '--', 'src') ? '+changes' : '');
+  } catch {
+    return undefined;
+  }
 }

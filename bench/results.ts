@@ -124,6 +124,8 @@ export interface BenchResults {
   startedAt: string;
   finishedAt: string;
   command: string;
+  /** The commit hubbub was measured at (see describeCommit); absent in older results. */
+  commit?: string;
   quick: boolean;
   machine: Machine;
   plan: unknown;

@@ -3,7 +3,7 @@
  * and collects the rows. A run that fails becomes a failure entry; the others go on.
  */
 import { LoadPool } from './load/load-pool.js';
-import { describeMachine } from './machine.js';
+import { describeCommit, describeMachine } from './machine.js';
 import type { BenchOptions, Plan, ScenarioName } from './options.js';
 import { Progress } from './progress.js';
 import { checkTargets } from './report/targets.js';
@@ -15,7 +15,7 @@ import { runIdle } from './scenarios/idle.js';
 import { runLatency } from './scenarios/latency.js';
 import { runStorm } from './scenarios/storm.js';
 import { NoiseBudget, QUIET_CORES, waitForQuiet } from './quiet.js';
-import { detectEnvironment, selectVariants, type ServerVariant } from './servers/variants.js';
+import { detectEnvironment, REPO_ROOT, selectVariants, type ServerVariant } from './servers/variants.js';
 
 /** Share of a core that other work may use during a run before it is measured once more. */
 const NOISY_OTHER_CPU = 0.25;
@@ -96,10 +96,12 @@ async function measureQuietly(step: Step, h: Harness, budget: NoiseBudget): Prom
 export async function runBenchmarks(options: BenchOptions, plan: Plan, command: string): Promise<BenchResults> {
   const env = detectEnvironment();
   const chosen = selectVariants(options.only);
+  const commit = describeCommit(REPO_ROOT);
   const results: BenchResults = {
     startedAt: new Date().toISOString(),
     finishedAt: '',
     command,
+    ...(commit !== undefined && { commit }),
     quick: options.quick,
     machine: describeMachine(),
     plan,

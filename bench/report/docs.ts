@@ -65,7 +65,7 @@ function resultsMarkdown(r: BenchResults): string {
   const lines = [
     BEGIN_MARKER,
     '',
-    `Measured ${r.startedAt.slice(0, 10)} with \`${r.command}\` on ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, ` +
+    `Measured ${r.startedAt.slice(0, 10)} with \`${r.command}\`${r.commit ? ` at commit ${r.commit}` : ''} on ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, ` +
       `${m.kernel}, Node ${m.node}. Servers, load processes and coordinator share those ${m.nproc} CPUs; loopback only.`,
     '',
     '![Fan-out deliveries per second](bench-fanout.svg)',

@@ -32,16 +32,26 @@ function integrity(problems: Problems, delivery?: DeliveryCounts): string {
   return list.length ? `!! ${list.join(' · ')}` : 'ok';
 }
 
+/** Below this share of a core the server was not the bottleneck of a full-speed run. */
+const SATURATED_SERVER_CPU = 0.85;
+
+/** Server CPU time per delivery, in ns: a cost that does not depend on how fast the load side is. */
+function nsPerDelivery(serverCpu: number, deliveriesPerS: number): string {
+  const ns = (serverCpu * 1e9) / deliveriesPerS;
+  return Number.isFinite(ns) ? ns.toFixed(0) : '—';
+}
+
 export function fanoutTable(r: BenchResults): Table {
   return {
     title: `Fan-out at full speed (${r.fanout[0]?.senders ?? '?'} senders × window ${r.fanout[0]?.window ?? '?'}, ${r.fanout[0] ? r.fanout[0].durationS.toFixed(0) : '?'} s each)`,
-    headers: ['server', 'receivers', 'deliveries/s', 'messages/s', 'p50 ms', 'p99 ms', 'max ms', 'server CPU', 'load CPU', 'other CPU', 'integrity'],
-    numeric: [false, true, true, true, true, true, true, true, true, true, false],
+    headers: ['server', 'receivers', 'deliveries/s', 'messages/s', 'server ns/delivery', 'p50 ms', 'p99 ms', 'max ms', 'server CPU', 'load CPU', 'other CPU', 'integrity'],
+    numeric: [false, true, true, true, true, true, true, true, true, true, true, false],
     rows: r.fanout.map((row) => [
       row.label,
       row.receivers.toLocaleString('en-US'),
-      compact(row.deliveriesPerS),
+      compact(row.deliveriesPerS) + (row.serverCpu < SATURATED_SERVER_CPU ? ' †' : ''),
       compact(row.messagesPerS),
+      nsPerDelivery(row.serverCpu, row.deliveriesPerS),
       ms(row.latency.p50),
       ms(row.latency.p99),
       ms(row.latency.max),
@@ -50,7 +60,10 @@ export function fanoutTable(r: BenchResults): Table {
       percent(row.otherCpu),
       integrity(row.problems, row.delivery),
     ]),
-    notes: ['CPU: share of one core. "other": every other process on the machine during the run (noise).'],
+    notes: [
+      'CPU: share of one core. "other": every other process on the machine during the run (noise).',
+      `†: the server used less than ${percent(SATURATED_SERVER_CPU)} of a core, so something else (the load side, Nagle's delays) set the pace; server ns/delivery still compares costs.`,
+    ],
   };
 }
 
