@@ -12,6 +12,7 @@ import type { ProtocolName } from '../load/protocols.js';
 import type { ScenarioName } from '../options.js';
 import { LISTENING_PATTERN } from './baseline-frames.js';
 import type { LaunchSpec, Ports } from './server-process.js';
+import { SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -51,7 +52,8 @@ export interface ServerVariant {
 function hubbub(extraArgs: string[] = []): (nodeFlags?: string[]) => LaunchSpec {
   return (nodeFlags = []) => ({
     command: process.execPath,
-    args: [...nodeFlags, path.join(REPO_ROOT, 'bin/hubbub.js'), 'serve', ...HUBBUB_BENCH_FLAGS, ...extraArgs],
+    // The flags the shipped server runs with (bin/hubbub.js's shebang, npm start).
+    args: [...nodeFlags, ...SERVER_NODE_FLAGS, path.join(REPO_ROOT, 'bin/hubbub.js'), 'serve', ...HUBBUB_BENCH_FLAGS, ...extraArgs],
     // Every run starts in a fresh directory, so a store writing files (./data by default) never
     // replays an earlier run's messages as history.
     cwd: mkdtempSync(path.join(tmpdir(), 'hubbub-bench-')),

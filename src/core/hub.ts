@@ -367,7 +367,8 @@ export class Hub implements SessionOwner {
 
   /** The room's most recent messages, as a new member gets them. */
   sendRecentHistory(session: Session, room: string): void {
-    if (this.limits.historyOnJoin <= 0) return;
+    // A room that never had a message needs no query: a join storm into a new room stays cheap.
+    if (this.limits.historyOnJoin <= 0 || this.log.lastSeq(room) === 0) return;
     this.sendHistory(session, this.readHistory(room, { latest: true, limit: this.limits.historyOnJoin }).messages);
   }
 
