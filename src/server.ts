@@ -6,6 +6,7 @@ import type { Clock } from './core/token-bucket.js';
 import type { ServeConfig } from './config/options.js';
 import { jsonCodec } from './protocol/json/json-codec.js';
 import { textCodec } from './protocol/text/text-codec.js';
+import { MemoryRoomLog } from './store/memory-room-log.js';
 import { openRoomLog } from './store/open-room-log.js';
 import { createTcpServer } from './transports/tcp/tcp-server.js';
 import { createHttpServer } from './transports/ws/http-server.js';
@@ -50,6 +51,7 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
     log,
     logger,
     serverName: config.serverName,
+    commitsCostIo: !(log instanceof MemoryRoomLog),
     ...(clock && { clock }),
   });
   const tcp = createTcpServer(hub);

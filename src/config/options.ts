@@ -79,6 +79,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   limit('presence-max-members', 'presenceNoticeMaxMembers', 'int', 'rooms this big or bigger get no join/leave/nick notices'),
   limit('ws-ping-interval', 'wsPingIntervalMs', 'int', 'milliseconds between WebSocket pings; a missed pong drops the peer'),
   limit('tcp-keepalive', 'tcpKeepAliveMs', 'int', 'milliseconds of TCP idleness before keep-alive probes'),
+  limit('commit-interval', 'commitIntervalMs', 'number', 'sqlite: under load, at most one history transaction per this many ms (messages wait for it)'),
   limit('shutdown-grace', 'shutdownGraceMs', 'int', 'milliseconds a closing client gets to read its goodbye'),
 ];
 

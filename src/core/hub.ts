@@ -27,6 +27,8 @@ export interface HubOptions {
   readonly logger: HubLogger;
   readonly serverName: string;
   readonly clock?: Clock;
+  /** Whether `log.commit` does I/O worth batching (limits.commitIntervalMs applies only then). */
+  readonly commitsCostIo: boolean;
 }
 
 export interface HubStats {
@@ -46,6 +48,8 @@ export class Hub implements SessionOwner {
   readonly logger: HubLogger;
   readonly clock: Clock;
   private readonly flood: BucketRate;
+  private readonly commitIntervalMs: number;
+  private lastCommitAt = 0;
 
   private nextId = 1;
   private readonly sessions = new Map<number, Session>();
@@ -66,6 +70,7 @@ export class Hub implements SessionOwner {
     this.logger = options.logger;
     this.clock = options.clock ?? Date.now;
     this.flood = { burst: this.limits.floodBurst, ratePerSecond: this.limits.floodRate };
+    this.commitIntervalMs = options.commitsCostIo ? this.limits.commitIntervalMs : 0;
   }
 
   stats(): HubStats {
@@ -201,7 +206,10 @@ export class Hub implements SessionOwner {
   private requestFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(this.flush);
+    // Right after a commit, messages wait (at most commitIntervalMs) so the next one carries more.
+    const wait = this.unstored.length > 0 ? this.lastCommitAt + this.commitIntervalMs - performance.now() : 0;
+    if (wait > 0) setTimeout(this.flush, wait);
+    else setImmediate(this.flush);
   }
 
   /** Commit first (a seq a client sees is durable), then drop slow readers, then write. */
@@ -233,6 +241,7 @@ export class Hub implements SessionOwner {
     this.unstored = [];
     try {
       this.log.commit();
+      this.lastCommitAt = performance.now();
     } catch (err) {
       this.logger.error({ err, messages: batch.length }, 'history store refused a batch; its messages were not delivered');
       const cancelled = new Set(batch.flatMap(({ out, own }) => [...out.encodings(), ...(own?.encodings() ?? [])]));
@@ -337,10 +346,11 @@ export class Hub implements SessionOwner {
     const event: ServerEvent = { type: 'message', ...stored };
     const out = new Outgoing(event);
     const own = ref === undefined ? undefined : new Outgoing({ ...event, ref });
+    // Recorded before the copies are queued: the flush they schedule must know a commit is due.
+    this.unstored.push({ out, own, sender: session, ref });
     for (const member of this.rooms.get(stored.room)!) {
       member.deliver(own && member === session ? own : out);
     }
-    this.unstored.push({ out, own, sender: session, ref });
     return stored;
   }
 

@@ -27,6 +27,12 @@ export interface Limits {
   tcpKeepAliveMs: number;
   /** How long a graceful shutdown waits for clients to read their goodbye. */
   shutdownGraceMs: number;
+  /**
+   * Under load, at most one history transaction per this many milliseconds: messages wait for it
+   * (they are never written before they are stored), so a transaction's fixed cost is shared by
+   * more of them. Only for stores whose commit does I/O.
+   */
+  commitIntervalMs: number;
   /** Recent messages sent to a room's new member (0 switches it off). */
   historyOnJoin: number;
   /** Most messages one `history` answer carries. */
@@ -54,6 +60,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   wsPingIntervalMs: 30_000,
   tcpKeepAliveMs: 60_000,
   shutdownGraceMs: 2_000,
+  commitIntervalMs: 2,
   historyOnJoin: 50,
   historyPageMax: 200,
   resumeMaxMessages: 1_000,

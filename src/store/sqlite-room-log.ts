@@ -21,6 +21,8 @@ interface MessageRow {
 
 /** Rows deleted per room per prune call, so retention never holds the event loop for long. */
 const PRUNE_BATCH = 5000;
+/** Rows per INSERT statement (7 parameters each, well under SQLite's limit of 32,766). */
+const INSERT_ROWS = 64;
 
 function fromRow(row: MessageRow): RoomMessage {
   return withSeq({ room: row.room, from: row.from_nick, fromId: row.from_id, text: row.text, ts: row.ts, ...(row.action ? { action: true } : {}) }, row.seq);
@@ -35,6 +37,9 @@ export class SqliteRoomLog implements RoomLog {
   private readonly last = new Map<string, number>();
   private readonly committed = new Map<string, number>();
   private readonly statements;
+  private readonly inserts = new Map<number, Database.Statement>();
+  /** Rooms with a row in `rooms` (committed). */
+  private readonly knownRooms = new Set<string>();
   private readonly writeBatch: (messages: RoomMessage[]) => void;
 
   /** Opens (creating) the database file; throws with the path in the message if it cannot. */
@@ -53,8 +58,9 @@ export class SqliteRoomLog implements RoomLog {
           room TEXT NOT NULL, seq INTEGER NOT NULL, from_nick TEXT NOT NULL, from_id INTEGER NOT NULL,
           text TEXT NOT NULL, ts INTEGER NOT NULL, action INTEGER NOT NULL DEFAULT 0,
           PRIMARY KEY (room, seq)) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS messages_by_ts ON messages (ts);
-        -- The seq counter outlives retention: a room whose messages were all pruned never reuses a seq.
+        -- Every room that has had a message, with a seq floor written before retention deletes rows,
+        -- so a room whose messages were all pruned never reuses a seq. Not written per commit: the
+        -- live counter is the highest stored seq, found through the primary key.
         CREATE TABLE IF NOT EXISTS rooms (room TEXT PRIMARY KEY, last_seq INTEGER NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
       `);
@@ -65,24 +71,39 @@ export class SqliteRoomLog implements RoomLog {
     }
     const db = this.db;
     this.statements = {
-      insert: db.prepare('INSERT INTO messages (room, seq, from_nick, from_id, text, ts, action) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      saveSeq: db.prepare('INSERT INTO rooms (room, last_seq) VALUES (?, ?) ON CONFLICT (room) DO UPDATE SET last_seq = excluded.last_seq'),
-      lastSeq: db.prepare<[string], { last_seq: number }>('SELECT last_seq FROM rooms WHERE room = ?'),
+      addRoom: db.prepare('INSERT OR IGNORE INTO rooms (room, last_seq) VALUES (?, 0)'),
+      saveSeq: db.prepare('UPDATE rooms SET last_seq = max(last_seq, ?) WHERE room = ?'),
+      seqFloor: db.prepare<[string], { last_seq: number }>('SELECT last_seq FROM rooms WHERE room = ?'),
+      topSeq: db.prepare<[string], { seq: number }>('SELECT seq FROM messages WHERE room = ? ORDER BY seq DESC LIMIT 1'),
       firstSeq: db.prepare<[string], { seq: number }>('SELECT seq FROM messages WHERE room = ? ORDER BY seq LIMIT 1'),
       after: db.prepare<[string, number, number], MessageRow>('SELECT * FROM messages WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?'),
       before: db.prepare<[string, number, number], MessageRow>('SELECT * FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?'),
-      rooms: db.prepare<[], { room: string; last_seq: number }>('SELECT room, last_seq FROM rooms'),
+      rooms: db.prepare<[], { room: string }>('SELECT room FROM rooms'),
       pruneCount: db.prepare(`DELETE FROM messages WHERE (room, seq) IN (SELECT room, seq FROM messages WHERE room = ? AND seq <= ? ORDER BY seq LIMIT ${PRUNE_BATCH})`),
-      pruneAge: db.prepare(`DELETE FROM messages WHERE (room, seq) IN (SELECT room, seq FROM messages WHERE ts < ? LIMIT ${PRUNE_BATCH})`),
+      // Without an index on ts (it would cost every insert): a room's oldest rows are its old ones.
+      pruneAge: db.prepare(`DELETE FROM messages WHERE (room, seq) IN (SELECT room, seq FROM messages WHERE room = ? ORDER BY seq LIMIT ${PRUNE_BATCH}) AND ts < ?`),
     };
+    for (const { room } of this.statements.rooms.all()) this.knownRooms.add(room);
     this.writeBatch = db.transaction((messages: RoomMessage[]) => {
-      const lastByRoom = new Map<string, number>();
-      for (const m of messages) {
-        this.statements.insert.run(m.room, m.seq, m.from, m.fromId, m.text, m.ts, m.action ? 1 : 0);
-        lastByRoom.set(m.room, m.seq);
+      for (let start = 0; start < messages.length; start += INSERT_ROWS) {
+        const rows = messages.slice(start, start + INSERT_ROWS);
+        this.insertStatement(rows.length).run(rows.flatMap((m) => [m.room, m.seq, m.from, m.fromId, m.text, m.ts, m.action ? 1 : 0]));
       }
-      for (const [room, seq] of lastByRoom) this.statements.saveSeq.run(room, seq);
+      for (const m of messages) {
+        if (!this.knownRooms.has(m.room)) this.statements.addRoom.run(m.room);
+      }
     });
+  }
+
+  /** A prepared INSERT of `rows` rows: one statement per batch instead of one per message. */
+  private insertStatement(rows: number): Database.Statement {
+    let statement = this.inserts.get(rows);
+    if (!statement) {
+      const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
+      statement = this.db.prepare(`INSERT INTO messages (room, seq, from_nick, from_id, text, ts, action) VALUES ${values}`);
+      this.inserts.set(rows, statement);
+    }
+    return statement;
   }
 
   append(message: Omit<RoomMessage, 'seq'>): RoomMessage {
@@ -104,7 +125,10 @@ export class SqliteRoomLog implements RoomLog {
       for (const m of batch) this.last.set(m.room, this.committed.get(m.room) ?? 0);
       throw err;
     }
-    for (const m of batch) this.committed.set(m.room, m.seq);
+    for (const m of batch) {
+      this.committed.set(m.room, m.seq);
+      this.knownRooms.add(m.room);
+    }
   }
 
   read(room: string, query: HistoryQuery): HistoryPage {
@@ -127,7 +151,7 @@ export class SqliteRoomLog implements RoomLog {
   lastSeq(room: string): number {
     let seq = this.last.get(room);
     if (seq === undefined) {
-      seq = this.statements.lastSeq.get(room)?.last_seq ?? 0;
+      seq = Math.max(this.statements.seqFloor.get(room)?.last_seq ?? 0, this.statements.topSeq.get(room)?.seq ?? 0);
       this.last.set(room, seq);
       this.committed.set(room, seq);
     }
@@ -142,14 +166,17 @@ export class SqliteRoomLog implements RoomLog {
 
   /** Works on committed rows only; the hub commits before it prunes. */
   prune(now: number): void {
-    if (this.retention.maxMessages > 0) {
-      for (const { room, last_seq } of this.statements.rooms.all()) {
-        const keepFrom = last_seq - this.retention.maxMessages; // delete seq <= keepFrom
-        if (keepFrom <= 0) continue;
-        this.statements.pruneCount.run(room, keepFrom);
+    const { maxMessages, maxAgeMs } = this.retention;
+    if (maxMessages <= 0 && maxAgeMs <= 0) return;
+    this.db.transaction(() => {
+      for (const room of this.knownRooms) {
+        const last = this.committed.get(room) ?? this.lastSeq(room);
+        // The floor first: whatever is deleted, the room's counter stays.
+        this.statements.saveSeq.run(last, room);
+        if (maxMessages > 0 && last > maxMessages) this.statements.pruneCount.run(room, last - maxMessages);
+        if (maxAgeMs > 0) this.statements.pruneAge.run(room, now - maxAgeMs);
       }
-    }
-    if (this.retention.maxAgeMs > 0) this.statements.pruneAge.run(now - this.retention.maxAgeMs);
+    })();
   }
 
   close(): void {

@@ -120,6 +120,20 @@ describe('SQLite specifics', () => {
     second.close();
   });
 
+  test('a room whose messages retention removed keeps its counter across a restart', () => {
+    const path = tempDb();
+    const first = new SqliteRoomLog(path, { maxMessages: 0, maxAgeMs: 1000 });
+    for (let i = 0; i < 7; i++) post(first, 'r', `m${i}`, 1000);
+    first.commit();
+    first.prune(10_000);
+    assert.equal(first.read('r', { after: 0, limit: 10 }).messages.length, 0);
+    first.close();
+    const second = new SqliteRoomLog(path, { maxMessages: 0, maxAgeMs: 1000 });
+    assert.equal(second.lastSeq('r'), 7);
+    assert.equal(post(second, 'r', 'next', 20_000).seq, 8);
+    second.close();
+  });
+
   test('a commit that SQLite refuses stores nothing and hands the seqs out again', () => {
     const log = new SqliteRoomLog(tempDb(), KEEP_ALL);
     post(log, 'r', 'stored');
