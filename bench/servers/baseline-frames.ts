@@ -4,6 +4,7 @@
  * (parse a say, number it, stamp it, send it to the room). Also the line a baseline prints once
  * it listens, which the coordinator waits for.
  */
+import type { MessageEvent } from '../../src/core/events.js';
 
 export interface SayFrame {
   type: 'say';
@@ -19,15 +20,8 @@ export interface JoinFrame {
 
 export type InboundFrame = SayFrame | JoinFrame;
 
-export interface MessageFrame {
-  type: 'message';
-  room: string;
-  seq: number;
-  from: string;
-  fromId: number;
-  text: string;
-  ts: number;
-}
+/** hubbub's message frame, without the optional fields the baselines never send. */
+export type MessageFrame = Pick<MessageEvent, 'type' | 'room' | 'seq' | 'from' | 'fromId' | 'text' | 'ts'>;
 
 export const LISTENING_PATTERN = /^bench-server listening port=(\d+)$/;
 
