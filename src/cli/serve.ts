@@ -7,7 +7,8 @@ import { startServer } from '../server.js';
 export const SERVE_USAGE = `Usage: hubbub serve [options]
 
 Starts the chat hub: a plain TCP port for terminals (nc, telnet) and programs (NDJSON after /json),
-and an HTTP port with the WebSocket endpoint /ws and GET /healthz.
+and an HTTP port serving the chat page at /, the WebSocket endpoint /ws and GET /healthz.
+Room history goes to <data-dir>/hubbub.db (SQLite) unless --store memory.
 Every option can also be set with its HUBBUB_* environment variable; a flag wins over the variable.
 
 Options:
@@ -33,7 +34,7 @@ export async function serve(argv: string[]): Promise<number> {
   const server = await startServer(config, { logger });
   process.stdout.write(
     `hubbub listening: tcp://${config.host}:${server.tcpPort} (text, /json for NDJSON) · ` +
-      `ws://${config.host}:${server.httpPort}/ws · http://${config.host}:${server.httpPort}/healthz\n`,
+      `ws://${config.host}:${server.httpPort}/ws · web page http://${config.host}:${server.httpPort}/\n`,
   );
   logger.info({ host: config.host, tcpPort: server.tcpPort, httpPort: server.httpPort }, 'listening');
 
