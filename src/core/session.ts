@@ -22,9 +22,24 @@ export class FrameJoiner {
   join(parts: Buffer[]): Buffer {
     const last = this.lastParts;
     if (last !== undefined && last.length === parts.length && parts.every((part, i) => part === last[i])) return this.lastJoined!;
-    this.lastParts = parts;
+    // A copy: the session's own list is recycled as soon as it has been written.
+    this.lastParts = parts.slice();
     return (this.lastJoined = Buffer.concat(parts));
   }
+}
+
+/**
+ * Emptied outbox lists, reused by whichever session queues next. Busy sessions fill a list every
+ * turn and idle ones hold none, so without this every recipient allocated (and regrew) a list per
+ * turn, which with a small young generation showed up as garbage-collector time.
+ */
+const spareLists: Buffer[][] = [];
+const MAX_SPARE_LISTS = 4096;
+
+function recycle(list: Buffer[]): void {
+  if (spareLists.length >= MAX_SPARE_LISTS) return;
+  list.length = 0;
+  spareLists.push(list);
 }
 
 export class Session implements BucketState {
@@ -86,7 +101,9 @@ export class Session implements BucketState {
       }
     }
     if (this.pending === null) {
-      this.pending = [bytes];
+      const list = spareLists.pop() ?? [];
+      list.push(bytes);
+      this.pending = list;
       this.owner.scheduleFlush(this);
     } else {
       this.pending.push(bytes);
@@ -101,6 +118,7 @@ export class Session implements BucketState {
     if (parts.length === 0) return;
     this.conn.write(parts.length === 1 ? parts[0]! : joiner.join(parts));
     this.socketBacklog = this.conn.bufferedBytes;
+    recycle(parts);
   }
 
   /** Takes whatever is queued, as frames (for a goodbye that must come after it). */
