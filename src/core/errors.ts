@@ -59,7 +59,3 @@ export class HubError extends Error {
     this.fatal = spec.fatal;
   }
 }
-
-export function isErrorCode(value: string): value is ErrorCode {
-  return Object.hasOwn(ERRORS, value);
-}

@@ -56,5 +56,3 @@ export interface WelcomeLimits {
   maxLineBytes: number;
   maxRoomsPerConn: number;
 }
-
-export type EventOf<T extends ServerEvent['type']> = Extract<ServerEvent, { type: T }>;
