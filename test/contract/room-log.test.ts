@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import type { RoomMessage } from '../../src/core/events.js';
 import type { Retention, RoomLog } from '../../src/core/room-log.js';
 import { MemoryRoomLog } from '../../src/store/memory-room-log.js';
@@ -67,6 +68,24 @@ for (const [name, open] of implementations) {
       assert.deepEqual(seqs(log.read('r', { after: 27, limit: 5 }).messages), [28, 29, 30]);
       assert.equal(log.read('r', { after: 27, limit: 5 }).more, false);
       assert.equal(log.read('r', { after: 30, limit: 5 }).messages.length, 0);
+      log.close();
+    });
+
+    test('history committed in many small batches pages exactly across their edges', () => {
+      const log = open({ maxMessages: 30, maxAgeMs: 0 });
+      for (let i = 1; i <= 40; i++) {
+        post(log, 'r', `m${i}`, 1000 + i);
+        if (i % 7 === 0) log.commit();
+      }
+      assert.deepEqual(seqs(log.read('r', { before: 20, limit: 9 }).messages), [11, 12, 13, 14, 15, 16, 17, 18, 19]);
+      assert.deepEqual(seqs(log.read('r', { after: 12, limit: 10 }).messages), [13, 14, 15, 16, 17, 18, 19, 20, 21, 22]);
+      assert.deepEqual(seqs(log.read('r', { latest: true, limit: 3 }).messages), [38, 39, 40]);
+      log.commit();
+      log.prune(2000);
+      assert.equal(log.firstSeq('r'), 11, 'retention cut inside a batch');
+      assert.deepEqual(seqs(log.read('r', { before: 14, limit: 10 }).messages), [11, 12, 13]);
+      assert.equal(log.read('r', { before: 14, limit: 10 }).more, false);
+      assert.deepEqual(log.read('r', { after: 10, limit: 1 }).messages[0], { room: 'r', seq: 11, from: 'alice', fromId: 1, text: 'm11', ts: 1011 });
       log.close();
     });
 
@@ -148,6 +167,34 @@ describe('SQLite specifics', () => {
     log.commit();
     assert.deepEqual(log.read('r', { after: 0, limit: 10 }).messages.map((m) => m.text), ['stored', 'after']);
     log.close();
+  });
+
+  test('a database written one row per message (before chunks) is converted on open', () => {
+    const path = tempDb();
+    const old = new Database(path);
+    old.exec(`CREATE TABLE messages (room TEXT NOT NULL, seq INTEGER NOT NULL, from_nick TEXT NOT NULL, from_id INTEGER NOT NULL,
+      text TEXT NOT NULL, ts INTEGER NOT NULL, action INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (room, seq)) WITHOUT ROWID;
+      CREATE TABLE rooms (room TEXT PRIMARY KEY, last_seq INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      INSERT INTO meta VALUES ('epoch', 'old-epoch');
+      INSERT INTO rooms VALUES ('a', 0), ('b', 0);`);
+    const insert = old.prepare('INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?)');
+    // Room a lost seqs 1-2 to retention and has a hole at 300; room b has one /me message.
+    for (let seq = 3; seq <= 600; seq++) if (seq !== 300) insert.run('a', seq, 'alice', 1, `a${seq}`, seq, 0);
+    insert.run('b', 1, 'bob', 2, 'waves', 7, 1);
+    old.close();
+    const log = new SqliteRoomLog(path, KEEP_ALL);
+    assert.equal(log.epoch, 'old-epoch');
+    assert.equal(log.firstSeq('a'), 3);
+    assert.equal(log.lastSeq('a'), 600);
+    assert.deepEqual(seqs(log.read('a', { after: 297, limit: 4 }).messages), [298, 299, 301, 302]);
+    assert.equal(log.read('a', { latest: true, limit: 600 }).messages.length, 597);
+    assert.deepEqual(log.read('b', { latest: true, limit: 5 }).messages, [{ room: 'b', seq: 1, from: 'bob', fromId: 2, text: 'waves', ts: 7, action: true }]);
+    assert.equal(post(log, 'a', 'next').seq, 601);
+    log.close();
+    const reopened = new SqliteRoomLog(path, KEEP_ALL);
+    assert.equal(reopened.lastSeq('a'), 601, 'converted once; the new message stayed');
+    reopened.close();
   });
 
   test('an unusable path is a clear error naming it', () => {
