@@ -31,10 +31,21 @@ export function guestNick(id: number): string {
   return `guest-${id}`;
 }
 
+/**
+ * Valid room names as sent, canonicalised. Every say names its room, and normalising and testing
+ * the name each time was a measurable share of a message's cost; the cache is cleared when full.
+ */
+const canonicalRooms = new Map<string, string>();
+const CANONICAL_ROOMS_MAX = 4096;
+
 /** Returns the canonical (case-folded) room name, or throws room_invalid. A leading `#` is accepted. */
 export function checkRoom(raw: string): string {
+  const known = canonicalRooms.get(raw);
+  if (known !== undefined) return known;
   const room = (raw.startsWith('#') ? raw.slice(1) : raw).normalize('NFKC').toLowerCase();
   if (!isName(room, ROOM_MAX_CHARS)) throw new HubError('room_invalid');
+  if (canonicalRooms.size >= CANONICAL_ROOMS_MAX) canonicalRooms.clear();
+  canonicalRooms.set(raw, room);
   return room;
 }
 
@@ -46,9 +57,13 @@ const ESCAPE_SEQUENCE = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u000
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 // Bidi overrides and isolates would let one user reorder the text around their message.
 const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/g;
+// Any character one of the replacements below would touch (CR, escapes, controls, bidi): most text has none.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NEEDS_SANITIZING = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 /** Removes everything that could drive a terminal; normalises CR LF to LF. */
 export function sanitizeText(raw: string): string {
+  if (!NEEDS_SANITIZING.test(raw)) return raw;
   return raw
     .replace(/\r\n?/g, '\n')
     .replace(ESCAPE_SEQUENCE, '')
