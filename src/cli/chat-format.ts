@@ -51,6 +51,9 @@ export function formatMessage(message: MessageFrame, options: FormatOptions): st
   return message.action ? `${stamp} ${where}* ${from} ${text}` : `${stamp} ${where}<${from}> ${text}`;
 }
 
+/** Nicks a presence line lists before saying how many more. */
+const LISTED_NICKS = 10;
+
 export function notice(text: string, style: Style): string {
   return style.notice(`${NOTICE} ${text}`);
 }
@@ -75,6 +78,15 @@ export function formatFrame(frame: ServerFrame, options: FormatOptions): string 
       return notice(`${nick(frame.nick)} joined ${room(frame.room, style)}`, style);
     case 'left':
       return notice(`${nick(frame.nick)} left ${room(frame.room, style)} (${oneLine(frame.reason)})`, style);
+    case 'presence': {
+      const names = (members: readonly { nick: string }[]): string =>
+        members.length > LISTED_NICKS ? `${members.slice(0, LISTED_NICKS).map((m) => nick(m.nick)).join(', ')} and ${members.length - LISTED_NICKS} more` : members.map((m) => nick(m.nick)).join(', ');
+      const lines = frame.joined.length > 0 ? [notice(`${names(frame.joined)} joined ${room(frame.room, style)}`, style)] : [];
+      for (const reason of new Set(frame.left.map((m) => m.reason))) {
+        lines.push(notice(`${names(frame.left.filter((m) => m.reason === reason))} left ${room(frame.room, style)} (${oneLine(reason)})`, style));
+      }
+      return lines.join('\n');
+    }
     case 'nick':
       return notice(`${nick(frame.old)} is now known as ${nick(frame.nick)}`, style);
     case 'who':

@@ -180,6 +180,9 @@ class TerminalScreen implements ChatScreen {
       case 'joined':
         this.nicks.add(frame.nick);
         break;
+      case 'presence':
+        for (const m of frame.joined) this.nicks.add(m.nick);
+        break;
       case 'nick':
         this.nicks.delete(frame.old);
         this.nicks.add(frame.nick);

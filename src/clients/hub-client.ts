@@ -586,6 +586,9 @@ export class HubClient {
           if (!this.ready && frame.ref === undefined) return;
         } else if (!this.wanted.has(frame.room)) return;
         break;
+      case 'presence':
+        if (!this.wanted.has(frame.room)) return;
+        break;
       case 'nick':
         if (frame.id === this.currentId) this.currentNick = frame.nick;
         break;

@@ -62,6 +62,14 @@ export interface LeftFrame {
   ref?: Ref;
 }
 
+/** Others' joins and leaves in a room, gathered over a short window. */
+export interface PresenceFrame {
+  type: 'presence';
+  room: string;
+  joined: { id: number; nick: string }[];
+  left: { id: number; nick: string; reason: string }[];
+}
+
 export interface NickFrame {
   type: 'nick';
   id: number;
@@ -136,6 +144,7 @@ export type ServerFrame =
   | WhisperFrame
   | JoinedFrame
   | LeftFrame
+  | PresenceFrame
   | NickFrame
   | WhoFrame
   | RoomsFrame
@@ -155,6 +164,7 @@ const REQUIRED: { readonly [T in ServerFrame['type']]: Readonly<Record<string, K
   whisper: { from: 'string', to: 'string', text: 'string', ts: 'number' },
   joined: { room: 'string', nick: 'string', id: 'number' },
   left: { room: 'string', nick: 'string', id: 'number' },
+  presence: { room: 'string', joined: 'array', left: 'array' },
   nick: { id: 'number', old: 'string', nick: 'string' },
   who: { room: 'string', members: 'array' },
   rooms: { rooms: 'array' },
@@ -165,6 +175,11 @@ const REQUIRED: { readonly [T in ServerFrame['type']]: Readonly<Record<string, K
   error: { code: 'string', message: 'string' },
   bye: { code: 'string', message: 'string' },
 };
+
+function isMember(value: unknown): boolean {
+  const member = value as { id?: unknown; nick?: unknown } | null;
+  return typeof member === 'object' && member !== null && typeof member.id === 'number' && typeof member.nick === 'string';
+}
 
 function hasKind(value: unknown, kind: Kind): boolean {
   return kind === 'array' ? Array.isArray(value) : typeof value === kind;
@@ -187,9 +202,10 @@ export function parseServerFrame(raw: string): ServerFrame | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const frame = value as Record<string, unknown>;
   if (!isFrameOf(frame)) return undefined;
-  // A history page is only as good as its weakest message.
+  // A history page is only as good as its weakest message, a presence notice as its weakest member.
   if (frame.type === 'history' && !frame.messages.every((m) => typeof m === 'object' && m !== null && isFrameOf({ ...m, type: 'message' }))) {
     return undefined;
   }
+  if (frame.type === 'presence' && ![...frame.joined, ...frame.left].every(isMember)) return undefined;
   return frame;
 }

@@ -77,6 +77,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   limit('flood-rate', 'floodRate', 'number', 'commands per second added back to the burst'),
   limit('flood-kick-after', 'floodKickAfter', 'int', 'consecutive rate-limited commands before a client is kicked'),
   limit('presence-max-members', 'presenceNoticeMaxMembers', 'int', 'rooms this big or bigger get no join/leave/nick notices'),
+  limit('presence-batch-ms', 'presenceBatchMs', 'int', 'joins and leaves within this many ms go out as one notice per room'),
   limit('ws-ping-interval', 'wsPingIntervalMs', 'int', 'milliseconds between WebSocket pings; a missed pong drops the peer'),
   limit('tcp-keepalive', 'tcpKeepAliveMs', 'int', 'milliseconds of TCP idleness before keep-alive probes'),
   limit('commit-interval', 'commitIntervalMs', 'number', 'sqlite: under load, at most one history transaction per this many ms (messages wait for it)'),

@@ -14,6 +14,8 @@ export interface Member {
   nick: string;
 }
 
+export type LeftMember = Member & { reason: LeftReason };
+
 export interface RoomMessage {
   room: string;
   seq: number;
@@ -40,6 +42,8 @@ export type ServerEvent =
   | { type: 'whisper'; from: string; fromId: number; to: string; toId: number; text: string; ts: number; action?: true; ref?: Ref }
   | { type: 'joined'; room: string; nick: string; id: number; ref?: Ref }
   | { type: 'left'; room: string; nick: string; id: number; reason: LeftReason; ref?: Ref }
+  /** Others' joins and leaves in a room, gathered over a short window (your own come as joined/left). */
+  | { type: 'presence'; room: string; joined: Member[]; left: LeftMember[] }
   | { type: 'nick'; id: number; old: string; nick: string; ref?: Ref }
   | { type: 'who'; room: string; members: Member[]; ref?: Ref }
   | { type: 'rooms'; rooms: { room: string; members: number }[]; ref?: Ref }

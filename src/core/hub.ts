@@ -4,7 +4,7 @@
  */
 import type { Codec, Conn, Disconnect } from './conn.js';
 import { ERRORS, HubError, type ErrorCode } from './errors.js';
-import type { LeftReason, Member, Ref, RoomMessage, ServerEvent } from './events.js';
+import type { LeftMember, LeftReason, Member, Ref, RoomMessage, ServerEvent } from './events.js';
 import { DEFAULT_ROOM, type Limits } from './limits.js';
 import { guestNick, nickKey } from './names.js';
 import { Outgoing } from './outgoing.js';
@@ -36,6 +36,12 @@ export interface HubStats {
   rooms: number;
 }
 
+/** Joins and leaves in one room not yet announced; one cancels the other for the same session. */
+interface PresenceBatch {
+  joined: Map<number, Member>;
+  left: Map<number, LeftMember>;
+}
+
 function disconnectFor(code: ErrorCode): Disconnect {
   const spec = ERRORS[code];
   return { code, message: spec.message, wsClose: 'wsClose' in spec ? spec.wsClose : 1000 };
@@ -62,6 +68,8 @@ export class Hub implements SessionOwner {
   private unstored: { out: Outgoing; own: Outgoing | undefined; sender: Session; ref: Ref | undefined }[] = [];
   private flushScheduled = false;
   private accepting = true;
+  private readonly presence = new Map<string, PresenceBatch>();
+  private presenceScheduled = false;
 
   constructor(private readonly options: HubOptions) {
     this.limits = options.limits;
@@ -178,6 +186,7 @@ export class Hub implements SessionOwner {
     const d = disconnectFor('shutting_down');
     // Everyone is leaving: no per-room left notices, just each client's own goodbye.
     this.rooms.clear();
+    this.presence.clear();
     for (const session of [...this.sessions.values()]) {
       session.rooms.clear();
       this.end(session, d, 'shutdown');
@@ -264,8 +273,30 @@ export class Hub implements SessionOwner {
     this.reply(session, { type: 'error', code: error.code, message: error.message, ...(ref !== undefined && { ref }) });
   }
 
-  /** Sends one event to every local member of a room, encoded once per codec. */
+  /** Sends one event to every local member of a room, encoded once per codec, after the room's gathered joins and leaves. */
   broadcast(room: string, event: ServerEvent, except?: Session): void {
+    this.sendPresence(room);
+    this.fanOut(room, event, except);
+  }
+
+  /**
+   * Sends the room's gathered joins and leaves now, as one `presence` notice, to everyone in it.
+   * Anything else said to the room sends them first, so nobody hears from a member before
+   * hearing that they joined.
+   */
+  sendPresence(room: string): void {
+    const batch = this.presence.get(room);
+    if (!batch) return;
+    this.presence.delete(room);
+    const joined = [...batch.joined.values()];
+    const left = [...batch.left.values()];
+    if (joined.length + left.length === 0) return;
+    // A batch of just your own join tells you nothing your join answer did not.
+    const except = left.length === 0 && joined.length === 1 ? this.sessions.get(joined[0]!.id) : undefined;
+    this.fanOut(room, { type: 'presence', room, joined, left }, except);
+  }
+
+  private fanOut(room: string, event: ServerEvent, except: Session | undefined): void {
     const members = this.rooms.get(room);
     if (!members) return;
     const out = new Outgoing(event);
@@ -320,9 +351,7 @@ export class Hub implements SessionOwner {
     if (!members) this.rooms.set(room, (members = new Set()));
     members.add(session);
     session.rooms.add(room, this.log.lastSeq(room));
-    if (this.presenceNoticesOn(room)) {
-      this.broadcast(room, { type: 'joined', room, nick: session.nick, id: session.id }, session);
-    }
+    if (this.presenceNoticesOn(room)) this.gatherPresence(room, session);
   }
 
   /** Removes a session from a room (dropping the room when empty) and tells who remains. */
@@ -330,11 +359,35 @@ export class Hub implements SessionOwner {
     const members = this.rooms.get(room);
     if (!members?.delete(session)) throw new HubError('not_in_room', `you are not in #${room}`);
     session.rooms.delete(room);
-    if (members.size === 0) this.rooms.delete(room);
-    else if (this.presenceNoticesOn(room)) {
-      this.broadcast(room, { type: 'left', room, nick: session.nick, id: session.id, reason });
-    }
+    if (members.size === 0) {
+      this.rooms.delete(room);
+      this.presence.delete(room);
+    } else if (this.presenceNoticesOn(room)) this.gatherPresence(room, session, reason);
   }
+
+  /**
+   * Notes a join (no reason) or a leave for the room's next presence notice. Notices cost members
+   * × changes, so a wave of joins becomes one notice per room per `presenceBatchMs`.
+   */
+  private gatherPresence(room: string, session: Session, reason?: LeftReason): void {
+    let batch = this.presence.get(room);
+    if (!batch) this.presence.set(room, (batch = { joined: new Map(), left: new Map() }));
+    const member = { id: session.id, nick: session.nick };
+    if (reason === undefined) {
+      if (!batch.left.delete(session.id)) batch.joined.set(session.id, member);
+    } else if (!batch.joined.delete(session.id)) {
+      batch.left.set(session.id, { ...member, reason });
+    }
+    if (this.presenceScheduled) return;
+    this.presenceScheduled = true;
+    if (this.limits.presenceBatchMs > 0) setTimeout(this.sendAllPresence, this.limits.presenceBatchMs).unref();
+    else setImmediate(this.sendAllPresence);
+  }
+
+  private readonly sendAllPresence = (): void => {
+    this.presenceScheduled = false;
+    for (const room of [...this.presence.keys()]) this.sendPresence(room);
+  };
 
   /**
    * Appends to the room log (which assigns seq) and fans the message out. The copies are only
@@ -346,6 +399,7 @@ export class Hub implements SessionOwner {
     const event: ServerEvent = { type: 'message', ...stored };
     const out = new Outgoing(event);
     const own = ref === undefined ? undefined : new Outgoing({ ...event, ref });
+    this.sendPresence(stored.room);
     // Recorded before the copies are queued: the flush they schedule must know a commit is due.
     this.unstored.push({ out, own, sender: session, ref });
     for (const member of this.rooms.get(stored.room)!) {

@@ -21,6 +21,8 @@ export interface Limits {
   floodKickAfter: number;
   /** Rooms whose member count is at or above this get no join/leave/nick notices (who stays exact). */
   presenceNoticeMaxMembers: number;
+  /** Joins and leaves in a room within this many milliseconds go out as one notice (0: within one event-loop turn). */
+  presenceBatchMs: number;
   /** WebSocket ping interval; a peer that has not answered the previous ping is dropped. */
   wsPingIntervalMs: number;
   /** TCP keep-alive probe delay for idle sockets. */
@@ -57,6 +59,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   floodRate: 5,
   floodKickAfter: 100,
   presenceNoticeMaxMembers: 500,
+  presenceBatchMs: 100,
   wsPingIntervalMs: 30_000,
   tcpKeepAliveMs: 60_000,
   shutdownGraceMs: 2_000,

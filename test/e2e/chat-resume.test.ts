@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Limits } from '../../src/core/limits.js';
 import type { RunningServer } from '../../src/server.js';
-import { isType, TcpJsonClient, type Frame, type JsonClient } from '../helpers/clients.js';
+import { isPresence, isType, TcpJsonClient, type Frame, type JsonClient } from '../helpers/clients.js';
 import { startTestServer } from '../helpers/server.js';
 import { assertBuilt, ChatProcess, Relay, ServerProcess, until } from './chat-harness.js';
 
@@ -47,7 +47,7 @@ async function poster(tcpPort: number, rooms: string[]): Promise<JsonClient> {
 
 /** Waits until the chat client has finished setting up: leaving lobby is its last step. */
 async function settled(watcher: JsonClient, nick: string): Promise<void> {
-  await watcher.frames.next(isType('left', { nick, room: 'lobby' }), 10_000, `${nick} to finish setting up`);
+  await watcher.frames.next(isPresence('left', { nick }, 'lobby'), 10_000, `${nick} to finish setting up`);
 }
 
 /** The chat client in --json line mode, stdin left open. */

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunningServer } from '../../src/server.js';
-import { isType, TcpJsonClient, type JsonClient } from '../helpers/clients.js';
+import { isPresence, isType, presenceEntry, TcpJsonClient, type JsonClient } from '../helpers/clients.js';
 import { startTestServer } from '../helpers/server.js';
 import { assertBuilt, BIN, Relay, Terminal } from './chat-harness.js';
 
@@ -179,11 +179,11 @@ test('Ctrl-D on an empty line and Ctrl-C leave cleanly: quit is sent, exit statu
     ['cee', 'C-c'],
   ] as const) {
     const terminal = await chatIn(['--nick', nick, '--room', 'leaving']);
-    await watcher.frames.next(isType('joined', { nick }));
+    await watcher.frames.next(isPresence('joined', { nick }));
     if (key === 'C-c') terminal.type('half-typed');
     terminal.press(key);
-    const left = await watcher.frames.next(isType('left', { nick, room: 'leaving' }));
-    assert.equal(left.reason, 'quit', `${key}: the server saw a quit, not a dropped connection`);
+    const left = await watcher.frames.next(isPresence('left', { nick }, 'leaving'));
+    assert.equal(presenceEntry(left, 'left', { nick })?.reason, 'quit', `${key}: the server saw a quit, not a dropped connection`);
     assert.equal(await terminal.exitStatus(), 0, `${key}: exit status`);
   }
 });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunningServer } from '../../src/server.js';
-import { TcpClient, TcpJsonClient, WsClient, isType, type Frame, type JsonClient } from '../helpers/clients.js';
+import { TcpClient, TcpJsonClient, WsClient, isPresence, isType, presenceEntry, type Frame, type JsonClient } from '../helpers/clients.js';
 import { startTestServer } from '../helpers/server.js';
 
 let server: RunningServer;
@@ -118,7 +118,7 @@ test('nick changes: unique regardless of case, errors are not renames, everyone 
 
   // A freed nick can be taken again.
   a.close();
-  await b.frames.next(isType('left', { nick: 'Alice', reason: 'disconnected' }));
+  await b.frames.next(isPresence('left', { nick: 'Alice', reason: 'disconnected' }));
   b.send({ type: 'nick', nick: 'ALICE', ref: 'n5' });
   await b.frames.next(isType('nick', { ref: 'n5', nick: 'ALICE' }));
   b.close();
@@ -134,8 +134,8 @@ test('rooms: join, who, rooms, part, switching the current room, and the room ca
 
   a.send('/join #KITCHEN');
   await a.lines.next((l) => l.endsWith('joined #kitchen'));
-  const seen = await b.frames.next(isType('joined', { room: 'kitchen' }));
-  assert.deepEqual(seen, { type: 'joined', room: 'kitchen', nick: `guest-${a.id}`, id: a.id });
+  const seen = await b.frames.next(isPresence('joined', { id: a.id }, 'kitchen'));
+  assert.deepEqual(presenceEntry(seen, 'joined', { id: a.id }), { id: a.id, nick: `guest-${a.id}` });
 
   // Text mode: a plain line goes to the last joined room.
   a.send('hello kitchen');
@@ -152,8 +152,7 @@ test('rooms: join, who, rooms, part, switching the current room, and the room ca
 
   a.send('/part kitchen');
   await a.lines.next((l) => l.includes('left #kitchen (left)'));
-  const left = await b.frames.next(isType('left', { room: 'kitchen' }));
-  assert.equal(left.reason, 'left');
+  await b.frames.next(isPresence('left', { id: a.id, reason: 'left' }, 'kitchen'));
   b.send({ type: 'who', room: 'kitchen', ref: 'w' });
   assert.equal(((await b.frames.next(isType('who', { ref: 'w' }))).members as unknown[]).length, 1);
 
@@ -222,8 +221,7 @@ test('text mode: /me, /help, /rooms, //escape, unknown commands, and /quit with 
   a.send('/quit see you');
   await a.lines.next((l) => l === '-!- bye: goodbye (see you) [quit]');
   await a.lines.ended();
-  const left = await b.frames.next(isType('left', { id: action.fromId }));
-  assert.equal(left.reason, 'quit');
+  await b.frames.next(isPresence('left', { id: action.fromId, reason: 'quit' }));
   b.close();
 });
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunningServer } from '../../src/server.js';
-import { TcpClient, TcpJsonClient, WsClient, isType } from '../helpers/clients.js';
+import { TcpClient, TcpJsonClient, WsClient, isPresence, isType, presenceEntry, takePresence } from '../helpers/clients.js';
 import { startTestServer } from '../helpers/server.js';
 
 let server: RunningServer;
@@ -43,13 +43,13 @@ test('message text over the limit is refused with text_too_long, not truncated',
 });
 
 test('a WebSocket frame over the limit closes that connection with 1009; others carry on', async () => {
-  const a = await WsClient.connect(server.httpPort);
   const b = await WsClient.connect(server.httpPort);
+  const a = await WsClient.connect(server.httpPort);
+  await b.frames.next(isPresence('joined', { id: a.welcome.id }));
   a.sendRaw(JSON.stringify({ type: 'say', room: 'lobby', text: 'q'.repeat(2000) }));
   await a.frames.ended();
   assert.equal(a.closeCode, 1009);
-  const left = await b.frames.next(isType('left', { id: a.welcome.id }));
-  assert.equal(left.reason, 'kicked');
+  await b.frames.next(isPresence('left', { id: a.welcome.id, reason: 'kicked' }));
   b.send({ type: 'ping', ref: 'ok' });
   await b.frames.next(isType('pong', { ref: 'ok' }));
   b.close();
@@ -165,12 +165,13 @@ test('flood control: past the burst a message is not delivered and its sender ge
 test('a client that keeps flooding after being limited is kicked with excess_flood', async () => {
   const s = await startTestServer({ floodBurst: 2, floodRate: 0.001, floodKickAfter: 10 });
   try {
-    const a = await TcpClient.text(s.tcpPort);
     const b = await WsClient.connect(s.httpPort);
+    const a = await TcpClient.text(s.tcpPort);
+    await b.frames.next(isPresence('joined', { id: a.id }));
     for (let i = 0; i < 20; i++) a.send(`spam ${i}`);
     await a.lines.next((l) => l.endsWith('[excess_flood]') && l.startsWith('-!- bye'));
     await a.lines.ended();
-    assert.equal((await b.frames.next(isType('left', { id: a.id }))).reason, 'kicked');
+    assert.equal(presenceEntry(await b.frames.next(isPresence('left', { id: a.id })), 'left', { id: a.id })?.reason, 'kicked');
     b.close();
   } finally {
     await s.close();
@@ -209,9 +210,11 @@ test('abrupt disconnects (reset, destroy) leave no session behind and others are
     const watcher = await WsClient.connect(s.httpPort);
     const reset = await TcpClient.text(s.tcpPort);
     const dropped = await WsClient.connect(s.httpPort);
+    // Joined and gone within one batch would be announced to nobody; so they are seen to join first.
+    await takePresence(watcher.frames, 'joined', 2);
     reset.socket.resetAndDestroy();
     dropped.ws.terminate();
-    const lefts = await watcher.frames.take(2, isType('left'));
+    const lefts = await takePresence(watcher.frames, 'left', 2);
     assert.deepEqual(lefts.map((f) => f.reason), ['disconnected', 'disconnected']);
     assert.deepEqual(new Set(lefts.map((f) => f.id)), new Set([reset.id, dropped.welcome.id]));
     assert.deepEqual(s.hub.stats(), { connections: 1, rooms: 1 });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import WebSocket from 'ws';
-import { TcpClient, WsClient, isType } from '../helpers/clients.js';
+import { TcpClient, WsClient, isPresence, isType } from '../helpers/clients.js';
 import { Inbox } from '../helpers/inbox.js';
 import { startTestServer } from '../helpers/server.js';
 
@@ -25,11 +25,10 @@ test('a reader that stops reading is cut off at its outbox cap while the others 
       if (i % 20 === 19) {
         sender.send({ type: 'ping', ref: `sync${i}` });
         await sender.frames.next(isType('pong', { ref: `sync${i}` }), 10_000);
-        if (cutOffAt < 0 && watcher.frames.items.some((f) => f.type === 'left' && f.id === stalled.id)) cutOffAt = i;
+        if (cutOffAt < 0 && watcher.frames.items.some(isPresence('left', { id: stalled.id }))) cutOffAt = i;
       }
     }
-    const left = await watcher.frames.next(isType('left', { id: stalled.id }), 10_000);
-    assert.equal(left.reason, 'slow_reader');
+    await watcher.frames.next(isPresence('left', { id: stalled.id, reason: 'slow_reader' }), 10_000);
     assert.ok(cutOffAt >= 0 && cutOffAt < count - 1, 'cut off during the flood, not after it');
 
     const [ws, tcp] = readers as [WsClient, TcpClient];
@@ -53,7 +52,8 @@ test('a reader that stops reading is cut off at its outbox cap while the others 
 });
 
 test('a WebSocket peer that stops answering pings is dropped', async () => {
-  const s = await startTestServer({ wsPingIntervalMs: 50 });
+  // Joins are announced at once: the silent peer is gone within two ping intervals, sooner than a batch.
+  const s = await startTestServer({ wsPingIntervalMs: 50, presenceBatchMs: 0 });
   try {
     const watcher = await WsClient.connect(s.httpPort);
     const silent = new WebSocket(`ws://127.0.0.1:${s.httpPort}/ws`, { autoPong: false });
@@ -61,9 +61,9 @@ test('a WebSocket peer that stops answering pings is dropped', async () => {
     silent.on('message', (d: Buffer) => frames.push(JSON.parse(d.toString()) as Record<string, unknown>));
     silent.on('close', () => frames.close());
     const welcome = await frames.next((f) => f.type === 'welcome');
+    await watcher.frames.next(isPresence('joined', { id: welcome.id }));
     await frames.ended(5000);
-    const left = await watcher.frames.next(isType('left', { id: welcome.id }));
-    assert.equal(left.reason, 'disconnected');
+    await watcher.frames.next(isPresence('left', { id: welcome.id, reason: 'disconnected' }));
     assert.ok(!watcher.frames.closed, 'the answering peer is still connected');
     watcher.close();
   } finally {

@@ -151,3 +151,27 @@ export const isType =
   (type: string, extra: Record<string, unknown> = {}) =>
   (frame: Frame): boolean =>
     frame.type === type && Object.entries(extra).every(([k, v]) => frame[k] === v);
+
+type PresenceChange = 'joined' | 'left';
+
+/** The member entry a presence notice lists under `change` matching `member` (every given field). */
+export function presenceEntry(frame: Frame, change: PresenceChange, member: Record<string, unknown>): Record<string, unknown> | undefined {
+  if (frame.type !== 'presence') return undefined;
+  return (frame[change] as Record<string, unknown>[]).find((m) => Object.entries(member).every(([k, v]) => m[k] === v));
+}
+
+/** Matches a presence notice (in `room`, if given) that lists a member matching `member` under `change`. */
+export const isPresence =
+  (change: PresenceChange, member: Record<string, unknown>, room?: string) =>
+  (frame: Frame): boolean =>
+    (room === undefined || frame.room === room) && presenceEntry(frame, change, member) !== undefined;
+
+/** Awaits presence notices until `count` members have been listed under `change`; returns their entries in order. */
+export async function takePresence(frames: Inbox<Frame>, change: PresenceChange, count: number, timeoutMs = 5000): Promise<Record<string, unknown>[]> {
+  const entries: Record<string, unknown>[] = [];
+  while (entries.length < count) {
+    const frame = await frames.next((f) => f.type === 'presence' && (f[change] as unknown[]).length > 0, timeoutMs, `${count} members ${change}`);
+    entries.push(...(frame[change] as Record<string, unknown>[]));
+  }
+  return entries;
+}

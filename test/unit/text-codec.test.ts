@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ServerEvent } from '../../src/core/events.js';
 import { textCodec } from '../../src/protocol/text/text-codec.js';
 
 function decode(line: string) {
@@ -43,6 +44,27 @@ test('a message line shows room, seq, nick and text; notices are marked', () => 
     '-!- alice (#3) left #dev (slow reader)',
   );
   assert.equal(textCodec.encode({ type: 'error', code: 'nick_taken', message: 'taken' }), '-!- error: taken [nick_taken]');
+});
+
+test('a presence notice is a line per kind of change, listing ten names and then a count', () => {
+  const one: ServerEvent = { type: 'presence', room: 'dev', joined: [{ id: 3, nick: 'alice' }], left: [] };
+  assert.equal(textCodec.encode(one), '-!- alice (#3) joined #dev', 'one join reads as it always did');
+  const wave = Array.from({ length: 12 }, (_, i) => ({ id: i + 1, nick: `g${i + 1}` }));
+  const mixed: ServerEvent = {
+    type: 'presence',
+    room: 'dev',
+    joined: wave,
+    left: [
+      { id: 20, nick: 'bob', reason: 'quit' },
+      { id: 21, nick: 'eve', reason: 'disconnected' },
+      { id: 22, nick: 'dan', reason: 'quit' },
+    ],
+  };
+  assert.deepEqual(textCodec.encode(mixed).split('\n'), [
+    `-!- ${wave.slice(0, 10).map((m) => `${m.nick} (#${m.id})`).join(', ')} and 2 more joined #dev`,
+    '-!- bob (#20), dan (#22) left #dev (quit)',
+    '-!- eve (#21) left #dev (disconnected)',
+  ]);
 });
 
 test('text output is one line and cannot drive a terminal', () => {

@@ -302,6 +302,7 @@ export class ChatClient {
     else if (frame.type === 'whisper') this.onWhisper(frame);
     else if (frame.type === 'joined') this.onJoined(frame);
     else if (frame.type === 'left') this.onLeft(frame);
+    else if (frame.type === 'presence') this.onPresence(frame);
     else if (frame.type === 'nick') this.onNick(frame);
     else if (frame.type === 'who') this.setMembers(frame.room, frame.members);
     else if (frame.type === 'rooms') this.directory = frame.rooms;
@@ -504,26 +505,29 @@ export class ChatClient {
     if (!own && !this.isSeen(thread)) thread.unread++;
   }
 
+  /** Our own join (others' come in presence notices). */
   private onJoined(frame: Extract<ServerFrame, { type: 'joined' }>): void {
-    if (frame.id === this.me.id) {
-      this.ensureRoom(frame.room).members.set(frame.id, frame.nick);
-      return;
-    }
-    const room = this.conversations.get(roomConversationId(frame.room));
-    if (!room || room.members.has(frame.id)) return;
-    room.members.set(frame.id, frame.nick);
-    room.addNotice(`${frame.nick} joined #${frame.room}`);
+    if (frame.id === this.me.id) this.ensureRoom(frame.room).members.set(frame.id, frame.nick);
   }
 
+  /** Our own leaving (others' come in presence notices). */
   private onLeft(frame: Extract<ServerFrame, { type: 'left' }>): void {
     const room = this.conversations.get(roomConversationId(frame.room));
+    if (room && frame.id === this.me.id) this.removeConversation(room);
+  }
+
+  private onPresence(frame: Extract<ServerFrame, { type: 'presence' }>): void {
+    const room = this.conversations.get(roomConversationId(frame.room));
     if (!room) return;
-    if (frame.id === this.me.id) {
-      this.removeConversation(room);
-      return;
+    const arrived = frame.joined.filter((m) => m.id !== this.me.id && !room.members.has(m.id));
+    for (const m of arrived) room.members.set(m.id, m.nick);
+    if (arrived.length > 0) room.addNotice(`${listNames(arrived)} joined #${frame.room}`);
+    const gone = frame.left.filter((m) => room.members.has(m.id));
+    for (const m of gone) room.members.delete(m.id);
+    for (const reason of new Set(gone.map((m) => m.reason))) {
+      const who = listNames(gone.filter((m) => m.reason === reason));
+      room.addNotice(`${who} ${reason === 'left' ? 'left' : `quit (${reason.replace('_', ' ')})`}`);
     }
-    room.members.delete(frame.id);
-    room.addNotice(`${frame.nick} ${frame.reason === 'left' ? 'left' : `quit (${frame.reason.replace('_', ' ')})`}`);
   }
 
   private onNick(frame: Extract<ServerFrame, { type: 'nick' }>): void {
@@ -697,4 +701,10 @@ export class ChatClient {
     if (this.pingTimer !== undefined) clearInterval(this.pingTimer);
     this.pingTimer = undefined;
   }
+}
+
+/** Nicks for a notice: the first ten, then how many more. */
+function listNames(members: readonly Member[]): string {
+  const shown = members.slice(0, 10).map((m) => m.nick).join(', ');
+  return members.length > 10 ? `${shown} and ${members.length - 10} more` : shown;
 }

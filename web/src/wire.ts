@@ -30,6 +30,8 @@ export type ServerFrame =
   | { type: 'whisper'; from: string; fromId: number; to: string; toId: number; text: string; ts: number; action?: true; ref?: Ref }
   | { type: 'joined'; room: string; nick: string; id: number; ref?: Ref }
   | { type: 'left'; room: string; nick: string; id: number; reason: string; ref?: Ref }
+  /** Others' joins and leaves in a room, gathered over a short window. */
+  | { type: 'presence'; room: string; joined: Member[]; left: (Member & { reason: string })[] }
   | { type: 'nick'; id: number; old: string; nick: string; ref?: Ref }
   | { type: 'who'; room: string; members: Member[]; ref?: Ref }
   | { type: 'rooms'; rooms: { room: string; members: number }[]; ref?: Ref }

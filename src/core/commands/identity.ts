@@ -16,6 +16,8 @@ export const nick: CommandSpec = {
     const told = new Set([session]);
     for (const room of session.rooms.list()) {
       if (!hub.presenceNoticesOn(room)) continue;
+      // Joins and leaves gathered before the rename go out first, under the names they happened with.
+      hub.sendPresence(room);
       for (const member of hub.roomMembers(room)) told.add(member);
     }
     told.delete(session);

@@ -55,6 +55,8 @@ export const who: CommandSpec = {
   help: 'List the members of a room (your current room when none is named).',
   run({ hub, session, ref }, params) {
     const room = roomOrCurrent(session, params.room);
+    // The room's gathered joins and leaves go out first: a member list is never older than the notices after it.
+    hub.sendPresence(room);
     hub.reply(session, { type: 'who', room, members: hub.members(room), ...(ref !== undefined && { ref }) });
   },
 };
