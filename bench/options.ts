@@ -24,7 +24,8 @@ Options:
   --docs                   update docs/benchmarks.md and its charts even for a partial run
   --no-docs                leave docs/ alone even for a full run
   --profile                instead of the table: run hubbub ws fan-out to 1,000 receivers under
-                           node --cpu-prof and print the functions with the most self time
+                           node --cpu-prof and print the functions with the most self time;
+                           with --only <one hubbub row> and --profile-receivers <n> for others
   --report <file>          measure nothing: print the tables of a saved results file (such as
                            bench/results/latest.json) and, with --docs, rewrite the docs from it
   -h, --help               show this help`;
@@ -38,6 +39,7 @@ export interface BenchOptions {
   /** Undefined: decided by whether the run is a full one. */
   docs: boolean | undefined;
   profile: boolean;
+  profileReceivers: number;
   /** A saved results file to report on instead of measuring. */
   report: string | undefined;
   help: boolean;
@@ -66,6 +68,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       docs: { type: 'boolean' },
       'no-docs': { type: 'boolean' },
       profile: { type: 'boolean' },
+      'profile-receivers': { type: 'string' },
       report: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -85,6 +88,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     loadProcs,
     docs: values['no-docs'] ? false : values.docs ? true : undefined,
     profile: values.profile === true,
+    profileReceivers: positive(values['profile-receivers'], '--profile-receivers') ?? 1_000,
     report: values.report,
     help: values.help === true,
   };
