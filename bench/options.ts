@@ -20,6 +20,9 @@ Options:
                            hubbub-tcp-text, hubbub-tcp-json, hubbub-ws, hubbub = all hubbub rows)
   --scenarios <name,...>   ${SCENARIOS.join(', ')} (default: all)
   --duration <s>           measured seconds of each fan-out and latency run (default 5)
+  --rounds <n>             fan-out and latency runs per server and size, interleaved across
+                           servers; the median is reported with the spread (default: 3 for a
+                           full run, 1 otherwise)
   --load-procs <n>         load generator processes (default 2)
   --docs                   update docs/benchmarks.md and its charts even for a partial run
   --no-docs                leave docs/ alone even for a full run
@@ -35,6 +38,8 @@ export interface BenchOptions {
   only: string[] | undefined;
   scenarios: ScenarioName[];
   durationS: number | undefined;
+  /** Undefined: 3 for a full run, else 1. */
+  rounds: number | undefined;
   loadProcs: number;
   /** Undefined: decided by whether the run is a full one. */
   docs: boolean | undefined;
@@ -56,6 +61,12 @@ function positive(value: string | undefined, flag: string): number | undefined {
   return n;
 }
 
+function wholeNumber(value: string | undefined, flag: string): number | undefined {
+  const n = positive(value, flag);
+  if (n !== undefined && !Number.isInteger(n)) throw new Error(`${flag}: expected a whole number`);
+  return n;
+}
+
 export function parseBenchArgs(argv: string[]): BenchOptions {
   const { values } = parseArgs({
     args: argv,
@@ -64,6 +75,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       only: { type: 'string' },
       scenarios: { type: 'string' },
       duration: { type: 'string' },
+      rounds: { type: 'string' },
       'load-procs': { type: 'string' },
       docs: { type: 'boolean' },
       'no-docs': { type: 'boolean' },
@@ -78,13 +90,13 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   const scenarios = list(values.scenarios) ?? [...SCENARIOS];
   const unknown = scenarios.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.join(', ')}`);
-  const loadProcs = positive(values['load-procs'], '--load-procs') ?? 2;
-  if (!Number.isInteger(loadProcs)) throw new Error('--load-procs: expected a whole number');
+  const loadProcs = wholeNumber(values['load-procs'], '--load-procs') ?? 2;
   return {
     quick: values.quick === true,
     only: list(values.only),
     scenarios: scenarios as ScenarioName[],
     durationS: positive(values.duration, '--duration'),
+    rounds: wholeNumber(values.rounds, '--rounds'),
     loadProcs,
     docs: values['no-docs'] ? false : values.docs ? true : undefined,
     profile: values.profile === true,
@@ -113,6 +125,13 @@ export interface Plan {
   drainTimeoutS: number;
   /** Seconds the whole run may spend waiting for a quiet machine and repeating noisy runs. */
   noiseBudgetS: number;
+  /** Runs of each fan-out and latency measurement; the median is reported. */
+  rounds: number;
+}
+
+/** A run of everything at its defaults: the one that docs/benchmarks.md quotes. */
+export function isFullRun(options: BenchOptions): boolean {
+  return !options.quick && !options.only && options.scenarios.length === SCENARIOS.length && options.durationS === undefined;
 }
 
 export function makePlan(options: BenchOptions): Plan {
@@ -127,6 +146,7 @@ export function makePlan(options: BenchOptions): Plan {
         connectConcurrency: 250,
         drainTimeoutS: 5,
         noiseBudgetS: 15,
+        rounds: 1,
       }
     : {
         textBytes: 64,
@@ -138,7 +158,10 @@ export function makePlan(options: BenchOptions): Plan {
         connectConcurrency: 250,
         drainTimeoutS: 10,
         noiseBudgetS: 90,
+        // One run of a 2-CPU machine shared with its load generator moves by ±20 %.
+        rounds: isFullRun(options) ? 3 : 1,
       };
+  if (options.rounds !== undefined) base.rounds = options.rounds;
   if (options.durationS !== undefined) {
     base.fanout.durationS = options.durationS;
     base.latency.durationS = options.durationS;

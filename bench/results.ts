@@ -55,6 +55,8 @@ export interface FanoutRow extends RunBase {
   loadCpu: number[];
   otherCpu: number;
   delivery: DeliveryCounts;
+  /** With several rounds: each round's deliveries/s, in the order run (the row is the median round's). */
+  rounds?: number[];
 }
 
 export interface LatencyRow extends RunBase {
@@ -74,6 +76,8 @@ export interface LatencyRow extends RunBase {
   loadCpu: number[];
   otherCpu: number;
   delivery: DeliveryCounts;
+  /** With several rounds: each round's p99 in ms, in the order run (the row is the median round's). */
+  rounds?: number[];
 }
 
 export interface IdleRow extends RunBase {

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BENCH_USAGE, makePlan, parseBenchArgs, SCENARIOS, type BenchOptions } from './options.js';
+import { BENCH_USAGE, isFullRun, makePlan, parseBenchArgs } from './options.js';
 import { runProfile } from './profile.js';
 import { writeDocs } from './report/docs.js';
 import { allTables, alarms } from './report/tables.js';
@@ -24,10 +24,6 @@ function commandLine(argv: string[]): string {
   if (process.env.HUBBUB_BENCH_VIA_CLI) return `hubbub bench${args}`;
   if (process.env.npm_lifecycle_event === 'bench') return `npm run bench${args ? ` --${args}` : ''}`;
   return `node --import tsx bench/run.ts${args}`;
-}
-
-function isFullRun(options: BenchOptions): boolean {
-  return !options.quick && !options.only && options.scenarios.length === SCENARIOS.length && options.durationS === undefined;
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -15,6 +15,7 @@ import { runIdle } from './scenarios/idle.js';
 import { runLatency } from './scenarios/latency.js';
 import { runStorm } from './scenarios/storm.js';
 import { NoiseBudget, QUIET_CORES, waitForQuiet } from './quiet.js';
+import { mergeFanoutRounds, mergeLatencyRounds } from './stats/rounds.js';
 import { detectEnvironment, REPO_ROOT, selectVariants, type ServerVariant } from './servers/variants.js';
 
 /** Share of a core that other work may use during a run before it is measured once more. */
@@ -30,9 +31,12 @@ interface Step {
   measure(h: Harness): Promise<{ store(r: BenchResults): void; otherCpu?: number }>;
 }
 
-function stepsFor(scenario: ScenarioName, variant: ServerVariant, plan: Plan): Step[] {
+/** Scenarios measured in several rounds (their numbers move most between runs). */
+const ROUNDED: readonly ScenarioName[] = ['fanout', 'latency'];
+
+function stepsFor(scenario: ScenarioName, variant: ServerVariant, plan: Plan, round: string): Step[] {
   if (variant.scenarios && !variant.scenarios.includes(scenario)) return [];
-  const step = (detail: string, measure: Step['measure']): Step => ({ scenario, variant, detail, measure });
+  const step = (detail: string, measure: Step['measure']): Step => ({ scenario, variant, detail: detail + round, measure });
   switch (scenario) {
     case 'fanout':
       return plan.fanout.receivers.map((n) =>
@@ -115,7 +119,14 @@ export async function runBenchmarks(options: BenchOptions, plan: Plan, command: 
     targets: [],
   };
   const runnable = chosen.filter((v) => v.skip?.(env) === undefined);
-  const steps = options.scenarios.flatMap((scenario) => runnable.flatMap((variant) => stepsFor(scenario, variant, plan)));
+  // Rounds are interleaved: every server once, then every server again, so drift in the machine's
+  // speed reaches all of them alike.
+  const steps = options.scenarios.flatMap((scenario) => {
+    const rounds = ROUNDED.includes(scenario) ? plan.rounds : 1;
+    return Array.from({ length: rounds }, (_, i) => (rounds > 1 ? `, round ${i + 1}/${rounds}` : '')).flatMap((round) =>
+      runnable.flatMap((variant) => stepsFor(scenario, variant, plan, round)),
+    );
+  });
   const progress = new Progress(steps.length);
   for (const s of results.servers) if (s.skipped) progress.line(`skipping ${s.label}: ${s.skipped}`);
 
@@ -137,6 +148,8 @@ export async function runBenchmarks(options: BenchOptions, plan: Plan, command: 
   } finally {
     await pool.close();
   }
+  results.fanout = mergeFanoutRounds(results.fanout);
+  results.latency = mergeLatencyRounds(results.latency);
   results.targets = checkTargets(results);
   results.finishedAt = new Date().toISOString();
   return results;

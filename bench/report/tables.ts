@@ -41,15 +41,27 @@ function nsPerDelivery(serverCpu: number, deliveriesPerS: number): string {
   return Number.isFinite(ns) ? ns.toFixed(0) : '—';
 }
 
+/** "min–max" of several rounds' numbers, or a dash for one round. */
+function spread(rounds: number[] | undefined, show: (v: number) => string): string {
+  return rounds && rounds.length > 1 ? `${show(Math.min(...rounds))}–${show(Math.max(...rounds))}` : '—';
+}
+
+/** " (median of 3 rounds)" when the rows come from several. */
+function roundsNote(rows: { rounds?: number[] }[]): string {
+  const most = Math.max(0, ...rows.map((row) => row.rounds?.length ?? 1));
+  return most > 1 ? `, median of ${most} rounds` : '';
+}
+
 export function fanoutTable(r: BenchResults): Table {
   return {
-    title: `Fan-out at full speed (${r.fanout[0]?.senders ?? '?'} senders × window ${r.fanout[0]?.window ?? '?'}, ${r.fanout[0] ? r.fanout[0].durationS.toFixed(0) : '?'} s each)`,
-    headers: ['server', 'receivers', 'deliveries/s', 'messages/s', 'server ns/delivery', 'p50 ms', 'p99 ms', 'max ms', 'server CPU', 'load CPU', 'other CPU', 'integrity'],
-    numeric: [false, true, true, true, true, true, true, true, true, true, true, false],
+    title: `Fan-out at full speed (${r.fanout[0]?.senders ?? '?'} senders × window ${r.fanout[0]?.window ?? '?'}, ${r.fanout[0] ? r.fanout[0].durationS.toFixed(0) : '?'} s each${roundsNote(r.fanout)})`,
+    headers: ['server', 'receivers', 'deliveries/s', 'rounds', 'messages/s', 'server ns/delivery', 'p50 ms', 'p99 ms', 'max ms', 'server CPU', 'load CPU', 'other CPU', 'integrity'],
+    numeric: [false, true, true, true, true, true, true, true, true, true, true, true, false],
     rows: r.fanout.map((row) => [
       row.label,
       row.receivers.toLocaleString('en-US'),
       compact(row.deliveriesPerS) + (row.serverCpu < SATURATED_SERVER_CPU ? ' †' : ''),
+      spread(row.rounds, compact),
       compact(row.messagesPerS),
       nsPerDelivery(row.serverCpu, row.deliveriesPerS),
       ms(row.latency.p50),
@@ -61,7 +73,7 @@ export function fanoutTable(r: BenchResults): Table {
       integrity(row.problems, row.delivery),
     ]),
     notes: [
-      'CPU: share of one core. "other": every other process on the machine during the run (noise).',
+      'CPU: share of one core. "other": every other process on the machine during the run (noise). Rounds: the lowest and highest deliveries/s of the rounds; the other columns are the median round\'s.',
       `†: the server used less than ${percent(SATURATED_SERVER_CPU)} of a core, so something else (the load side, Nagle's delays) set the pace; server ns/delivery still compares costs.`,
     ],
   };
@@ -69,9 +81,9 @@ export function fanoutTable(r: BenchResults): Table {
 
 export function latencyTable(r: BenchResults): Table {
   return {
-    title: `Latency under load (one sender at a fixed rate)`,
-    headers: ['server', 'receivers', 'rate', 'achieved', 'p50 ms', 'p99 ms', 'max ms', 'max backlog', 'drain ms', 'kept up', 'server CPU', 'load CPU', 'integrity'],
-    numeric: [false, true, true, true, true, true, true, true, true, false, true, true, false],
+    title: `Latency under load (one sender at a fixed rate${roundsNote(r.latency)})`,
+    headers: ['server', 'receivers', 'rate', 'achieved', 'p50 ms', 'p99 ms', 'p99 rounds', 'max ms', 'max backlog', 'drain ms', 'kept up', 'server CPU', 'load CPU', 'integrity'],
+    numeric: [false, true, true, true, true, true, true, true, true, true, false, true, true, false],
     rows: r.latency.map((row) => [
       row.label,
       row.receivers.toLocaleString('en-US'),
@@ -79,6 +91,7 @@ export function latencyTable(r: BenchResults): Table {
       `${row.achievedPerS.toFixed(0)}/s`,
       ms(row.latency.p50),
       ms(row.latency.p99),
+      spread(row.rounds, ms),
       ms(row.latency.max),
       compact(row.maxBacklog),
       ms(row.drainMs),
@@ -87,7 +100,9 @@ export function latencyTable(r: BenchResults): Table {
       row.loadCpu.map(percent).join('+'),
       integrity(row.problems, row.delivery),
     ]),
-    notes: ['Backlog: messages sent but not yet delivered to every receiver, at the worst once-a-second sample. Kept up: everything arrived, within 1 s of the last send.'],
+    notes: [
+      'Backlog: messages sent but not yet delivered to every receiver, at the worst once-a-second sample. Kept up: everything arrived, within 1 s of the last send (in every round).',
+    ],
   };
 }
 

@@ -4,8 +4,10 @@ import { test } from 'node:test';
 import { markerText, scanMarkers, type MarkerSink } from '../../bench/load/marker.js';
 import { clientFrame, parseFrames, OPCODE_PING } from '../../bench/load/ws-frames.js';
 import { parseMachineBusyTicks, parseRssKiB, parseStatTicks } from '../../bench/servers/proc-stats.js';
+import type { FanoutRow } from '../../bench/results.js';
 import { DeliveryTracker, isClean } from '../../bench/stats/delivery-tracker.js';
 import { bucketHigh, bucketLow, bucketOf, Histogram } from '../../bench/stats/histogram.js';
+import { mergeFanoutRounds } from '../../bench/stats/rounds.js';
 
 test('every value falls inside its bucket, and buckets are at most ~3% wide', () => {
   for (const v of [0, 1, 63, 64, 65, 127, 128, 1000, 12_345, 999_999, 2 ** 31 - 1]) {
@@ -142,4 +144,36 @@ test('/proc parsing: CPU ticks past a command name with spaces, RSS, machine bus
   assert.equal(parseStatTicks(stat), 333);
   assert.equal(parseRssKiB('Name:\tnode\nVmRSS:\t   51234 kB\nThreads:\t7\n'), 51234);
   assert.equal(parseMachineBusyTicks('cpu  10 1 5 900 7 2 3 4 0 0\ncpu0 1 1 1 1 1 1 1 1 0 0\n'), 25);
+});
+
+test('rounds of one measurement become the median round, with every round kept and every failure counted', () => {
+  const clean = { delivered: 100, expected: 100, lost: 0, duplicated: 0, reordered: 0, impossible: 0 };
+  const ok = { connectErrors: {}, dropped: {}, corrupt: 0, late: 0 };
+  const row = (server: string, deliveriesPerS: number, lost = 0): FanoutRow => ({
+    server,
+    label: server,
+    problems: ok,
+    receivers: 100,
+    senders: 10,
+    window: 16,
+    durationS: 5,
+    deliveriesPerS,
+    messagesPerS: deliveriesPerS / 110,
+    latency: { p50: 1, p99: 2, max: 3, samples: 10 },
+    serverCpu: 0.9,
+    loadCpu: [0.5],
+    otherCpu: 0,
+    delivery: { ...clean, lost },
+  });
+  const merged = mergeFanoutRounds([row('a', 300), row('b', 10), row('a', 100, 7), row('b', 30), row('a', 200)]);
+  assert.deepEqual(
+    merged.map((r) => [r.server, r.deliveriesPerS, r.rounds]),
+    [
+      ['a', 200, [300, 100, 200]],
+      ['b', 10, [10, 30]],
+    ],
+    'the median (the lower middle of two), in order of first appearance',
+  );
+  assert.equal(merged[0]!.delivery.lost, 7, 'a loss in a round that is not the median still shows');
+  assert.equal(isClean(merged[1]!.delivery), true);
 });
