@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { MessageEvent } from '../../src/core/events.js';
 import { jsonCodec } from '../../src/protocol/json/json-codec.js';
 
 function decode(line: string) {
@@ -52,4 +53,10 @@ test('text-mode-only commands are unknown in JSON', () => {
 test('encode is plain JSON of the event', () => {
   const line = jsonCodec.encode({ type: 'pong', ref: 'p1' });
   assert.equal(line, '{"type":"pong","ref":"p1"}');
+});
+
+test('a message encodes to exactly what JSON.stringify makes of it, in every form the hub sends', () => {
+  const live: MessageEvent = { type: 'message', room: 'dev', seq: 42, from: 'ünï "q" \\ ☃', fromId: 3, text: 'line\n\t"quoted" \u0007 😀 \u2028', ts: 1764316800000 };
+  const forms: MessageEvent[] = [live, { ...live, action: true }, { ...live, ref: 'c1' }, { ...live, ref: 7 }, { ...live, action: true, ref: 'x"y' }, { ...live, history: true }];
+  for (const event of forms) assert.equal(jsonCodec.encode(event), JSON.stringify(event));
 });
