@@ -273,33 +273,22 @@ export class Hub implements SessionOwner {
     this.reply(session, { type: 'error', code: error.code, message: error.message, ...(ref !== undefined && { ref }) });
   }
 
-  /** Sends one event to every local member of a room, encoded once per codec, after the room's gathered joins and leaves. */
-  broadcast(room: string, event: ServerEvent, except?: Session): void {
-    this.sendPresence(room);
-    this.fanOut(room, event, except);
-  }
-
   /**
-   * Sends the room's gathered joins and leaves now, as one `presence` notice, to everyone in it.
-   * Anything else said to the room sends them first, so nobody hears from a member before
-   * hearing that they joined.
+   * Sends the room's gathered joins and leaves now, as one `presence` notice encoded once per codec,
+   * to everyone in it. Anything else said to the room sends them first, so nobody hears from a
+   * member before hearing that they joined.
    */
   sendPresence(room: string): void {
     const batch = this.presence.get(room);
     if (!batch) return;
     this.presence.delete(room);
+    const members = this.rooms.get(room);
     const joined = [...batch.joined.values()];
     const left = [...batch.left.values()];
-    if (joined.length + left.length === 0) return;
+    if (!members || joined.length + left.length === 0) return;
     // A batch of just your own join tells you nothing your join answer did not.
     const except = left.length === 0 && joined.length === 1 ? this.sessions.get(joined[0]!.id) : undefined;
-    this.fanOut(room, { type: 'presence', room, joined, left }, except);
-  }
-
-  private fanOut(room: string, event: ServerEvent, except: Session | undefined): void {
-    const members = this.rooms.get(room);
-    if (!members) return;
-    const out = new Outgoing(event);
+    const out = new Outgoing({ type: 'presence', room, joined, left });
     for (const member of members) {
       if (member !== except) member.deliver(out);
     }
