@@ -6,6 +6,7 @@
 import { SetupError, type ClientNotice, type ConnectionState } from '../clients/hub-client.js';
 import type { MessageFrame, ServerFrame } from '../clients/server-frames.js';
 import { sanitizeText } from '../core/names.js';
+import { leavesByReason, listNames } from '../core/presence-text.js';
 import type { Style } from './chat-style.js';
 
 /** Prefix of everything that is not someone talking. */
@@ -51,9 +52,6 @@ export function formatMessage(message: MessageFrame, options: FormatOptions): st
   return message.action ? `${stamp} ${where}* ${from} ${text}` : `${stamp} ${where}<${from}> ${text}`;
 }
 
-/** Nicks a presence line lists before saying how many more. */
-const LISTED_NICKS = 10;
-
 export function notice(text: string, style: Style): string {
   return style.notice(`${NOTICE} ${text}`);
 }
@@ -79,12 +77,9 @@ export function formatFrame(frame: ServerFrame, options: FormatOptions): string 
     case 'left':
       return notice(`${nick(frame.nick)} left ${room(frame.room, style)} (${oneLine(frame.reason)})`, style);
     case 'presence': {
-      const names = (members: readonly { nick: string }[]): string =>
-        members.length > LISTED_NICKS ? `${members.slice(0, LISTED_NICKS).map((m) => nick(m.nick)).join(', ')} and ${members.length - LISTED_NICKS} more` : members.map((m) => nick(m.nick)).join(', ');
+      const names = (members: readonly { nick: string }[]): string => listNames(members.map((m) => nick(m.nick)));
       const lines = frame.joined.length > 0 ? [notice(`${names(frame.joined)} joined ${room(frame.room, style)}`, style)] : [];
-      for (const reason of new Set(frame.left.map((m) => m.reason))) {
-        lines.push(notice(`${names(frame.left.filter((m) => m.reason === reason))} left ${room(frame.room, style)} (${oneLine(reason)})`, style));
-      }
+      for (const [reason, group] of leavesByReason(frame.left)) lines.push(notice(`${names(group)} left ${room(frame.room, style)} (${oneLine(reason)})`, style));
       return lines.join('\n');
     }
     case 'nick':

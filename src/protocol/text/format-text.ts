@@ -1,6 +1,7 @@
 /** @module Text mode, outbound: each server event becomes one line a person can read at a terminal. */
 import type { LeftReason, Member, ServerEvent } from '../../core/events.js';
 import { sanitizeText } from '../../core/names.js';
+import { leavesByReason, listNames } from '../../core/presence-text.js';
 
 /** Prefix that marks a server notice, so it never looks like a message. */
 export const NOTICE = '-!- ';
@@ -23,11 +24,8 @@ function who(nick: string, id: number): string {
   return `${nick} (#${id})`;
 }
 
-/** A batch's names on one line: the first ten, then how many more. */
-const LISTED_NAMES = 10;
 function names(members: readonly Member[]): string {
-  const listed = members.slice(0, LISTED_NAMES).map((m) => who(m.nick, m.id)).join(', ');
-  return members.length > LISTED_NAMES ? `${listed} and ${members.length - LISTED_NAMES} more` : listed;
+  return listNames(members.map((m) => who(m.nick, m.id)));
 }
 
 export function formatTextEvent(event: ServerEvent): string {
@@ -52,9 +50,7 @@ export function formatTextEvent(event: ServerEvent): string {
       return `${NOTICE}${who(event.nick, event.id)} left #${event.room} (${REASONS[event.reason]})`;
     case 'presence': {
       const lines = event.joined.length > 0 ? [`${NOTICE}${names(event.joined)} joined #${event.room}`] : [];
-      for (const reason of new Set(event.left.map((m) => m.reason))) {
-        lines.push(`${NOTICE}${names(event.left.filter((m) => m.reason === reason))} left #${event.room} (${REASONS[reason]})`);
-      }
+      for (const [reason, group] of leavesByReason(event.left)) lines.push(`${NOTICE}${names(group)} left #${event.room} (${REASONS[reason]})`);
       return lines.join('\n');
     }
     case 'nick':
