@@ -36,6 +36,9 @@ export interface HubStats {
   rooms: number;
 }
 
+/** Whether the history store is working; a failing one is retried by every commit and by `maintain`. */
+export type StoreHealth = { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly since: number };
+
 /** Joins and leaves in one room not yet announced; one cancels the other for the same session. */
 interface PresenceBatch {
   joined: Map<number, Member>;
@@ -70,6 +73,7 @@ export class Hub implements SessionOwner {
   private accepting = true;
   private readonly presence = new Map<string, PresenceBatch>();
   private presenceScheduled = false;
+  private health: StoreHealth = { ok: true };
 
   constructor(private readonly options: HubOptions) {
     this.limits = options.limits;
@@ -85,6 +89,10 @@ export class Hub implements SessionOwner {
     return { connections: this.sessions.size, rooms: this.rooms.size };
   }
 
+  get storeHealth(): StoreHealth {
+    return this.health;
+  }
+
   // ---- connection lifecycle (called by transports) ----
 
   /**
@@ -93,7 +101,7 @@ export class Hub implements SessionOwner {
    * a JSON one asks for it, or resumes instead, so it is never sent a message twice.
    */
   accept(conn: Conn, codec: Codec): Session | undefined {
-    const refusal = !this.accepting
+    const refusal: ErrorCode | undefined = !this.accepting
       ? 'shutting_down'
       : this.sessions.size >= this.limits.maxConnections
         ? 'server_full'
@@ -101,56 +109,96 @@ export class Hub implements SessionOwner {
           ? 'too_many_from_ip'
           : undefined;
     if (refusal) {
-      const d = disconnectFor(refusal);
-      conn.close(d, conn.framing.frame(codec.encode({ type: 'bye', code: d.code, message: d.message })));
+      this.refuse(conn, codec, refusal);
       this.logger.warn({ remote: conn.remoteAddress, transport: conn.transport, code: refusal }, 'connection refused');
       return undefined;
     }
     const id = this.nextId++;
     const nick = guestNick(id);
     const session = new Session(id, conn, codec, nick, fullBucket(this.flood, this.clock()), this.limits.outboxBytes, this);
-    this.sessions.set(id, session);
-    this.byNick.set(nickKey(nick), session);
-    this.perIp.set(conn.remoteAddress, (this.perIp.get(conn.remoteAddress) ?? 0) + 1);
+    try {
+      this.register(session);
+      this.enterRoom(session, DEFAULT_ROOM);
+      this.sendWelcome(session);
+    } catch (err) {
+      // Half a registration would leave a ghost in the indexes: undo it and let this one client go.
+      this.logger.error({ err, id, remote: conn.remoteAddress, transport: conn.transport }, 'could not admit a connection');
+      if (this.sessions.has(id)) this.end(session, disconnectFor('server_error'), 'disconnected');
+      else this.refuse(conn, codec, 'server_error');
+      return undefined;
+    }
     this.logger.debug({ id, remote: conn.remoteAddress, transport: conn.transport }, 'connected');
-    this.enterRoom(session, DEFAULT_ROOM);
-    this.sendWelcome(session);
-    if (codec.name === 'text') this.sendRecentHistory(session, DEFAULT_ROOM);
+    if (codec.name === 'text') this.replyOrReport(session, () => this.sendRecentHistory(session, DEFAULT_ROOM));
     return session;
+  }
+
+  /** Says goodbye to a connection that never became a session. */
+  private refuse(conn: Conn, codec: Codec, code: ErrorCode): void {
+    const d = disconnectFor(code);
+    conn.close(d, conn.framing.frame(codec.encode({ type: 'bye', code: d.code, message: d.message })));
+  }
+
+  private register(session: Session): void {
+    const key = nickKey(session.nick);
+    const holder = this.byNick.get(key);
+    // checkNick keeps guest-<n> (under folding) for connection n, so this cannot happen; if it
+    // ever did, the index must not be handed to the newcomer behind the holder's back.
+    if (holder) throw new Error(`nick key ${key} of new connection ${session.id} is held by connection ${holder.id}`);
+    this.sessions.set(session.id, session);
+    this.byNick.set(key, session);
+    const ip = session.conn.remoteAddress;
+    this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
   }
 
   /** One complete, UTF-8-valid input line (or WebSocket text frame) from a client. */
   receive(session: Session, line: string): void {
     if (session.closing) return;
-    const decoded = session.codec.decode(line);
-    if (!decoded.ok) {
-      this.replyError(session, decoded.error, decoded.ref);
-      return;
-    }
-    const { spec, params, ref } = decoded;
-    if (!spec.free && !takeToken(session, this.flood, this.clock())) {
-      session.floodStrikes++;
-      if (session.floodStrikes >= this.limits.floodKickAfter) this.end(session, disconnectFor('excess_flood'), 'kicked');
-      else this.replyError(session, new HubError('rate_limited'), ref);
-      return;
-    }
-    session.floodStrikes = 0;
+    let ref: Ref | undefined;
+    let command: string | undefined;
     try {
-      spec.run({ hub: this, session, ref }, params);
-    } catch (err) {
-      if (err instanceof HubError) {
-        this.replyError(session, err, ref);
+      const decoded = session.codec.decode(line);
+      ref = decoded.ref;
+      if (!decoded.ok) throw decoded.error;
+      const { spec, params } = decoded;
+      command = spec.name;
+      if (!spec.free && !takeToken(session, this.flood, this.clock())) {
+        session.floodStrikes++;
+        if (session.floodStrikes >= this.limits.floodKickAfter) this.end(session, disconnectFor('excess_flood'), 'kicked');
+        else this.replyError(session, new HubError('rate_limited'), ref);
         return;
       }
-      // A bug in one command must not take the server (and everyone else) down with it.
-      this.logger.error({ err, id: session.id, command: spec.name }, 'command failed');
-      this.replyError(session, new HubError('internal_error'), ref);
+      session.floodStrikes = 0;
+      spec.run({ hub: this, session, ref }, params);
+    } catch (err) {
+      this.reportFailure(session, err, ref, { command, input: line.slice(0, 200) });
+    }
+  }
+
+  /**
+   * Answers a failed command: a HubError is the client's to hear; anything else is a bug in one
+   * command (or codec), logged with context and answered `internal_error`, and the server goes on.
+   */
+  private reportFailure(session: Session, err: unknown, ref: Ref | undefined, context: object): void {
+    if (err instanceof HubError) {
+      this.replyError(session, err, ref);
+      return;
+    }
+    this.logger.error({ err, id: session.id, ...context }, 'command failed');
+    this.replyError(session, new HubError('internal_error'), ref);
+  }
+
+  /** Runs work on the server's own initiative for one session; a failure is reported to that session only. */
+  private replyOrReport(session: Session, work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      this.reportFailure(session, err, undefined, {});
     }
   }
 
   /** The transport rejected input before it became a line (too long, invalid UTF-8, binary). */
   inputError(session: Session, code: ErrorCode): void {
-    if (!session.closing) this.replyError(session, new HubError(code));
+    if (!session.closing) this.replyOrReport(session, () => this.replyError(session, new HubError(code)));
   }
 
   /** The transport saw the connection end without the hub asking (peer closed, reset, fatal frame). */
@@ -174,6 +222,16 @@ export class Hub implements SessionOwner {
     session.conn.close(disconnect, Buffer.concat(queued));
   }
 
+  /** The client closed its sending side (TCP): what it sent has been handled; it has quit. */
+  peerEnded(session: Session): void {
+    try {
+      this.quit(session);
+    } catch (err) {
+      this.logger.error({ err, id: session.id }, 'ending a half-closed connection failed');
+      this.connectionLost(session, 'quit');
+    }
+  }
+
   /** The client asked to leave (or closed its sending side): goodbye, then close. */
   quit(session: Session, reason?: string): void {
     const message = reason?.trim() ? `goodbye (${reason.trim().slice(0, 200)})` : 'goodbye';
@@ -194,10 +252,41 @@ export class Hub implements SessionOwner {
     this.commitLog();
   }
 
-  /** Periodic upkeep: retention. Commits first so pruning sees every message. */
+  /**
+   * Periodic upkeep: retention. Commits first so pruning sees every message. A store that works
+   * again here is healthy again, even if nobody has sent anything since it failed.
+   */
   maintain(): void {
     this.commitLog();
-    this.log.prune(this.clock());
+    try {
+      this.log.prune(this.clock());
+      this.storeWorked();
+    } catch (err) {
+      this.storeFailed(err, 'retention');
+    }
+  }
+
+  private storeWorked(): void {
+    if (this.health.ok) return;
+    this.logger.warn({ failingSince: this.health.since }, 'history store works again');
+    this.health = { ok: true };
+  }
+
+  private storeFailed(err: unknown, during: string): void {
+    const reason = `history store failed during ${during}: ${err instanceof Error ? err.message : String(err)}`;
+    this.logger.error({ err, during }, 'history store failed');
+    if (this.health.ok) this.health = { ok: false, reason, since: this.clock() };
+    else this.health = { ...this.health, reason };
+  }
+
+  /** A store call on behalf of a client: a failure becomes `store_failed` for that client, and unhealthy. */
+  private fromStore<T>(during: string, read: () => T): T {
+    try {
+      return read();
+    } catch (err) {
+      this.storeFailed(err, during);
+      throw new HubError('store_failed', 'the history store failed; nothing was read or stored, try again shortly');
+    }
   }
 
   // ---- SessionOwner: the flush cycle ----
@@ -224,6 +313,15 @@ export class Hub implements SessionOwner {
   /** Commit first (a seq a client sees is durable), then drop slow readers, then write. */
   private readonly flush = (): void => {
     this.flushScheduled = false;
+    try {
+      this.flushNow();
+    } catch (err) {
+      // A timer callback: nothing may escape to the process. What was not written stays queued.
+      this.logger.error({ err }, 'flush failed');
+    }
+  };
+
+  private flushNow(): void {
     this.commitLog();
     const overflowing = this.overflowing;
     this.overflowing = [];
@@ -236,9 +334,15 @@ export class Hub implements SessionOwner {
     this.dirty = [];
     const joiner = new FrameJoiner();
     for (const session of dirty) {
-      if (!session.closing) session.flush(joiner);
+      if (session.closing) continue;
+      try {
+        session.flush(joiner);
+      } catch (err) {
+        this.logger.error({ err, id: session.id }, 'write failed; the connection is dropped');
+        this.connectionLost(session);
+      }
     }
-  };
+  }
 
   /**
    * Makes this turn's messages durable. If the store refuses, none of them is delivered: their
@@ -251,14 +355,13 @@ export class Hub implements SessionOwner {
     try {
       this.log.commit();
       this.lastCommitAt = performance.now();
+      this.storeWorked();
     } catch (err) {
-      this.logger.error({ err, messages: batch.length }, 'history store refused a batch; its messages were not delivered');
+      this.storeFailed(err, `a commit of ${batch.length} messages`);
       const cancelled = new Set(batch.flatMap(({ out, own }) => [...out.encodings(), ...(own?.encodings() ?? [])]));
       for (const session of this.dirty) session.dropQueued(cancelled);
       for (const { sender, ref } of batch) {
-        if (this.sessions.has(sender.id)) {
-          this.replyError(sender, new HubError('store_failed', `your message was not stored, so it was not delivered: ${(err as Error).message}`), ref);
-        }
+        if (this.sessions.has(sender.id)) this.replyError(sender, new HubError('store_failed'), ref);
       }
     }
   }
@@ -328,18 +431,25 @@ export class Hub implements SessionOwner {
     const holder = this.byNick.get(key);
     if (holder && holder !== session) throw new HubError('nick_taken', `the nick "${nick}" is already taken`);
     const old = session.nick;
-    this.byNick.delete(nickKey(old));
+    this.releaseNick(session);
     this.byNick.set(key, session);
     session.nick = nick;
     return old;
   }
 
+  /** Frees the session's nick in the index, only if the index says it is the session's. */
+  private releaseNick(session: Session): void {
+    const key = nickKey(session.nick);
+    if (this.byNick.get(key) === session) this.byNick.delete(key);
+  }
+
   /** Adds a session to a room (creating it) and tells the other members. */
   enterRoom(session: Session, room: string): void {
+    const lastSeq = this.lastSeq(room);
     let members = this.rooms.get(room);
     if (!members) this.rooms.set(room, (members = new Set()));
     members.add(session);
-    session.rooms.add(room, this.log.lastSeq(room));
+    session.rooms.add(room, lastSeq);
     if (this.presenceNoticesOn(room)) this.gatherPresence(room, session);
   }
 
@@ -375,7 +485,14 @@ export class Hub implements SessionOwner {
 
   private readonly sendAllPresence = (): void => {
     this.presenceScheduled = false;
-    for (const room of [...this.presence.keys()]) this.sendPresence(room);
+    for (const room of [...this.presence.keys()]) {
+      try {
+        this.sendPresence(room);
+      } catch (err) {
+        // A timer callback: one room's failure must neither reach the process nor hold up the others.
+        this.logger.error({ err, room }, 'presence notice failed');
+      }
+    }
   };
 
   /**
@@ -384,7 +501,7 @@ export class Hub implements SessionOwner {
    */
   publish(session: Session, message: Omit<RoomMessage, 'seq'>, ref?: Ref): RoomMessage {
     if (!session.rooms.has(message.room)) throw new HubError('not_in_room', `you are not in #${message.room}`);
-    const stored = this.log.append(message);
+    const stored = this.fromStore('an append', () => this.log.append(message));
     const event: ServerEvent = { type: 'message', ...stored };
     const out = new Outgoing(event);
     const own = ref === undefined ? undefined : new Outgoing({ ...event, ref });
@@ -403,26 +520,71 @@ export class Hub implements SessionOwner {
    */
   readHistory(room: string, query: HistoryQuery): HistoryPage {
     this.commitLog();
-    return this.log.read(room, query);
+    return this.fromStore('a history read', () => this.log.read(room, query));
   }
 
-  /** Sends stored messages as history frames, within half the outbox; returns how many went. */
+  /** The room's highest seq; a store failure is `store_failed`. */
+  lastSeq(room: string): number {
+    return this.fromStore('a seq lookup', () => this.log.lastSeq(room));
+  }
+
+  /** The room's lowest stored seq; a store failure is `store_failed`. */
+  firstSeq(room: string): number {
+    return this.fromStore('a seq lookup', () => this.log.firstSeq(room));
+  }
+
+  /**
+   * Bytes of history one answer may add to a session's queue: a page never makes its reader a slow
+   * reader, whatever the messages hold, and replays of several rooms share half the outbox.
+   */
+  historyBudget(session: Session): number {
+    return Math.min(this.limits.historyPageBytes, this.limits.outboxBytes / 2 - session.queuedBytes);
+  }
+
+  /**
+   * As many of a page's messages as fit the session's history budget (at least one, so paging
+   * always moves on): the newest ones when `keep` is 'newest' (paging backwards), else the oldest.
+   */
+  fitPage(session: Session, messages: readonly RoomMessage[], keep: 'newest' | 'oldest'): RoomMessage[] {
+    const budget = this.historyBudget(session);
+    const ordered = keep === 'newest' ? [...messages].reverse() : messages;
+    const fitted: RoomMessage[] = [];
+    let bytes = 0;
+    for (const message of ordered) {
+      bytes += Buffer.byteLength(session.codec.encode({ type: 'message', ...message, history: true }));
+      if (bytes > budget && fitted.length > 0) break;
+      fitted.push(message);
+    }
+    return keep === 'newest' ? fitted.reverse() : fitted;
+  }
+
+  /** Sends stored messages (oldest first) as history message frames, within the history budget; returns how many went. */
   sendHistory(session: Session, messages: readonly RoomMessage[]): number {
-    const budget = this.limits.outboxBytes / 2;
+    if (messages.length === 0 || this.historyBudget(session) <= 0) return 0;
+    const fitted = this.fitPage(session, messages, 'oldest');
     let sent = 0;
-    for (const message of messages) {
-      if (session.queuedBytes >= budget) break;
+    for (const message of fitted) {
       if (session.deliver(new Outgoing({ type: 'message', ...message, history: true })) === 0) break;
       sent++;
     }
     return sent;
   }
 
-  /** The room's most recent messages, as a new member gets them. */
+  /**
+   * The room's most recent messages, as a new member gets them: one `history` frame with the newest
+   * that fit, and `more` when older ones exist, so a cut page is never a silent hole.
+   */
   sendRecentHistory(session: Session, room: string): void {
     // A room that never had a message needs no query: a join storm into a new room stays cheap.
-    if (this.limits.historyOnJoin <= 0 || this.log.lastSeq(room) === 0) return;
-    this.sendHistory(session, this.readHistory(room, { latest: true, limit: this.limits.historyOnJoin }).messages);
+    if (this.limits.historyOnJoin <= 0 || this.lastSeq(room) === 0) return;
+    const page = this.readHistory(room, { latest: true, limit: this.limits.historyOnJoin });
+    const messages = this.fitPage(session, page.messages, 'newest');
+    this.reply(session, {
+      type: 'history',
+      room,
+      messages: messages.map((m) => ({ type: 'message' as const, ...m, history: true as const })),
+      more: page.more || messages.length < page.messages.length,
+    });
   }
 
   sendWelcome(session: Session): void {
@@ -438,14 +600,35 @@ export class Hub implements SessionOwner {
     });
   }
 
-  private unregister(session: Session, reason: LeftReason): void {
-    this.sessions.delete(session.id);
-    this.byNick.delete(nickKey(session.nick));
+  /** Removes a session from every index without telling anyone: the last resort after a failure. */
+  private forget(session: Session): void {
+    this.unregisterIndexes(session);
+    for (const room of session.rooms.list()) {
+      const members = this.rooms.get(room);
+      members?.delete(session);
+      if (members?.size === 0) this.rooms.delete(room);
+    }
+    session.rooms.clear();
+  }
+
+  private unregisterIndexes(session: Session): void {
+    if (!this.sessions.delete(session.id)) return;
+    this.releaseNick(session);
     const ip = session.conn.remoteAddress;
     const count = (this.perIp.get(ip) ?? 1) - 1;
     if (count === 0) this.perIp.delete(ip);
     else this.perIp.set(ip, count);
-    for (const room of session.rooms.list()) this.leaveRoom(session, room, reason);
-    this.logger.debug({ id: session.id, nick: session.nick, reason }, 'disconnected');
+  }
+
+  /** Removes a session from every index and its rooms, telling them. Never throws: it runs from socket events. */
+  private unregister(session: Session, reason: LeftReason): void {
+    try {
+      this.unregisterIndexes(session);
+      for (const room of session.rooms.list()) this.leaveRoom(session, room, reason);
+      this.logger.debug({ id: session.id, nick: session.nick, reason }, 'disconnected');
+    } catch (err) {
+      this.logger.error({ err, id: session.id }, 'cleaning up a connection failed; it is dropped from every index');
+      this.forget(session);
+    }
   }
 }

@@ -86,7 +86,7 @@ export class TcpConn implements Conn, LineSink {
   /** The peer closed its sending side: its last line counts, then it has quit. */
   ended(): void {
     this.splitter.end();
-    this.hub.quit(this.session!);
+    this.hub.peerEnded(this.session!);
   }
 
   closed(): void {
