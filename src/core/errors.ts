@@ -49,6 +49,15 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+/** How much of a client's input an error message repeats back: enough to recognise, never an amplifier. */
+const ECHO_MAX_CHARS = 40;
+
+/** A client's input as an error message quotes it: at most 40 characters, marked when cut. */
+export function echo(input: string): string {
+  const chars = [...input];
+  return chars.length <= ECHO_MAX_CHARS ? input : `${chars.slice(0, ECHO_MAX_CHARS).join('')}…`;
+}
+
 /** An error as a value: what went wrong, for whom, and whether the connection survives it. */
 export class HubError extends Error {
   readonly code: ErrorCode;

@@ -264,3 +264,24 @@ test('a failing store: newcomers are refused cleanly, senders get store_failed, 
     await s.close();
   }
 });
+
+test('an error repeats at most 40 characters of what the client sent, whatever it sent', async () => {
+  const s = await startTestServer({ floodBurst: 0 });
+  try {
+    const text = await TcpClient.text(s.tcpPort);
+    const long = 'y'.repeat(10_000);
+    for (const line of [`/${long}`, `/msg ${long} hi`, `/help ${long}`, `/history ${long}`]) {
+      text.send(line);
+      const error = await text.lines.next((l) => l.includes('error:'));
+      assert.ok(error.length < 200, `${line.slice(0, 12)}… answered in ${error.length} characters`);
+      assert.ok(error.includes('y'.repeat(40) + '…'), 'the start of the input is recognisable');
+    }
+    const json = await WsClient.connect(s.httpPort);
+    json.send({ type: long, ref: 't' });
+    assert.ok(String((await json.frames.next(isType('error', { ref: 't' }))).message).length < 100);
+    text.close();
+    json.close();
+  } finally {
+    await s.close();
+  }
+});

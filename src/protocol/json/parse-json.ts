@@ -2,7 +2,7 @@
 import { FIELD_KINDS, type FieldKind, type Params } from '../../core/commands/command-spec.js';
 import { commandForJsonType } from '../../core/commands/table.js';
 import type { Decoded } from '../../core/conn.js';
-import { HubError } from '../../core/errors.js';
+import { echo, HubError } from '../../core/errors.js';
 import type { Ref } from '../../core/events.js';
 import { JSON_MAX_DEPTH, REF_MAX_CHARS } from '../../core/limits.js';
 import { nestsDeeperThan } from './json-depth.js';
@@ -73,7 +73,7 @@ export function parseJsonFrame(line: string): Decoded {
   if (typeof frame.type !== 'string') return { ok: false, error: new HubError('bad_frame'), ...withRef };
   const spec = commandForJsonType(frame.type);
   if (!spec) {
-    return { ok: false, error: new HubError('unknown_type', `unknown frame type "${frame.type.slice(0, 40)}"`), ...withRef };
+    return { ok: false, error: new HubError('unknown_type', `unknown frame type "${echo(frame.type)}"`), ...withRef };
   }
   const params: Params = {};
   for (const { field, optional, textOnly } of spec.fields) {
