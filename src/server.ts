@@ -4,8 +4,6 @@ import { Hub, type HubLogger } from './core/hub.js';
 import type { RoomLog } from './core/room-log.js';
 import type { Clock } from './core/token-bucket.js';
 import type { ServeConfig } from './config/options.js';
-import { jsonCodec } from './protocol/json/json-codec.js';
-import { textCodec } from './protocol/text/text-codec.js';
 import { MemoryRoomLog } from './store/memory-room-log.js';
 import { openRoomLog } from './store/open-room-log.js';
 import { createTcpServer } from './transports/tcp/tcp-server.js';
@@ -48,7 +46,6 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
   const log = parts.log ?? openRoomLog(config);
   const hub = new Hub({
     limits: config.limits,
-    codecs: { text: textCodec, json: jsonCodec },
     log,
     logger,
     serverName: config.serverName,

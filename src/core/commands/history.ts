@@ -25,9 +25,9 @@ export const history: CommandSpec = {
     const count = Math.min(limit ?? hub.limits.historyOnJoin, hub.limits.historyPageMax);
     const query: HistoryQuery =
       after !== undefined ? { after, limit: count } : before !== undefined ? { before, limit: count } : { latest: true, limit: count };
-    const page = hub.readHistory(room, query);
+    const page = hub.history.read(room, query);
     // A page is cut to the reader's history budget at its far end, so the next page starts where this one stops.
-    const fitted = hub.fitPage(session, page.messages, after !== undefined ? 'oldest' : 'newest');
+    const fitted = hub.history.fit(session, page.messages, after !== undefined ? 'oldest' : 'newest');
     const messages = fitted.map((m) => ({ type: 'message' as const, ...m, history: true as const }));
     const more = page.more || fitted.length < page.messages.length;
     hub.reply(session, { type: 'history', room, messages, more, ...(ref !== undefined && { ref }) });
@@ -46,17 +46,17 @@ function resumeRoom(hub: Hub, session: Session, room: string, seen: number, same
     liveFrom = session.rooms.joinedAtSeq(room)!;
   }
   const withRef = ref === undefined ? {} : { ref };
-  if (!sameEpoch || seen > hub.lastSeq(room)) {
+  if (!sameEpoch || seen > hub.history.lastSeq(room)) {
     // The client's seqs belong to a history this server does not have (a new store): start afresh.
-    hub.sendRecentHistory(session, room);
-    hub.reply(session, { type: 'resumed', room, complete: false, firstSeq: hub.firstSeq(room), reset: true, ...withRef });
+    hub.history.sendRecent(session, room);
+    hub.reply(session, { type: 'resumed', room, complete: false, firstSeq: hub.history.firstSeq(room), reset: true, ...withRef });
     return;
   }
-  const firstSeq = hub.firstSeq(room);
+  const firstSeq = hub.history.firstSeq(room);
   const from = Math.max(seen, firstSeq - 1);
   const wanted = Math.min(liveFrom - from, hub.limits.resumeMaxMessages);
-  const messages = wanted > 0 ? hub.readHistory(room, { after: from, limit: wanted }).messages : [];
-  const sent = hub.sendHistory(session, messages);
+  const messages = wanted > 0 ? hub.history.read(room, { after: from, limit: wanted }).messages : [];
+  const sent = hub.history.replay(session, messages);
   const lastSent = sent > 0 ? messages[sent - 1]!.seq : from;
   const complete = firstSeq <= seen + 1 || seen >= liveFrom;
   hub.reply(session, {

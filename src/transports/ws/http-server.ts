@@ -32,11 +32,12 @@ export function createHttpServer(hub: Hub, startedAt: number, gate: SocketGate):
     const path = (req.url ?? '/').split('?')[0]!;
     const readOnly = req.method === 'GET' || req.method === 'HEAD';
     if (path === '/healthz' && readOnly) {
-      const { connections, rooms } = hub.stats();
+      const { connections, rooms, doors } = hub.stats();
       const store = hub.storeHealth;
       const uptimeSeconds = Math.round((Date.now() - startedAt) / 1000);
-      if (store.ok) sendJson(res, 200, { status: 'ok', connections, rooms, uptimeSeconds });
-      else sendJson(res, 503, { status: 'failing', reason: store.reason, failingSinceMs: store.since, connections, rooms, uptimeSeconds });
+      const counts = { connections, doors, rooms, uptimeSeconds };
+      if (store.ok) sendJson(res, 200, { status: 'ok', ...counts });
+      else sendJson(res, 503, { status: 'failing', reason: store.reason, failingSinceMs: store.since, ...counts });
       return;
     }
     if (readOnly && path !== WS_PATH) {

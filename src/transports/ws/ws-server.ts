@@ -2,11 +2,16 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Door } from '../../core/conn.js';
 import type { Hub } from '../../core/hub.js';
+import { jsonCodec } from '../../protocol/json/json-codec.js';
 import type { LeftReason } from '../../core/events.js';
 import { WsConn } from './ws-conn.js';
 
 export const WS_PATH = '/ws';
+
+/** WebSocket at /ws: programs and the page, JSON only. */
+export const WS_DOOR: Door = { name: 'ws', codec: jsonCodec, historyOnConnect: false };
 
 export interface WsEndpoint {
   /** Handles an HTTP upgrade request; false when the path is not ours. */
@@ -55,7 +60,7 @@ export function createWsEndpoint(hub: Hub): WsEndpoint {
       hub.logger.info({ remote, code: err.code, err: err.message }, 'websocket protocol error');
     });
     const conn = new WsConn(ws, socket, remote, limits.shutdownGraceMs);
-    const session = hub.accept(conn, hub.codecs.json);
+    const session = hub.accept(conn, WS_DOOR);
     if (!session) return;
     conns.add(conn);
     ws.on('pong', () => (conn.alive = true));
