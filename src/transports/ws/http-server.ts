@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Hub } from '../../core/hub.js';
+import { VERSION } from '../../version.js';
 import type { SocketGate } from '../socket-gate.js';
 import { createStaticSite } from './static-files.js';
 import { WS_PATH, createWsEndpoint, type WsEndpoint } from './ws-server.js';
@@ -35,7 +36,7 @@ export function createHttpServer(hub: Hub, startedAt: number, gate: SocketGate):
       const { connections, rooms, doors } = hub.stats();
       const store = hub.storeHealth;
       const uptimeSeconds = Math.round((Date.now() - startedAt) / 1000);
-      const counts = { connections, doors, rooms, uptimeSeconds };
+      const counts = { version: VERSION, connections, doors, rooms, uptimeSeconds };
       if (store.ok) sendJson(res, 200, { status: 'ok', ...counts });
       else sendJson(res, 503, { status: 'failing', reason: store.reason, failingSinceMs: store.since, ...counts });
       return;
