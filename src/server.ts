@@ -1,9 +1,10 @@
 /** @module Wires a config to the parts: hub, room log, TCP listener, HTTP/WebSocket listener. */
 import type { AddressInfo, Server } from 'node:net';
-import { Hub, type HubLogger } from './core/hub.js';
+import type { Logger } from 'pino';
+import { Hub } from './core/hub.js';
 import type { RoomLog } from './core/room-log.js';
 import type { Clock } from './core/token-bucket.js';
-import type { ServeConfig } from './config/options.js';
+import { configChanges, showValue, type ServeConfig } from './config/options.js';
 import { MemoryRoomLog } from './store/memory-room-log.js';
 import { openRoomLog } from './store/open-room-log.js';
 import { createTcpServer } from './transports/tcp/tcp-server.js';
@@ -18,6 +19,11 @@ export interface RunningServer {
   readonly tcpPort: number;
   readonly httpPort: number;
   readonly host: string;
+  /**
+   * Applies a freshly read configuration: what can change live does (each change logged as
+   * `key: old → new`), what needs a restart is logged and left as it is. Never throws.
+   */
+  reload(next: ServeConfig): void;
   /** Stops accepting, says goodbye to every client, waits (at most the grace period) and closes. */
   close(): Promise<void>;
 }
@@ -33,7 +39,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 }
 
 export interface ServerParts {
-  readonly logger: HubLogger;
+  readonly logger: Logger;
   /** Defaults to the store the config names. */
   readonly log?: RoomLog;
   /** Injected by tests that drive flood control without sleeping. */
@@ -75,6 +81,24 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
   }, MAINTENANCE_INTERVAL_MS);
   upkeep.unref();
 
+  function reload(next: ServeConfig): void {
+    try {
+      for (const { spec, from, to } of configChanges(config, next)) {
+        const change = `${spec.flag}: ${showValue(spec, from)} → ${showValue(spec, to)}`;
+        if (spec.reload === 'restart') {
+          logger.warn({ key: spec.flag }, `config: ${change} needs a restart; not applied`);
+          continue;
+        }
+        spec.set(config, to);
+        logger.info({ key: spec.flag }, `config: ${change}`);
+      }
+      logger.level = config.logLevel;
+    } catch (err) {
+      // A signal handler's work: a failure leaves the server as it was, running.
+      logger.error({ err }, 'applying the reloaded configuration failed');
+    }
+  }
+
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
     clearInterval(upkeep);
@@ -99,6 +123,7 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
     tcpPort,
     httpPort,
     host: config.host,
+    reload,
     close: () => (closing ??= close()),
   };
 }

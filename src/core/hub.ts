@@ -71,7 +71,16 @@ export class Hub {
     this.logger = options.logger;
     this.clock = options.clock ?? Date.now;
     const scheduler = options.scheduler ?? EVENT_LOOP;
-    this.flood = { burst: this.limits.floodBurst, ratePerSecond: this.limits.floodRate };
+    // Read at each command, so a reloaded flood setting applies at once.
+    const limits = this.limits;
+    this.flood = {
+      get burst() {
+        return limits.floodBurst;
+      },
+      get ratePerSecond() {
+        return limits.floodRate;
+      },
+    };
     this.store = new StoreGuard(this.logger, this.clock);
     this.presence = new PresenceBatcher(this.rooms, scheduler, this.limits, this.logger);
     this.cycle = new FlushCycle({
