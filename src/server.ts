@@ -7,8 +7,10 @@ import type { Clock } from './core/token-bucket.js';
 import { configChanges, showValue, type ServeConfig } from './config/options.js';
 import { MemoryRoomLog } from './store/memory-room-log.js';
 import { openRoomLog } from './store/open-room-log.js';
+import { TrustedProxies } from './transports/proxy/trusted-proxies.js';
 import { createTcpServer } from './transports/tcp/tcp-server.js';
 import { SocketGate } from './transports/socket-gate.js';
+import { TlsCredentials } from './transports/tls-credentials.js';
 import { createHttpServer } from './transports/ws/http-server.js';
 
 /** How often retention runs; each run does bounded work. */
@@ -49,6 +51,8 @@ export interface ServerParts {
 export async function startServer(config: ServeConfig, parts: ServerParts): Promise<RunningServer> {
   const startedAt = Date.now();
   const { logger, clock } = parts;
+  // Certificates first: a bad one stops start-up before anything is opened.
+  const credentials = config.tlsCert === '' ? undefined : new TlsCredentials({ cert: config.tlsCert, key: config.tlsKey });
   const log = parts.log ?? openRoomLog(config);
   const hub = new Hub({
     limits: config.limits,
@@ -58,9 +62,12 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
     commitsCostIo: !(log instanceof MemoryRoomLog),
     ...(clock && { clock }),
   });
-  const gate = new SocketGate(config.limits);
-  const tcp = createTcpServer(hub, gate);
-  const http = createHttpServer(hub, startedAt, gate);
+  const proxies = new TrustedProxies(config.trustProxy);
+  const gate = new SocketGate(config.limits, proxies);
+  const listeners = { gate, proxies, ...(credentials && { tls: credentials }) };
+  const tcp = createTcpServer(hub, listeners);
+  const http = createHttpServer(hub, startedAt, listeners);
+  if (credentials) logger.info({ fingerprint: credentials.fingerprint, validTo: credentials.validTo }, 'TLS certificate loaded');
   let tcpPort: number;
   let httpPort: number;
   try {
@@ -81,11 +88,21 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
   }, MAINTENANCE_INTERVAL_MS);
   upkeep.unref();
 
+  /** Renewed files (or new paths) serve every connection made from now on; open ones keep theirs. */
+  function reloadCertificate(tls: TlsCredentials): void {
+    try {
+      tls.reload({ cert: config.tlsCert, key: config.tlsKey });
+      logger.info({ fingerprint: tls.fingerprint, validTo: tls.validTo }, 'TLS certificate reloaded');
+    } catch (err) {
+      logger.error({ problem: (err as Error).message }, `TLS certificate not reloaded, the one in use is kept: ${(err as Error).message}`);
+    }
+  }
+
   function reload(next: ServeConfig): void {
     try {
       for (const { spec, from, to } of configChanges(config, next)) {
         const change = `${spec.flag}: ${showValue(spec, from)} → ${showValue(spec, to)}`;
-        if (spec.reload === 'restart') {
+        if (spec.reload === 'restart' || spec.restartWhen?.(from, to)) {
           logger.warn({ key: spec.flag }, `config: ${change} needs a restart; not applied`);
           continue;
         }
@@ -93,6 +110,8 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
         logger.info({ key: spec.flag }, `config: ${change}`);
       }
       logger.level = config.logLevel;
+      proxies.set(config.trustProxy);
+      if (credentials) reloadCertificate(credentials);
     } catch (err) {
       // A signal handler's work: a failure leaves the server as it was, running.
       logger.error({ err }, 'applying the reloaded configuration failed');

@@ -60,6 +60,8 @@ export interface OptionSpec {
   readonly placeholder?: string;
   readonly help: string;
   readonly reload: Reload;
+  /** For a live option: the changes that still need a restart. */
+  readonly restartWhen?: (from: OptionValue, to: OptionValue) => boolean;
   /** The heading it is listed under in hubbub.example.yaml and docs/config.md. */
   readonly section: string;
   get(config: ServeConfig): OptionValue;
@@ -83,6 +85,11 @@ function section(name: string, specs: Omit<OptionSpec, 'section'>[]): OptionSpec
   return specs.map((spec) => ({ ...spec, section: name }));
 }
 
+/** New certificate files load live, but TLS cannot be switched on or off under open listeners. */
+function switchesTls(from: OptionValue, to: OptionValue): boolean {
+  return (from === '') !== (to === '');
+}
+
 export const OPTIONS: readonly OptionSpec[] = [
   ...section('server', [
     field({ flag: 'host', kind: 'text', reload: 'restart', help: 'address to bind both listeners to' }, 'host'),
@@ -92,8 +99,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     field({ flag: 'log-level', kind: 'text', choices: LOG_LEVELS, placeholder: 'level', reload: 'live', help: 'trace, debug, info, warn, error, fatal or silent' }, 'logLevel'),
   ]),
   ...section('transport security', [
-    field({ flag: 'tls-cert', kind: 'text', placeholder: 'file', reload: 'live', help: 'PEM certificate chain: TLS on both ports (with --tls-key); re-read on SIGHUP' }, 'tlsCert'),
-    field({ flag: 'tls-key', kind: 'text', placeholder: 'file', reload: 'live', help: 'PEM private key of --tls-cert; re-read on SIGHUP' }, 'tlsKey'),
+    field({ flag: 'tls-cert', kind: 'text', placeholder: 'file', reload: 'live', restartWhen: switchesTls, help: 'PEM certificate chain: TLS on both ports (with --tls-key); re-read on SIGHUP' }, 'tlsCert'),
+    field({ flag: 'tls-key', kind: 'text', placeholder: 'file', reload: 'live', restartWhen: switchesTls, help: 'PEM private key of --tls-cert; re-read on SIGHUP' }, 'tlsKey'),
     field({ flag: 'trust-proxy', kind: 'cidrs', reload: 'live', help: 'reverse proxies (CIDR ranges, comma-separated) whose X-Forwarded-For or PROXY header names the client' }, 'trustProxy'),
     limit('handshake-timeout', 'handshakeTimeoutMs', 'int', 'restart', 'milliseconds a new connection gets to finish its TLS handshake and PROXY header'),
     field({ flag: 'metrics-token', kind: 'secret', placeholder: 'token', reload: 'live', help: 'bearer token GET /metrics requires; empty = /metrics is open' }, 'metricsToken'),
