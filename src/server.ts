@@ -5,6 +5,7 @@ import { Hub } from './core/hub.js';
 import type { RoomLog } from './core/room-log.js';
 import type { Clock } from './core/token-bucket.js';
 import { configChanges, showValue, type ServeConfig } from './config/options.js';
+import { createMetrics } from './metrics/metrics.js';
 import { MemoryRoomLog } from './store/memory-room-log.js';
 import { openRoomLog } from './store/open-room-log.js';
 import { TrustedProxies } from './transports/proxy/trusted-proxies.js';
@@ -66,7 +67,7 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
   const gate = new SocketGate(config.limits, proxies);
   const listeners = { gate, proxies, ...(credentials && { tls: credentials }) };
   const tcp = createTcpServer(hub, listeners);
-  const http = createHttpServer(hub, startedAt, listeners);
+  const http = createHttpServer(hub, startedAt, { ...listeners, metrics: createMetrics(hub, gate), metricsToken: () => config.metricsToken });
   if (credentials) logger.info({ fingerprint: credentials.fingerprint, validTo: credentials.validTo }, 'TLS certificate loaded');
   let tcpPort: number;
   let httpPort: number;

@@ -65,10 +65,17 @@ export function createTcpServer(hub: Hub, options: TcpListenerOptions): net.Serv
       logger.debug({ remote: address, code: err.code, err: err.message }, 'TLS handshake failed');
       secure.destroy();
     };
+    // Half-open is for sessions: a peer that hangs up mid-handshake is gone.
+    const hungUp = (): void => {
+      clearTimeout(handshake);
+      secure.destroy();
+    };
     secure.on('error', failed);
+    secure.once('end', hungUp);
     secure.once('secure', () => {
       clearTimeout(handshake);
       secure.off('error', failed);
+      secure.off('end', hungUp);
       try {
         new TcpConn(secure, hub, TCP_DOOR, address).start();
       } catch (err) {
@@ -99,6 +106,7 @@ export function createTcpServer(hub: Hub, options: TcpListenerOptions): net.Serv
         const header = parseProxyHeader(received);
         if (header.kind === 'incomplete') return;
         socket.off('data', onData);
+        socket.off('end', hungUp);
         socket.pause();
         if (header.kind === 'refused') {
           clearTimeout(deadline);
@@ -114,7 +122,13 @@ export function createTcpServer(hub: Hub, options: TcpListenerOptions): net.Serv
         socket.destroy();
       }
     };
+    // Half-open is for sessions: a peer that hangs up before its header is complete is gone.
+    const hungUp = (): void => {
+      clearTimeout(deadline);
+      socket.destroy();
+    };
     socket.on('data', onData);
+    socket.once('end', hungUp);
   }
 
   // allowHalfOpen: a script that sends its lines and shuts down its side still reads the replies.

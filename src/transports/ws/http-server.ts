@@ -3,10 +3,12 @@
  * and the web client for other GETs. Behind a trusted proxy, a request's client is the one its
  * X-Forwarded-For names.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { Hub } from '../../core/hub.js';
+import type { Metrics } from '../../metrics/metrics.js';
 import { VERSION } from '../../version.js';
 import { forwardedClient } from '../proxy/forwarded-for.js';
 import type { TrustedProxies } from '../proxy/trusted-proxies.js';
@@ -29,6 +31,16 @@ export interface HttpListenerOptions {
   readonly proxies: TrustedProxies;
   /** HTTPS (and WSS) on this port; absent: plain HTTP. */
   readonly tls?: TlsCredentials;
+  readonly metrics: Metrics;
+  /** The bearer token /metrics asks for ('' for none); read at each request, so a reload applies. */
+  readonly metricsToken: () => string;
+}
+
+/** Compares digests in constant time, so the answer's timing says nothing about the token. */
+function bearerMatches(authorization: string | undefined, token: string): boolean {
+  if (authorization === undefined || !authorization.startsWith('Bearer ')) return false;
+  const given = createHash('sha256').update(authorization.slice('Bearer '.length)).digest();
+  return timingSafeEqual(given, createHash('sha256').update(token).digest());
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
@@ -48,7 +60,7 @@ function requestClient(req: http.IncomingMessage, proxies: TrustedProxies) {
 }
 
 export function createHttpServer(hub: Hub, startedAt: number, options: HttpListenerOptions): HttpListener {
-  const { gate, proxies, tls: credentials } = options;
+  const { gate, proxies, tls: credentials, metrics, metricsToken } = options;
   const ws = createWsEndpoint(hub);
   const site = createStaticSite();
   if (!site.available) hub.logger.warn({}, 'web client not built (no dist/web/index.html): GET / answers 503; run npm run build');
@@ -71,11 +83,35 @@ export function createHttpServer(hub: Hub, startedAt: number, options: HttpListe
       else sendJson(res, 503, { status: 'failing', reason: store.reason, failingSinceMs: store.since, ...counts });
       return;
     }
+    if (path === '/metrics' && readOnly) {
+      serveMetrics(req, res);
+      return;
+    }
     if (readOnly && path !== WS_PATH) {
       site.serve(req, res, path);
       return;
     }
     sendJson(res, 404, { error: 'not_found', message: `nothing at ${path}; WebSocket clients connect to /ws` });
+  }
+
+  function serveMetrics(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const token = metricsToken();
+    if (token !== '' && !bearerMatches(req.headers.authorization, token)) {
+      res.setHeader('www-authenticate', 'Bearer realm="hubbub metrics"');
+      sendJson(res, 401, { error: 'unauthorized', message: '/metrics needs the bearer token set by --metrics-token' });
+      return;
+    }
+    metrics.render().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
+        res.end(text);
+      },
+      (err: unknown) => {
+        hub.logger.error({ err }, 'collecting metrics failed');
+        if (res.headersSent) res.destroy();
+        else sendJson(res, 500, { error: 'internal_error', message: 'the server failed to collect its metrics' });
+      },
+    );
   }
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
