@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { resolveConfig } from '../../src/config/options.js';
 import { ERRORS } from '../../src/core/errors.js';
@@ -156,6 +157,19 @@ test('open sockets include TLS handshakes in progress and fall back when they go
     await metricReaches(server.httpPort, certificate.cert, 'hubbub_open_sockets', 1 + pending.length);
     pending.forEach((s) => s.destroy());
     await metricReaches(server.httpPort, certificate.cert, 'hubbub_open_sockets', 1);
+  } finally {
+    await server.close();
+  }
+});
+
+test('docs/operations.md lists every hubbub metric /metrics serves', async () => {
+  const server = await startTestServer();
+  try {
+    const res = await scrape(server.httpPort);
+    const names = [...res.text.matchAll(/^# TYPE (hubbub_\w+) /gm)].map((m) => m[1]!);
+    assert.ok(names.length >= 10, names.join());
+    const doc = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
+    for (const name of names) assert.match(doc, new RegExp(`^\\| \`${name}[{\`]`, 'm'), `docs/operations.md has a row for ${name}`);
   } finally {
     await server.close();
   }
