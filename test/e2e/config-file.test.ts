@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import { resolveConfig } from '../../src/config/options.js';
 import { TcpClient, WsClient } from '../helpers/clients.js';
+import { startTestServer } from '../helpers/server.js';
 import { HUBBUB_BIN, spawnServer } from '../helpers/spawn-server.js';
 
 const run = promisify(execFile);
@@ -105,5 +107,24 @@ test('SIGHUP applies live keys, logs restart-only ones as not applied, and keeps
     early.close();
   } finally {
     assert.equal(await server.stop(), 0);
+  }
+});
+
+test('a reload applies flood control and the connection caps to what comes next', async () => {
+  const server = await startTestServer({ floodBurst: 0 });
+  try {
+    const before = await TcpClient.text(server.tcpPort);
+    const config = resolveConfig({ 'flood-burst': '1', 'flood-rate': '0.001', 'max-connections-per-ip': '2' }, {});
+    Object.assign(config, { host: '127.0.0.1', tcpPort: 0, httpPort: 0, store: 'memory' });
+    server.reload(config);
+    const after = await TcpClient.text(server.tcpPort);
+    after.send('one');
+    after.send('two');
+    await after.lines.next((l) => l.endsWith('[rate_limited]'), 5000, 'flood control, switched on by the reload');
+    const third = await TcpClient.connect(server.tcpPort);
+    await third.lines.next((l) => l.endsWith('[too_many_from_ip]'), 5000, 'the lowered per-address cap');
+    for (const c of [before, after]) c.close();
+  } finally {
+    await server.close();
   }
 });
