@@ -29,6 +29,8 @@ export interface Limits {
   tcpKeepAliveMs: number;
   /** How long a graceful shutdown waits for clients to read their goodbye. */
   shutdownGraceMs: number;
+  /** How long a new socket gets to finish its TLS handshake and its PROXY protocol header. */
+  handshakeTimeoutMs: number;
   /**
    * Under load, at most one history transaction per this many milliseconds: messages wait for it
    * (they are never written before they are stored), so a transaction's fixed cost is shared by
@@ -69,6 +71,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   wsPingIntervalMs: 30_000,
   tcpKeepAliveMs: 60_000,
   shutdownGraceMs: 2_000,
+  handshakeTimeoutMs: 10_000,
   commitIntervalMs: 2,
   historyOnJoin: 50,
   historyPageMax: 200,
