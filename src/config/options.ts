@@ -67,6 +67,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     get: (c) => c.limits.retentionAgeMs / 86_400_000,
     set: (c, v) => (c.limits.retentionAgeMs = Math.round((v as number) * 86_400_000)),
   },
+  limit('rooms-in-memory', 'roomsInMemory', 'int', 'rooms whose history state stays in memory, least recently posted to dropped first (memory store: their history; sqlite: cached counters)'),
   limit('max-text-bytes', 'maxTextBytes', 'int', 'longest message text, in UTF-8 bytes'),
   limit('max-line-bytes', 'maxLineBytes', 'int', 'longest TCP line or WebSocket frame, in bytes'),
   limit('outbox-bytes', 'outboxBytes', 'int', 'bytes queued for one client before it is dropped as a slow reader'),

@@ -1,23 +1,13 @@
 /** One contract, run against every RoomLog: memory and SQLite (a real database file). */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { RoomMessage } from '../../src/core/events.js';
 import type { Retention, RoomLog } from '../../src/core/room-log.js';
-import { MemoryRoomLog } from '../../src/store/memory-room-log.js';
 import { SqliteRoomLog } from '../../src/store/sqlite-room-log.js';
+import { STORE_KINDS, openStore, tempDatabase } from './stores.js';
 
-type Factory = (retention: Retention) => RoomLog;
-
-const tempDb = (): string => join(mkdtempSync(join(tmpdir(), 'hubbub-contract-')), 'hubbub.db');
-
-const implementations: [string, Factory][] = [
-  ['memory', (retention) => new MemoryRoomLog(retention)],
-  ['sqlite', (retention) => new SqliteRoomLog(tempDb(), retention)],
-];
+const tempDb = (): string => tempDatabase().path;
 
 const KEEP_ALL: Retention = { maxMessages: 100_000, maxAgeMs: 0 };
 
@@ -27,7 +17,8 @@ function post(log: RoomLog, room: string, text: string, ts = 1000): RoomMessage 
 
 const seqs = (messages: RoomMessage[]): number[] => messages.map((m) => m.seq);
 
-for (const [name, open] of implementations) {
+for (const name of STORE_KINDS) {
+  const open = (retention: Retention): RoomLog => openStore(name, retention);
   describe(`RoomLog contract: ${name}`, () => {
     test('seq is 1, 2, 3… per room, independent across rooms', () => {
       const log = open(KEEP_ALL);

@@ -1,0 +1,56 @@
+/** @module Per-room state for a bounded number of rooms, the least recently used forgotten first. */
+
+/**
+ * Holds per-room state for at most `maxRooms` rooms. Recency is what `add` and `touch` say: each
+ * puts its room last. Adding a room past the maximum, or `trim`, forgets the rooms used longest
+ * ago, except those `pinned` keeps (a room with uncommitted messages: nothing else knows its
+ * counter) and the room being added; so the table is over its maximum only while more rooms than
+ * that are pinned, until the next `trim`. `forgetting` hears of each room forgotten, before it goes.
+ */
+export class RecentRooms<T> {
+  private readonly entries = new Map<string, T>();
+
+  constructor(
+    readonly maxRooms: number,
+    private readonly pinned: (state: T) => boolean,
+    private readonly forgetting?: (state: T) => void,
+  ) {
+    if (!Number.isInteger(maxRooms) || maxRooms < 1) throw new Error(`the store must keep at least 1 room in memory, not ${maxRooms}`);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(room: string): T | undefined {
+    return this.entries.get(room);
+  }
+
+  /** Marks a held room as just used (it will be forgotten last). */
+  touch(room: string, state: T): void {
+    this.entries.delete(room);
+    this.entries.set(room, state);
+  }
+
+  /** Holds a new room as the most recently used, forgetting others past the maximum. */
+  add(room: string, state: T): void {
+    this.entries.set(room, state);
+    this.trim(room);
+  }
+
+  /** Forgets the least recently used rooms past the maximum that are not pinned (nor `keep`). */
+  trim(keep?: string): void {
+    if (this.entries.size <= this.maxRooms) return;
+    // A Map iterates in insertion order, and deleting the entry being visited is safe.
+    for (const [held, heldState] of this.entries) {
+      if (this.entries.size <= this.maxRooms) break;
+      if (held === keep || this.pinned(heldState)) continue;
+      this.forgetting?.(heldState);
+      this.entries.delete(held);
+    }
+  }
+
+  values(): IterableIterator<T> {
+    return this.entries.values();
+  }
+}
