@@ -41,7 +41,7 @@ interface RoomCounter {
 }
 
 /** Chunks deleted per room per prune call, so retention never holds the event loop for long. */
-const PRUNE_BATCH = 1000;
+export const PRUNE_BATCH = 1000;
 /** Rooms visited per prune call, in turn by name: retention's work per call stays bounded however many rooms exist. */
 export const PRUNE_ROOMS = 500;
 /** Messages per chunk when an old (one row per message) database is converted. */

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { RoomMessage } from '../../src/core/events.js';
 import type { Retention, RoomLog } from '../../src/core/room-log.js';
-import { SqliteRoomLog } from '../../src/store/sqlite-room-log.js';
+import { PRUNE_BATCH, SqliteRoomLog } from '../../src/store/sqlite-room-log.js';
 import { STORE_KINDS, openStore, tempDatabase } from './stores.js';
 
 const tempDb = (): string => tempDatabase().path;
@@ -142,6 +142,23 @@ describe('SQLite specifics', () => {
     assert.equal(second.lastSeq('r'), 7);
     assert.equal(post(second, 'r', 'next', 20_000).seq, 8);
     second.close();
+  });
+
+  test('retention deletes at most PRUNE_BATCH chunks of a room per call and finishes on the next calls', () => {
+    const log = new SqliteRoomLog(tempDb(), { maxMessages: 10, maxAgeMs: 0 });
+    const total = 2 * PRUNE_BATCH + 500;
+    for (let i = 1; i <= total; i++) {
+      post(log, 'r', `m${i}`);
+      log.commit(); // one chunk per message
+    }
+    log.prune(2000);
+    assert.equal(log.firstSeq('r'), PRUNE_BATCH + 1);
+    log.prune(2000);
+    assert.equal(log.firstSeq('r'), 2 * PRUNE_BATCH + 1);
+    log.prune(2000);
+    assert.equal(log.firstSeq('r'), total - 9);
+    assert.deepEqual(seqs(log.read('r', { after: 0, limit: 20 }).messages), Array.from({ length: 10 }, (_, i) => total - 9 + i));
+    log.close();
   });
 
   test('a commit that SQLite refuses stores nothing and hands the seqs out again', () => {
