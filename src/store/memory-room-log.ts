@@ -27,8 +27,8 @@ export class MemoryRoomLog implements RoomLog {
   private readonly rooms: RecentRooms<RoomRing>;
   /** The counter of every room not held. */
   private floor = 0;
-  /** Rings with messages appended since the last commit. */
-  private uncommitted: RoomRing[] = [];
+  /** Rings with messages appended since the last commit (one array, emptied by each commit). */
+  private readonly uncommitted: RoomRing[] = [];
 
   /** `retention.maxMessages` bounds each ring; the memory store always has such a bound. */
   constructor(
@@ -57,9 +57,8 @@ export class MemoryRoomLog implements RoomLog {
   }
 
   commit(): void {
-    if (this.uncommitted.length === 0) return;
     const rings = this.uncommitted;
-    this.uncommitted = [];
+    if (rings.length === 0) return;
     try {
       this.persist();
     } catch (err) {
@@ -68,6 +67,7 @@ export class MemoryRoomLog implements RoomLog {
         ring.messages.length -= ring.lastSeq - ring.committedSeq;
         ring.lastSeq = ring.committedSeq;
       }
+      rings.length = 0;
       this.rooms.trim();
       throw err;
     }
@@ -76,6 +76,7 @@ export class MemoryRoomLog implements RoomLog {
       // Trimming a quarter at a time keeps the shift cost amortised.
       if (ring.messages.length > this.retention.maxMessages * 1.25) ring.messages.splice(0, ring.messages.length - this.retention.maxMessages);
     }
+    rings.length = 0;
     // The batch's rooms are no longer pinned: rooms past the limit may go now.
     this.rooms.trim();
   }

@@ -9,6 +9,8 @@
  */
 export class RecentRooms<T> {
   private readonly entries = new Map<string, T>();
+  /** The room last added or touched: touching it again changes nothing, so costs nothing. */
+  private newest: string | undefined;
 
   constructor(
     readonly maxRooms: number,
@@ -28,12 +30,15 @@ export class RecentRooms<T> {
 
   /** Marks a held room as just used (it will be forgotten last). */
   touch(room: string, state: T): void {
+    if (room === this.newest) return;
+    this.newest = room;
     this.entries.delete(room);
     this.entries.set(room, state);
   }
 
   /** Holds a new room as the most recently used, forgetting others past the maximum. */
   add(room: string, state: T): void {
+    this.newest = room;
     this.entries.set(room, state);
     this.trim(room);
   }
