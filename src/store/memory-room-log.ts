@@ -14,13 +14,14 @@ interface RoomRing {
 }
 
 /**
- * Keeps the latest `retention.maxMessages` messages of at most `roomsInMemory` rooms. When a
- * message to a room it does not hold would pass that, the rooms posted to longest ago lose their
- * history. Their counters are not kept one by one (that would grow without bound again): every
- * room the store does not hold counts from `floor`, the highest seq any forgotten room reached, so
- * a seq anyone may have seen is never used again in a room. The price is that once rooms have been
- * forgotten, a room posted to for the first time starts above 1, and `firstSeq` says that nothing
- * before it is kept, as after retention.
+ * Keeps the latest `retention.maxMessages` messages of at most `roomsInMemory` rooms. Past that
+ * many rooms (checked when a room is added and after each commit), the rooms posted to longest ago
+ * lose their history; a room with uncommitted messages is never forgotten. A forgotten room's
+ * counter is not kept either (one per room would grow without bound again): every room the store
+ * does not hold counts from `floor`, the highest seq any forgotten room reached, so a seq anyone
+ * may have seen is never used again in a room. The price is that once rooms have been forgotten,
+ * a room posted to for the first time starts above 1, and `firstSeq` says that nothing before it
+ * is kept, as after retention.
  */
 export class MemoryRoomLog implements RoomLog {
   readonly epoch = randomBytes(6).toString('base64url');
