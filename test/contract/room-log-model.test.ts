@@ -365,7 +365,7 @@ const readArb = fc
     anchor: fc.oneof(
       // Near a mark (a chunk edge), or well inside a chunk.
       { weight: 9, arbitrary: fc.record({ mark: fc.nat(), delta: fc.oneof(fc.integer({ min: -2, max: 2 }), fc.integer({ min: -300, max: 300 })) }) },
-      { weight: 1, arbitrary: fc.record({ seq: fc.oneof(fc.nat(2000), fc.constant(Number.MAX_SAFE_INTEGER)) }) },
+      { weight: 1, arbitrary: fc.record({ seq: fc.oneof(fc.nat(2000), fc.constantFrom(Number.MAX_SAFE_INTEGER, 1e308)) }) },
     ),
     limit: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: PAGE_MAX }), fc.constant(PAGE_MAX)),
   })
