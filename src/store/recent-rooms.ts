@@ -3,9 +3,11 @@
 /**
  * Holds per-room state for at most `maxRooms` rooms. Recency is what `add` and `touch` say: each
  * puts its room last. Adding a room past the maximum, or `trim`, forgets the rooms used longest
- * ago, except those `pinned` keeps (a room with uncommitted messages: nothing else knows its
- * counter) and the room being added; so the table is over its maximum only while more rooms than
- * that are pinned, until the next `trim`. `forgetting` hears of each room forgotten, before it goes.
+ * ago, stopping at the first one `pinned` keeps (a room with uncommitted messages: nothing else
+ * knows its counter). Owners touch a room when they pin it, so pinned rooms gather at the recent
+ * end and a walk visits at most one room more than it forgets: a turn that pins more rooms than
+ * the maximum costs no quadratic scan, the table just stays over its maximum until the `trim`
+ * after the commit. `forgetting` hears of each room forgotten, before it goes.
  */
 export class RecentRooms<T> {
   private readonly entries = new Map<string, T>();
@@ -40,16 +42,15 @@ export class RecentRooms<T> {
   add(room: string, state: T): void {
     this.newest = room;
     this.entries.set(room, state);
-    this.trim(room);
+    this.trim();
   }
 
-  /** Forgets the least recently used rooms past the maximum that are not pinned (nor `keep`). */
-  trim(keep?: string): void {
-    if (this.entries.size <= this.maxRooms) return;
-    // A Map iterates in insertion order, and deleting the entry being visited is safe.
+  /** Forgets the least recently used rooms past the maximum, up to the first pinned one. */
+  trim(): void {
+    // A Map iterates in insertion order, and deleting the entry being visited is safe. The newest
+    // room is never reached: the walk ends when one room is left at the most (maxRooms >= 1).
     for (const [held, heldState] of this.entries) {
-      if (this.entries.size <= this.maxRooms) break;
-      if (held === keep || this.pinned(heldState)) continue;
+      if (this.entries.size <= this.maxRooms || this.pinned(heldState)) return;
       this.forgetting?.(heldState);
       this.entries.delete(held);
     }

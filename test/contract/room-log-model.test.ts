@@ -82,7 +82,7 @@ class Model {
     let room = this.rooms.get(message.room);
     if (!room) {
       this.rooms.set(message.room, (room = { messages: [], last: this.floor, uncommitted: 0, chunkStarts: [], usedAt: ++this.uses }));
-      this.forgetRoomsBeyondLimit(message.room);
+      this.forgetRoomsBeyondLimit();
     } else if (room.uncommitted === 0) {
       room.usedAt = ++this.uses;
     }
@@ -131,16 +131,14 @@ class Model {
   }
 
   /**
-   * The memory store holds at most `roomsInMemory` rooms, when one is added and after a commit:
-   * the least recently used without uncommitted messages go (never the one just added).
+   * The memory store holds at most `roomsInMemory` rooms, checked when one is added and after a
+   * commit: the least recently used go, oldest first, until one with uncommitted messages is next.
    */
-  private forgetRoomsBeyondLimit(added?: string): void {
+  private forgetRoomsBeyondLimit(): void {
     if (this.config.kind === 'sqlite') return;
-    const forgettable = [...this.rooms]
-      .filter(([name, room]) => name !== added && room.uncommitted === 0)
-      .sort(([, x], [, y]) => x.usedAt - y.usedAt);
-    for (const [name, room] of forgettable) {
-      if (this.rooms.size <= this.config.roomsInMemory) break;
+    const byAge = [...this.rooms].sort(([, x], [, y]) => x.usedAt - y.usedAt);
+    for (const [name, room] of byAge) {
+      if (this.rooms.size <= this.config.roomsInMemory || room.uncommitted > 0) return;
       this.floor = Math.max(this.floor, room.last);
       this.rooms.delete(name);
     }

@@ -188,8 +188,10 @@ describe('SQLite specifics', () => {
       INSERT INTO rooms VALUES ('a', 0), ('b', 0);`);
     const insert = old.prepare('INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?)');
     // Room a lost seqs 1-2 to retention and has a hole at 300; room b has one /me message.
-    for (let seq = 3; seq <= 600; seq++) if (seq !== 300) insert.run('a', seq, 'alice', 1, `a${seq}`, seq, 0);
-    insert.run('b', 1, 'bob', 2, 'waves', 7, 1);
+    old.transaction(() => {
+      for (let seq = 3; seq <= 600; seq++) if (seq !== 300) insert.run('a', seq, 'alice', 1, `a${seq}`, seq, 0);
+      insert.run('b', 1, 'bob', 2, 'waves', 7, 1);
+    })();
     old.close();
     const log = new SqliteRoomLog(path, KEEP_ALL);
     assert.equal(log.epoch, 'old-epoch');
