@@ -3,6 +3,7 @@
  * "nodes" (a link, a broker and their events) living in the test process, each with its own
  * connections, as separate hubbub processes would have.
  */
+import { Redis } from 'ioredis';
 import { RedisBroker, type RedisBrokerOptions } from '../../src/cluster/redis-broker.js';
 import { RedisLink, type RedisTarget } from '../../src/cluster/redis-link.js';
 import { RedisRegistry, type RedisRegistryOptions } from '../../src/cluster/redis-registry.js';
@@ -63,6 +64,8 @@ export type BrokerEvent =
   | { kind: 'epoch'; epoch: string };
 
 export interface BrokerNode {
+  /** Its connections' name in CLIENT LIST. */
+  readonly name: string;
   readonly link: RedisLink;
   readonly broker: RedisBroker;
   readonly events: Inbox<BrokerEvent>;
@@ -82,9 +85,10 @@ export async function openBrokerNode(
 ): Promise<BrokerNode> {
   const logger = new TestLogger();
   const events = new Inbox<BrokerEvent>();
+  const name = `test-node-${++nodeCount}`;
   const link = await RedisLink.open({
     target,
-    name: `test-node-${++nodeCount}`,
+    name,
     logger,
     ...(options.commandTimeoutMs !== undefined && { commandTimeoutMs: options.commandTimeoutMs }),
     ...(options.healthIntervalMs !== undefined && { healthIntervalMs: options.healthIntervalMs }),
@@ -103,6 +107,7 @@ export async function openBrokerNode(
     },
   });
   return {
+    name,
     link,
     broker,
     events,
@@ -180,4 +185,58 @@ export async function openRegistryNode(target: RedisTarget, options: Partial<Omi
       await link.close();
     },
   };
+}
+
+/**
+ * Cuts a node's subscriber connections (CLIENT KILL) and keeps them from coming back while `during`
+ * runs: the servers refuse new connections (maxclients set to what is connected now, through an
+ * admin connection opened beforehand), so whatever is published meanwhile is missed for sure.
+ */
+export async function withSubscriberCut(topology: Topology, node: BrokerNode, during: () => Promise<void>): Promise<void> {
+  const admins = await Promise.all(
+    topology.servers.map(async (server) => {
+      const admin = new Redis({ host: server.host, port: server.port, lazyConnect: true, maxRetriesPerRequest: 0 });
+      admin.on('error', () => {});
+      await admin.connect();
+      return admin;
+    }),
+  );
+  let killed = 0;
+  try {
+    for (const admin of admins) {
+      const info = await admin.info('clients');
+      const connected = Number(/connected_clients:(\d+)/.exec(info)?.[1]) + Number(/cluster_connections:(\d+)/.exec(info)?.[1] ?? 0);
+      const clients = String(await admin.call('CLIENT', 'LIST'));
+      const victims = clients
+        .split('\n')
+        .filter((line) => {
+          const name = /\bname=(\S*)/.exec(line)?.[1];
+          return name === `${node.name}:sub` || name === `ioredis-cluster(ssubscriber):${node.name}`;
+        })
+        .map((line) => /\bid=(\d+)/.exec(line)![1]!);
+      // Full once the victims are gone: their reconnection is refused.
+      await admin.config('SET', 'maxclients', String(connected - victims.length));
+      for (const id of victims) killed += Number(await admin.call('CLIENT', 'KILL', 'ID', id));
+    }
+    if (killed === 0) throw new Error(`${node.name} had no subscriber connection to cut`);
+    await during();
+  } finally {
+    for (const admin of admins) {
+      await admin.config('SET', 'maxclients', '10000');
+      admin.disconnect();
+    }
+  }
+}
+
+/** How many times Redis ran a command without an error (INFO commandstats: calls - failed_calls), summed over the servers. */
+export async function commandCalls(topology: Topology, ...commands: string[]): Promise<number> {
+  let calls = 0;
+  for (const server of topology.servers) {
+    const stats = await server.cli('info', 'commandstats');
+    for (const command of commands) {
+      const stat = new RegExp(`cmdstat_${command}:calls=(\\d+).*failed_calls=(\\d+)`).exec(stats);
+      if (stat) calls += Number(stat[1]) - Number(stat[2]);
+    }
+  }
+  return calls;
 }
