@@ -57,14 +57,21 @@ interface Subscription {
 const READ_BATCH = 500;
 /** Out-of-order messages held per room while its gap is filled. */
 const MAX_HELD = 10_000;
+/** Refused batches remembered in case they were stored after all (for the log). */
+const MAX_DOUBTFUL = 1000;
 /** Streams visited per prune call (per master), and entries examined per stream. */
 const PRUNE_STREAMS_PER_CALL = 1000;
 const PRUNE_ENTRIES_PER_STREAM = 1000;
 
-/** Errors that mean the request never reached Redis or Redis refused it before running it. */
+/**
+ * Errors that mean the request never reached Redis or Redis refused it before running it. With our
+ * options, ioredis says "Connection is closed." only for a command it did not send (one in flight
+ * when a connection breaks fails with MaxRetriesPerRequestError instead).
+ */
 function certainlyNotRun(err: Error): boolean {
   return (
     err.name === 'ReplyError' ||
+    err.message === 'Connection is closed.' ||
     err.message.includes('enableOfflineQueue options is false') ||
     err.message.startsWith('Too many Cluster redirections') ||
     err.message.startsWith('Cluster is ended')
@@ -84,6 +91,8 @@ export class RedisBroker implements Broker {
   private queued = new Map<string, PendingPublish[]>();
   private flushScheduled = false;
   private readonly inFlight = new Map<string, Batch>();
+  /** Batches refused as "maybe stored", remembered (a bounded number) to log it if one shows up after all. */
+  private readonly doubtful = new Map<string, Batch>();
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly sequencer: RoomSequencer;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -182,7 +191,11 @@ export class RedisBroker implements Broker {
       },
       (err: Error) => {
         this.inFlight.delete(id);
-        this.fail(batch, new BrokerUnavailable(`Redis did not store the message: ${err.message}`, !certainlyNotRun(err)));
+        const maybeStored = !certainlyNotRun(err);
+        this.fail(batch, new BrokerUnavailable(`Redis did not store the message: ${err.message}`, maybeStored));
+        if (!maybeStored) return;
+        this.doubtful.set(id, batch);
+        if (this.doubtful.size > MAX_DOUBTFUL) this.doubtful.delete(this.doubtful.keys().next().value!);
       },
     );
   }
@@ -259,10 +272,11 @@ export class RedisBroker implements Broker {
       this.logger.error({ room, err: (err as Error).message }, 'malformed publication ignored');
       return;
     }
-    const own = this.inFlight.get(publication.origin);
+    const own = this.inFlight.get(publication.origin) ?? this.doubtful.get(publication.origin);
     if (own) {
       // Our own batch can come back before Redis's answer to the script: it proves the batch stored.
       this.inFlight.delete(publication.origin);
+      this.doubtful.delete(publication.origin);
       this.stored(own, publication.messages[0]!.seq);
     }
     const subscription = this.subscriptions.get(room);

@@ -90,8 +90,8 @@ export class RedisLink {
         lazyConnect: true,
       };
       this.commands = new Redis(target.url, { ...standalone, enableAutoPipelining: true, connectionName: `${name}:cmd` });
-      // The subscriber queues its own (re)subscriptions while reconnecting, and resubscribes by itself.
-      this.subscriber = new Redis(target.url, { ...standalone, enableOfflineQueue: true, autoResubscribe: true, connectionName: `${name}:sub` });
+      // The subscriber resubscribes by itself once reconnected; a new subscription while it is down fails at once.
+      this.subscriber = new Redis(target.url, { ...standalone, autoResubscribe: true, connectionName: `${name}:sub` });
     } else {
       this.clustered = true;
       const cluster: ClusterOptions = {

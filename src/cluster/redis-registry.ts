@@ -88,6 +88,8 @@ export class RedisRegistry implements Registry {
   private readonly pendingLeaves = new Set<string>();
   private readonly timers: NodeJS.Timeout[] = [];
   private renewing = false;
+  /** Declared dead while alive: its members and claims must be put back under the new node id. */
+  private reregistering = false;
   private sweeping = false;
   private closed = false;
 
@@ -248,7 +250,8 @@ export class RedisRegistry implements Registry {
     if (this.renewing || this.closed) return;
     this.renewing = true;
     try {
-      if (!(await this.lease('renew'))) await this.rejoinAsNewNode();
+      if (!this.reregistering && !(await this.lease('renew'))) await this.becomeNewNode();
+      if (this.reregistering) await this.reregister();
       for (const pending of [...this.pendingLeaves]) {
         const [room, id] = pending.split('\n') as [string, string];
         await this.link.bounded(this.link.commands.hdel(roomKeys(room).members, id), 'HDEL members');
@@ -263,22 +266,30 @@ export class RedisRegistry implements Registry {
 
   /**
    * The others declared this node dead and removed its members and claims. It goes on under a new
-   * node id (so the cleanup of the old one cannot remove what it puts back) and re-registers.
+   * node id, so the cleanup of the old one cannot remove what it puts back.
    */
-  private async rejoinAsNewNode(): Promise<void> {
+  private async becomeNewNode(): Promise<void> {
     const old = this.nodeId;
     this.nodeId = String(await this.link.bounded(this.link.commands.incr(NODE_IDS_KEY), 'INCR node-ids'));
+    this.reregistering = true;
     this.logger.error({ old, nodeId: this.nodeId }, 'this node was declared dead while alive; re-registering its members under a new node id');
     await this.lease('new');
+  }
+
+  /** Puts this node's members and claims back; retried at each renewal until it went through. */
+  private async reregister(): Promise<void> {
     for (const [room, local] of this.localRooms) {
       await this.link.bounded(this.link.commands.sadd(nodeRoomsKey(this.nodeId), room), 'SADD rooms');
       for (const [id, nick] of local.members) await this.link.bounded(this.link.commands.hset(roomKeys(room).members, String(id), `${this.nodeId} ${nick}`), 'HSET members');
     }
     const taken: { key: string; owner: number }[] = [];
     for (const [key, owner] of [...this.localClaims]) {
-      this.localClaims.delete(key);
-      if (!(await this.claimNick(key, owner))) taken.push({ key, owner });
+      if (!(await this.claimNick(key, owner))) {
+        this.localClaims.delete(key);
+        taken.push({ key, owner });
+      }
     }
+    this.reregistering = false;
     try {
       this.listener.leaseLost(taken);
     } catch (err) {

@@ -6,9 +6,10 @@ import type { Member } from './events.js';
 
 export interface RegistryListener {
   /**
-   * Another node stopped renewing its lease: its members are already gone from `members` and
-   * `rooms`; `left` lists them by room so the hub can tell the rooms it has members in. Called on
-   * every live node, once per dead node.
+   * Another node stopped renewing its lease, or closed: its members are already gone from
+   * `members` and `rooms`; `left` lists them by room so the hub can tell the rooms it has members
+   * in. Called on every live node, once per node gone (a notice lost while this node's subscription
+   * was down is not repeated; `members` is right regardless).
    */
   nodeDied(nodeId: string, left: ReadonlyMap<string, readonly Member[]>): void;
   /**

@@ -127,39 +127,39 @@ for (const [name, start] of [['single redis-server', singleTopology], ['3-master
         );
       });
     });
+
+    test('Redis stopped: publishes are refused at once (certainly not stored); after a restart nodes reconnect, resubscribe and deliver', async () => {
+      const topology = await start({ appendfsync: 'everysec' });
+      const [a, b] = [await openBrokerNode(topology.target, FAST), await openBrokerNode(topology.target, FAST)];
+      await within(topology, [a, b], async () => {
+        const room = freshRoom('restart');
+        const server = await topology.serverFor(room);
+        const epoch = a.broker.epoch;
+        for (const node of [a, b]) await node.broker.subscribe(room);
+        await published(a, room, 'before');
+        await server.stop();
+        await a.events.next(isHealth(false), 5000, 'health(false)');
+        const refused = await a.publish(room, 'while stopped');
+        assert.ok(refused instanceof BrokerUnavailable);
+        assert.equal(refused.maybeStored, false, 'never sent, so certainly not stored');
+
+        await server.restart();
+        await a.events.next(isHealth(true), 15_000, 'a reconnected');
+        // b may publish before a has resubscribed: a fills whatever it missed.
+        for (let i = 0; i < 3; i++) await publishOnceAccepted(b, room, `after ${i}`);
+        for (const node of [a, b]) {
+          assert.deepEqual(
+            (await deliveredUpTo(node, room, 4)).map((m) => m.text),
+            ['before', 'after 0', 'after 1', 'after 2'],
+          );
+        }
+        assert.equal(a.broker.epoch, epoch, 'the AOF kept the history, so the epoch stays');
+      });
+    });
   });
 }
 
 describe('Broker faults on a single redis-server', () => {
-  test('Redis stopped: publishes are refused at once (certainly not stored); after a restart nodes reconnect, resubscribe and deliver', async () => {
-    const topology = await singleTopology({ appendfsync: 'everysec' });
-    const [server] = topology.servers;
-    const [a, b] = [await openBrokerNode(topology.target, FAST), await openBrokerNode(topology.target, FAST)];
-    await within(topology, [a, b], async () => {
-      const room = freshRoom('restart');
-      const epoch = a.broker.epoch;
-      for (const node of [a, b]) await node.broker.subscribe(room);
-      await published(a, room, 'before');
-      await server!.stop();
-      await a.events.next(isHealth(false), 5000, 'health(false)');
-      const refused = await a.publish(room, 'while stopped');
-      assert.ok(refused instanceof BrokerUnavailable);
-      assert.equal(refused.maybeStored, false, 'never sent, so certainly not stored');
-
-      await server!.restart();
-      await b.events.next(isHealth(true), 15_000, 'b reconnected');
-      // b may publish before a has resubscribed: a fills whatever it missed.
-      for (let i = 0; i < 3; i++) await publishOnceAccepted(b, room, `after ${i}`);
-      for (const node of [a, b]) {
-        assert.deepEqual(
-          (await deliveredUpTo(node, room, 4)).map((m) => m.text),
-          ['before', 'after 0', 'after 1', 'after 2'],
-        );
-      }
-      assert.equal(a.broker.epoch, epoch, 'the AOF kept the history, so the epoch stays');
-    });
-  });
-
   test('appendfsync always: after a SIGKILL and a restart, every acknowledged message is there with its seq', async () => {
     const topology = await singleTopology({ appendfsync: 'always' });
     const [server] = topology.servers;

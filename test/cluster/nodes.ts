@@ -22,13 +22,17 @@ export interface Topology {
   destroy(): Promise<void>;
 }
 
-export async function singleTopology(options: { appendfsync?: 'always' | 'everysec' | 'no' } = {}): Promise<Topology> {
+export interface TopologyOptions {
+  readonly appendfsync?: 'always' | 'everysec' | 'no';
+}
+
+export async function singleTopology(options: TopologyOptions = {}): Promise<Topology> {
   const server = await RedisServer.start(options);
   return { name: 'single', target: { url: server.url }, serverFor: () => Promise.resolve(server), servers: [server], destroy: () => server.destroy() };
 }
 
-export async function clusterTopology(): Promise<Topology> {
-  const cluster = await RedisClusterFixture.start(3);
+export async function clusterTopology(options: TopologyOptions = {}): Promise<Topology> {
+  const cluster = await RedisClusterFixture.start(3, options);
   return {
     name: 'cluster',
     target: { cluster: cluster.nodes },
