@@ -167,8 +167,8 @@ export class RedisLink {
     try {
       await this.bounded(this.subscriber.ssubscribe(channel), 'SSUBSCRIBE');
     } catch (err) {
-      this.handlers.delete(channel);
-      this.subscriber.sunsubscribe(channel).catch(() => {});
+      // Unless a newer subscription to the channel took over meanwhile.
+      if (this.handlers.get(channel) === handler) this.sunsubscribe(channel);
       throw err;
     }
   }

@@ -88,6 +88,8 @@ export class RedisRegistry implements Registry {
   private readonly pendingLeaves = new Set<string>();
   private readonly timers: NodeJS.Timeout[] = [];
   private renewing = false;
+  /** Every node id this process had: a notice about an old one is about itself. */
+  private readonly ownIds = new Set<string>();
   /** Declared dead while alive: its members and claims must be put back under the new node id. */
   private reregistering = false;
   private sweeping = false;
@@ -101,6 +103,7 @@ export class RedisRegistry implements Registry {
     this.listener = options.listener;
     this.logger = options.logger;
     this.nodeId = nodeId;
+    this.ownIds.add(nodeId);
     this.idBlockSize = options.idBlockSize ?? 1000;
     this.leaseMs = options.leaseMs ?? 10_000;
   }
@@ -271,6 +274,7 @@ export class RedisRegistry implements Registry {
   private async becomeNewNode(): Promise<void> {
     const old = this.nodeId;
     this.nodeId = String(await this.link.bounded(this.link.commands.incr(NODE_IDS_KEY), 'INCR node-ids'));
+    this.ownIds.add(this.nodeId);
     this.reregistering = true;
     this.logger.error({ old, nodeId: this.nodeId }, 'this node was declared dead while alive; re-registering its members under a new node id');
     await this.lease('new');
@@ -341,7 +345,7 @@ export class RedisRegistry implements Registry {
       this.logger.error({ err: (err as Error).message }, 'malformed node notice ignored');
       return;
     }
-    if (notice.node === this.nodeId) return;
+    if (this.ownIds.has(notice.node)) return;
     const left = new Map<string, Member[]>();
     for (const [room, members] of Object.entries(notice.left)) left.set(room, members.map(([id, nick]) => ({ id, nick })));
     try {

@@ -217,6 +217,11 @@ for (const [name, start] of [['single redis-server', singleTopology], ['3-master
       const back = await sleeper.events.next((e) => e.event === 'leaseLost', 10_000, 'leaseLost in the stopped process');
       assert.notEqual(back.nodeId, sleeper.nodeId, 'it goes on under a new node id');
       assert.deepEqual(back.taken, [{ key: lost, owner: 301 }]);
+      assert.equal(
+        sleeper.events.items.some((e) => e.event === 'nodeDied' && e.node === sleeper.nodeId),
+        false,
+        'the notice of its own old id is not news of others leaving',
+      );
       assert.deepEqual(await a.registry.members(room), [{ id: 301, nick: 'sam' }], 'its members are back');
       assert.equal(await a.registry.claimNick(kept, 1), false, 'the nick nobody took is its again');
     });
