@@ -82,6 +82,22 @@ for (const [name, start] of [['single redis-server', singleTopology], ['3-master
       });
     });
 
+    test('scripts gone from Redis (SCRIPT FLUSH, as after a restart): the publish falls back to EVAL and is stored once', async () => {
+      const topology = await start();
+      const node = await openBrokerNode(topology.target);
+      await within(topology, [node], async () => {
+        const room = freshRoom('noscript');
+        await node.broker.subscribe(room);
+        await published(node, room, 'loaded');
+        for (const server of topology.servers) await server.cli('script', 'flush');
+        const evalsBefore = await commandCalls(topology, 'eval');
+        const again = await published(node, room, 'after the flush');
+        assert.equal(again.seq, 2, 'stored once');
+        assert.equal((await commandCalls(topology, 'eval')) - evalsBefore, 1, 'EVAL once, after EVALSHA said NOSCRIPT');
+        assert.deepEqual(seqs(await deliveredUpTo(node, room, 2)), [1, 2]);
+      });
+    });
+
     test(`Redis frozen (SIGSTOP) for ${FREEZE_MS / 1000} s: health goes bad, a publish is refused in bounded time and never stored, delivery resumes on thaw`, async () => {
       const topology = await start();
       const [a, b] = [await openBrokerNode(topology.target, FAST), await openBrokerNode(topology.target, FAST)];

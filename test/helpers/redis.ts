@@ -21,6 +21,8 @@ const START_ATTEMPTS = 8;
 const READY_TIMEOUT_MS = 10_000;
 
 export interface RedisServerOptions {
+  /** Ports to try first, before random ones (for the harness's own test of a port in use). */
+  readonly tryPorts?: readonly number[];
   /** `--appendonly yes` with this fsync policy; no persistence at all when absent. */
   readonly appendfsync?: 'always' | 'everysec' | 'no';
   /** Starts the node with cluster mode on (it still needs `redis-cli --cluster create`). */
@@ -44,8 +46,9 @@ export class RedisServer {
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     const dir = mkdtempSync(join(tmpdir(), 'hubbub-redis-'));
     let lastError: Error | undefined;
-    for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
-      const port = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW));
+    const tryPorts = [...(options.tryPorts ?? [])];
+    for (let attempt = 0; attempt < START_ATTEMPTS + tryPorts.length; attempt++) {
+      const port = tryPorts.shift() ?? PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW));
       const server = new RedisServer(port, dir, options);
       try {
         await server.launch();
