@@ -79,6 +79,7 @@ function certainlyNotRun(err: Error): boolean {
 }
 
 export class RedisBroker implements Broker {
+  /** Changes only when Redis lost the history (see `BrokerListener.epochChanged`). */
   epoch: string;
   private readonly link: RedisLink;
   private readonly listener: BrokerListener;
@@ -142,7 +143,13 @@ export class RedisBroker implements Broker {
 
   publish(message: Omit<RoomMessage, 'seq'>, done: (result: RoomMessage | Error) => void): void {
     if (this.closed) {
-      setImmediate(() => done(new BrokerUnavailable('the broker is closed', false)));
+      setImmediate(() => this.answer({ message, done }, new BrokerUnavailable('the broker is closed', false)));
+      return;
+    }
+    try {
+      roomKeys(message.room);
+    } catch (err) {
+      setImmediate(() => this.answer({ message, done }, err as Error));
       return;
     }
     let queue = this.queued.get(message.room);

@@ -124,7 +124,9 @@ export class RedisLink {
         wasReady = true;
       });
     }
-    this.healthTimer = setInterval(() => void this.checkHealth(), options.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS);
+    this.healthTimer = setInterval(() => {
+      this.checkHealth().catch((err: unknown) => this.options.logger.error({ err }, 'redis health check failed'));
+    }, options.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS);
     this.healthTimer.unref();
   }
 

@@ -133,3 +133,17 @@ test('a new Redis is a new history: another epoch', async () => {
   await Promise.all([a.close(), b.close()]);
   await Promise.all([one.destroy(), two.destroy()]);
 });
+
+test('a room name that cannot be a hash tag is refused with an error, not a crash', async () => {
+  const topology = await singleTopology();
+  const node = await openBrokerNode(topology.target);
+  try {
+    const refused = await node.publish('a}b{c', 'x');
+    assert.ok(refused instanceof Error);
+    assert.match(refused.message, /hash tag/);
+    await assert.rejects(node.broker.subscribe('{x}'), /hash tag/);
+  } finally {
+    await node.close();
+    await topology.destroy();
+  }
+});
