@@ -7,7 +7,7 @@
  * epoch). Against real redis-server processes.
  */
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import { BrokerUnavailable } from '../../src/core/broker.js';
 import type { RoomMessage } from '../../src/core/events.js';
 import { stopAllRedis } from '../helpers/redis.js';
@@ -46,21 +46,27 @@ async function untilAccepted<T>(attempt: () => Promise<T | Error>, timeoutMs = 1
 
 const publishOnceAccepted = (node: BrokerNode, room: string, text: string): Promise<RoomMessage> => untilAccepted(() => node.publish(room, text));
 
-async function within<T>(topology: Topology, nodes: BrokerNode[], run: () => Promise<T>): Promise<T> {
+async function within<T>(nodes: BrokerNode[], run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } finally {
     await Promise.all(nodes.map((n) => n.close()));
-    await topology.destroy();
   }
 }
 
 for (const [name, start] of [['single redis-server', singleTopology], ['3-master Redis Cluster', clusterTopology]] as const) {
+  // One topology for the describe, faults that leave it serving first: the freeze comes last.
   describe(`Broker faults on ${name}`, () => {
+    let topology: Topology;
+    before(async () => {
+      topology = await start({ appendfsync: 'everysec' });
+    });
+    after(() => topology.destroy());
+    beforeEach(() => topology.settled());
+
     test('a cut subscriber connection resubscribes and fills the gap from the stream, in order, once', async () => {
-      const topology = await start();
       const [victim, publisher] = [await openBrokerNode(topology.target), await openBrokerNode(topology.target)];
-      await within(topology, [victim, publisher], async () => {
+      await within([victim, publisher], async () => {
         const room = freshRoom('gap');
         await victim.broker.subscribe(room);
         await publisher.broker.subscribe(room);
@@ -83,9 +89,8 @@ for (const [name, start] of [['single redis-server', singleTopology], ['3-master
     });
 
     test('scripts gone from Redis (SCRIPT FLUSH, as after a restart): the publish falls back to EVAL and is stored once', async () => {
-      const topology = await start();
       const node = await openBrokerNode(topology.target);
-      await within(topology, [node], async () => {
+      await within([node], async () => {
         const room = freshRoom('noscript');
         await node.broker.subscribe(room);
         await published(node, room, 'loaded');
@@ -98,10 +103,37 @@ for (const [name, start] of [['single redis-server', singleTopology], ['3-master
       });
     });
 
-    test(`Redis frozen (SIGSTOP) for ${FREEZE_MS / 1000} s: health goes bad, a publish is refused in bounded time and never stored, delivery resumes on thaw`, async () => {
-      const topology = await start();
+    test('Redis stopped: publishes are refused at once (certainly not stored); after a restart nodes reconnect, resubscribe and deliver', async () => {
       const [a, b] = [await openBrokerNode(topology.target, FAST), await openBrokerNode(topology.target, FAST)];
-      await within(topology, [a, b], async () => {
+      await within([a, b], async () => {
+        const room = freshRoom('restart');
+        const server = await topology.serverFor(room);
+        const epoch = a.broker.epoch;
+        for (const node of [a, b]) await node.broker.subscribe(room);
+        await published(a, room, 'before');
+        await server.stop();
+        await a.events.next(isHealth(false), 5000, 'health(false)');
+        const refused = await a.publish(room, 'while stopped');
+        assert.ok(refused instanceof BrokerUnavailable);
+        assert.equal(refused.maybeStored, false, 'never sent, so certainly not stored');
+
+        await server.restart();
+        await a.events.next(isHealth(true), 15_000, 'a reconnected');
+        // b may publish before a has resubscribed: a fills whatever it missed.
+        for (let i = 0; i < 3; i++) await publishOnceAccepted(b, room, `after ${i}`);
+        for (const node of [a, b]) {
+          assert.deepEqual(
+            (await deliveredUpTo(node, room, 4)).map((m) => m.text),
+            ['before', 'after 0', 'after 1', 'after 2'],
+          );
+        }
+        assert.equal(a.broker.epoch, epoch, 'the AOF kept the history, so the epoch stays');
+      });
+    });
+
+    test(`Redis frozen (SIGSTOP) for ${FREEZE_MS / 1000} s: health goes bad, a publish is refused in bounded time and never stored, delivery resumes on thaw`, async () => {
+      const [a, b] = [await openBrokerNode(topology.target, FAST), await openBrokerNode(topology.target, FAST)];
+      await within([a, b], async () => {
         const frozenRoom = freshRoom('frozen');
         const frozen = await topology.serverFor(frozenRoom);
         // In a cluster, a room on another shard must not notice.
@@ -143,44 +175,16 @@ for (const [name, start] of [['single redis-server', singleTopology], ['3-master
         );
       });
     });
-
-    test('Redis stopped: publishes are refused at once (certainly not stored); after a restart nodes reconnect, resubscribe and deliver', async () => {
-      const topology = await start({ appendfsync: 'everysec' });
-      const [a, b] = [await openBrokerNode(topology.target, FAST), await openBrokerNode(topology.target, FAST)];
-      await within(topology, [a, b], async () => {
-        const room = freshRoom('restart');
-        const server = await topology.serverFor(room);
-        const epoch = a.broker.epoch;
-        for (const node of [a, b]) await node.broker.subscribe(room);
-        await published(a, room, 'before');
-        await server.stop();
-        await a.events.next(isHealth(false), 5000, 'health(false)');
-        const refused = await a.publish(room, 'while stopped');
-        assert.ok(refused instanceof BrokerUnavailable);
-        assert.equal(refused.maybeStored, false, 'never sent, so certainly not stored');
-
-        await server.restart();
-        await a.events.next(isHealth(true), 15_000, 'a reconnected');
-        // b may publish before a has resubscribed: a fills whatever it missed.
-        for (let i = 0; i < 3; i++) await publishOnceAccepted(b, room, `after ${i}`);
-        for (const node of [a, b]) {
-          assert.deepEqual(
-            (await deliveredUpTo(node, room, 4)).map((m) => m.text),
-            ['before', 'after 0', 'after 1', 'after 2'],
-          );
-        }
-        assert.equal(a.broker.epoch, epoch, 'the AOF kept the history, so the epoch stays');
-      });
-    });
   });
 }
 
 describe('Broker faults on a single redis-server', () => {
-  test('appendfsync always: after a SIGKILL and a restart, every acknowledged message is there with its seq', async () => {
+  test('appendfsync always: after a SIGKILL and a restart, every acknowledged message is there with its seq', async (t) => {
     const topology = await singleTopology({ appendfsync: 'always' });
+    t.after(() => topology.destroy());
     const [server] = topology.servers;
     const node = await openBrokerNode(topology.target, FAST);
-    await within(topology, [node], async () => {
+    await within([node], async () => {
       const room = freshRoom('durable');
       const acknowledged: RoomMessage[] = [];
       let stop = false;
@@ -207,11 +211,12 @@ describe('Broker faults on a single redis-server', () => {
     });
   });
 
-  test('a Redis that comes back empty (no persistence) starts a new epoch on every node, and delivery goes on from seq 1', async () => {
+  test('a Redis that comes back empty (no persistence) starts a new epoch on every node, and delivery goes on from seq 1', async (t) => {
     const topology = await singleTopology();
+    t.after(() => topology.destroy());
     const [server] = topology.servers;
     const [a, b] = [await openBrokerNode(topology.target, FAST), await openBrokerNode(topology.target, FAST)];
-    await within(topology, [a, b], async () => {
+    await within([a, b], async () => {
       const room = freshRoom('amnesia');
       const oldEpoch = a.broker.epoch;
       for (const node of [a, b]) await node.broker.subscribe(room);

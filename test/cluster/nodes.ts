@@ -19,6 +19,8 @@ export interface Topology {
   /** The server that holds a room (its shard in a cluster). */
   serverFor(room: string): Promise<RedisServer>;
   readonly servers: readonly RedisServer[];
+  /** Resolves once the topology serves every room again (a cluster polls for cluster_state:ok). */
+  settled(): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -28,7 +30,14 @@ export interface TopologyOptions {
 
 export async function singleTopology(options: TopologyOptions = {}): Promise<Topology> {
   const server = await RedisServer.start(options);
-  return { name: 'single', target: { url: server.url }, serverFor: () => Promise.resolve(server), servers: [server], destroy: () => server.destroy() };
+  return {
+    name: 'single',
+    target: { url: server.url },
+    serverFor: () => Promise.resolve(server),
+    servers: [server],
+    settled: () => Promise.resolve(),
+    destroy: () => server.destroy(),
+  };
 }
 
 export async function clusterTopology(options: TopologyOptions = {}): Promise<Topology> {
@@ -38,6 +47,7 @@ export async function clusterTopology(options: TopologyOptions = {}): Promise<To
     target: { cluster: cluster.nodes },
     serverFor: (room) => cluster.masterFor(`{${room}}`),
     servers: cluster.masters,
+    settled: () => cluster.waitUntilOk(),
     destroy: () => cluster.destroy(),
   };
 }
