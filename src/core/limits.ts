@@ -59,6 +59,8 @@ export interface Limits {
    * seq counters and reads them back when needed.
    */
   roomsInMemory: number;
+  /** The memory store: bytes its messages may take in all (estimated); past it, rooms posted to longest ago are forgotten. */
+  memoryStoreBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -86,6 +88,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   retentionMessages: 10_000,
   retentionAgeMs: 0,
   roomsInMemory: 10_000,
+  memoryStoreBytes: 256 * 1024 * 1024,
 });
 
 export const NICK_MAX_CHARS = 32;

@@ -14,7 +14,7 @@ export function openRoomLog(config: ServeConfig): RoomLog {
   if (roomsInMemory < 1) throw new Error('--rooms-in-memory must be at least 1');
   if (config.store === 'memory') {
     if (retention.maxMessages <= 0) throw new Error('--store memory needs --retention-messages above 0 (memory must stay bounded)');
-    return new MemoryRoomLog(retention, roomsInMemory);
+    return new MemoryRoomLog(retention, roomsInMemory, config.limits.memoryStoreBytes);
   }
   return new SqliteRoomLog(join(config.dataDir, DATABASE_FILE), retention, roomsInMemory);
 }

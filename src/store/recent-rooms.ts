@@ -45,12 +45,16 @@ export class RecentRooms<T> {
     this.trim();
   }
 
-  /** Forgets the least recently used rooms past the maximum, up to the first pinned one. */
-  trim(): void {
-    // A Map iterates in insertion order, and deleting the entry being visited is safe. The newest
-    // room is never reached: the walk ends when one room is left at the most (maxRooms >= 1).
+  /**
+   * Forgets the least recently used rooms past the maximum, up to the first pinned one; with
+   * `tooBig`, also while it says the rooms held take too much room (which may forget them all).
+   */
+  trim(tooBig?: () => boolean): void {
+    // A Map iterates in insertion order, and deleting the entry being visited is safe. Without
+    // `tooBig` the newest room is never reached: the walk ends when one room is left at the most
+    // (maxRooms >= 1).
     for (const [held, heldState] of this.entries) {
-      if (this.entries.size <= this.maxRooms || this.pinned(heldState)) return;
+      if ((this.entries.size <= this.maxRooms && !tooBig?.()) || this.pinned(heldState)) return;
       this.forgetting?.(heldState);
       this.entries.delete(held);
     }

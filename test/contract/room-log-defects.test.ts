@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import type { RoomMessage } from '../../src/core/events.js';
 import type { Retention, RoomLog } from '../../src/core/room-log.js';
 import { cloneDefaults } from '../../src/config/options.js';
@@ -177,4 +178,30 @@ describe('room log defects: memory specifics', () => {
     assert.ok(post(log, 'b').seq > 9);
     assert.ok(post(log, 'a').seq > 5);
   });
+});
+
+test('the memory store stays within its byte budget whatever is posted, and never numbers a seq twice', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 2_000, max: 60_000 }),
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 4_000 }), fc.integer({ min: 1, max: 20 })), { minLength: 1, maxLength: 60 }),
+      (budget, batches) => {
+        const log = new MemoryRoomLog({ maxMessages: 1_000, maxAgeMs: 0 }, 1_000, budget);
+        const last = new Map<string, number>();
+        for (const [roomNumber, length, count] of batches) {
+          const room = `r${roomNumber}`;
+          for (let i = 0; i < count; i++) {
+            const { seq } = post(log, room, 'x'.repeat(length));
+            assert.ok(seq > (last.get(room) ?? 0), `${room}: seq ${seq} after ${last.get(room)}`);
+            last.set(room, seq);
+          }
+          log.commit();
+          assert.ok(log.bytesHeld <= budget, `${log.bytesHeld} bytes held, budget ${budget}`);
+          const kept = log.read(room, { latest: true, limit: 1_000 }).messages;
+          if (kept.length > 0) assert.deepEqual(seqs(kept), range(kept[0]!.seq, last.get(room)!), 'what is kept ends at the newest, without a hole');
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
 });
