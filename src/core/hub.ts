@@ -2,6 +2,7 @@
  * @module The hub: the session registry, the nick and room indexes, command dispatch and local
  * fan-out. Everything queued for one client during an event-loop turn leaves in one write.
  */
+import { PROTOCOL_VERSION } from '../protocol/schema/server-frames.js';
 import type { Codec, Conn, Disconnect } from './conn.js';
 import { ERRORS, HubError, type ErrorCode } from './errors.js';
 import type { LeftMember, LeftReason, Member, Ref, RoomMessage, ServerEvent } from './events.js';
@@ -429,6 +430,7 @@ export class Hub implements SessionOwner {
     const { maxTextBytes, maxLineBytes, maxRoomsPerConn } = this.limits;
     this.reply(session, {
       type: 'welcome',
+      protocol: PROTOCOL_VERSION,
       id: session.id,
       nick: session.nick,
       rooms: session.rooms.list(),

@@ -1,5 +1,6 @@
 /** @module The command table: every command, looked up by JSON type or text-mode verb. */
 import { HubError } from '../errors.js';
+import { COMMAND_ROWS } from '../../protocol/schema/commands.js';
 import type { CommandSpec } from './command-spec.js';
 import { json, ping, quit } from './connection.js';
 import { history, resume } from './history.js';
@@ -9,11 +10,7 @@ import { join, part, rooms, who } from './rooms.js';
 
 // help lives here because it reads the table it belongs to.
 export const help: CommandSpec = {
-  name: 'help',
-  modes: 'both',
-  fields: [{ field: 'command', optional: true }],
-  syntax: '/help [command]',
-  help: 'List the commands, or explain one.',
+  ...COMMAND_ROWS.help,
   run({ hub, session, ref }, { command }) {
     const mode = session.codec.name;
     const wanted = command?.replace(/^\//, '').toLowerCase();
