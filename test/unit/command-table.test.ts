@@ -28,7 +28,7 @@ test("each command's syntax shows its text arguments, optional ones in brackets"
     const shown = spec.syntax.split(' ').slice(1);
     assert.deepEqual(
       shown.map((word) => word.startsWith('[')),
-      spec.args.map((arg) => arg.optional),
+      spec.args.map((arg) => arg.optional === true),
       spec.name,
     );
     if (spec.restOfLine) assert.ok(spec.args.length > 0, spec.name);

@@ -2,7 +2,7 @@
  * @module The shape of one row of the command table: the declarative row from the wire's schema
  * (src/protocol/schema/commands.ts), paired with the handler that carries the command out.
  */
-import type { CommandParams, CommandRow } from '../../protocol/schema/commands.js';
+import type { CommandParams, CommandRow } from '../../protocol/schema/command-row.js';
 import type { Ref } from '../events.js';
 import type { Hub } from '../hub.js';
 import type { Session } from '../session.js';

@@ -1,5 +1,5 @@
 /** @module Commands about the connection itself: ping, quit, json. */
-import { COMMAND_ROWS } from '../../protocol/schema/commands.js';
+import * as COMMAND_ROWS from '../../protocol/schema/commands.js';
 import type { CommandSpec } from './command-spec.js';
 
 export const ping: CommandSpec = {

@@ -5,7 +5,7 @@ import type { Hub } from '../hub.js';
 import { checkRoom } from '../names.js';
 import type { HistoryQuery } from '../room-log.js';
 import type { Session } from '../session.js';
-import { COMMAND_ROWS } from '../../protocol/schema/commands.js';
+import * as COMMAND_ROWS from '../../protocol/schema/commands.js';
 import type { CommandSpec } from './command-spec.js';
 import { roomOrCurrent } from './rooms.js';
 

@@ -1,6 +1,6 @@
 /** @module Commands about who you are: nick. */
 import { checkNick } from '../names.js';
-import { COMMAND_ROWS } from '../../protocol/schema/commands.js';
+import * as COMMAND_ROWS from '../../protocol/schema/commands.js';
 import type { CommandSpec } from './command-spec.js';
 
 export const nick: CommandSpec = {

@@ -1,7 +1,7 @@
 /** @module Commands that carry text: say, me, whisper. */
 import { HubError } from '../errors.js';
 import { checkText } from '../names.js';
-import { COMMAND_ROWS } from '../../protocol/schema/commands.js';
+import * as COMMAND_ROWS from '../../protocol/schema/commands.js';
 import type { CommandContext, CommandSpec } from './command-spec.js';
 import { roomOrCurrent } from './rooms.js';
 

@@ -2,7 +2,7 @@
 import { HubError } from '../errors.js';
 import { checkRoom } from '../names.js';
 import type { Session } from '../session.js';
-import { COMMAND_ROWS } from '../../protocol/schema/commands.js';
+import * as COMMAND_ROWS from '../../protocol/schema/commands.js';
 import type { CommandSpec } from './command-spec.js';
 
 /** The named room, or the session's current room when none is named. */

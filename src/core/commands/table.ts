@@ -1,6 +1,6 @@
 /** @module The command table: every command, looked up by JSON type or text-mode verb. */
 import { HubError } from '../errors.js';
-import { COMMAND_ROWS } from '../../protocol/schema/commands.js';
+import * as COMMAND_ROWS from '../../protocol/schema/commands.js';
 import type { CommandSpec } from './command-spec.js';
 import { json, ping, quit } from './connection.js';
 import { history, resume } from './history.js';

@@ -4,7 +4,7 @@
  * arguments read; any other line is something to say, and `//text` says "/text". Pure: the page
  * bundles it too.
  */
-import type { CommandParams, CommandRow } from '../schema/commands.js';
+import type { CommandParams, SlashRow } from '../schema/command-row.js';
 
 export type CommandLine =
   /** Plain text for the current room. */
@@ -26,7 +26,7 @@ export type ParsedArgs = { readonly ok: true; readonly params: CommandParams } |
  * the rest of the line when the row says so. Refused (with the usage) when one is missing, extra,
  * or not digits where a whole number is wanted.
  */
-export function parseArgs(row: CommandRow, argText: string): ParsedArgs {
+export function parseArgs(row: SlashRow, argText: string): ParsedArgs {
   const params: Record<string, string | number> = {};
   let rest = argText.trim();
   for (const [i, arg] of row.args.entries()) {
