@@ -35,9 +35,13 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 const KIND_LETTERS: Readonly<Record<string, string>> = { string: 's', number: 'n', boolean: 'b' };
 
+function isArrayShape(shape: Shape): shape is readonly [Shape] {
+  return Array.isArray(shape);
+}
+
 function fits(shape: Shape, value: unknown): boolean {
   if (typeof shape === 'string') return shape.includes(KIND_LETTERS[typeof value] ?? '-');
-  if (Array.isArray(shape)) return Array.isArray(value) && value.every((item) => fits(shape[0], item));
+  if (isArrayShape(shape)) return Array.isArray(value) && value.every((item) => fits(shape[0], item));
   return (
     isObject(value) &&
     Object.entries(shape).every(([key, fieldShape]) => {

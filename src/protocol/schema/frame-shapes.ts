@@ -24,7 +24,7 @@ function shapeOf(schema: TSchema): Shape {
   }
   if (schema.type === 'array') return [shapeOf(schema.items as TSchema)];
   if (schema.type === 'object') {
-    const required = new Set<string>(schema.required ?? []);
+    const required = new Set((schema.required ?? []) as string[]);
     return Object.fromEntries(
       Object.entries(schema.properties as Record<string, TSchema>).map(([field, fieldSchema]) => [required.has(field) ? field : `${field}?`, shapeOf(fieldSchema)]),
     );
@@ -37,7 +37,8 @@ function shapeOf(schema: TSchema): Shape {
 /** Each frame type's shape, without `type` itself (the recogniser picks the shape by it). */
 export const SERVER_FRAME_SHAPES: Readonly<Record<string, Shape>> = Object.fromEntries(
   Object.entries(SERVER_FRAMES).map(([type, schema]) => {
-    const { type: _type, ...fields } = shapeOf(schema) as Record<string, Shape>;
+    const fields: Record<string, Shape> = { ...(shapeOf(schema) as Record<string, Shape>) };
+    delete fields.type;
     return [type, fields];
   }),
 );
