@@ -1,14 +1,13 @@
 /** @module Wires a config to the parts: hub, room log, TCP listener, HTTP/WebSocket listener. */
-import type { AddressInfo, Server, Socket } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { Hub, type HubLogger } from './core/hub.js';
 import type { RoomLog } from './core/room-log.js';
 import type { Clock } from './core/token-bucket.js';
 import type { ServeConfig } from './config/options.js';
-import { jsonCodec } from './protocol/json/json-codec.js';
-import { textCodec } from './protocol/text/text-codec.js';
 import { MemoryRoomLog } from './store/memory-room-log.js';
 import { openRoomLog } from './store/open-room-log.js';
 import { createTcpServer } from './transports/tcp/tcp-server.js';
+import { SocketGate } from './transports/socket-gate.js';
 import { createHttpServer } from './transports/ws/http-server.js';
 
 /** How often retention runs; each run does bounded work. */
@@ -47,28 +46,15 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
   const log = parts.log ?? openRoomLog(config);
   const hub = new Hub({
     limits: config.limits,
-    codecs: { text: textCodec, json: jsonCodec },
     log,
     logger,
     serverName: config.serverName,
     commitsCostIo: !(log instanceof MemoryRoomLog),
     ...(clock && { clock }),
   });
-  const tcp = createTcpServer(hub);
-  const http = createHttpServer(hub, startedAt);
-  // Track sockets so close() can wait for goodbyes and then cut whatever is left.
-  const sockets = new Set<Socket>();
-  let lastSocketClosed: (() => void) | undefined;
-  for (const server of [tcp, http.server]) {
-    server.on('connection', (socket: Socket) => {
-      sockets.add(socket);
-      socket.once('close', () => {
-        sockets.delete(socket);
-        if (sockets.size === 0) lastSocketClosed?.();
-      });
-    });
-  }
-  tcp.maxConnections = config.limits.maxConnections + 100;
+  const gate = new SocketGate(config.limits);
+  const tcp = createTcpServer(hub, gate);
+  const http = createHttpServer(hub, startedAt, gate);
   let tcpPort: number;
   let httpPort: number;
   try {
@@ -79,7 +65,14 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
     log.close();
     throw err;
   }
-  const upkeep = setInterval(() => hub.maintain(), MAINTENANCE_INTERVAL_MS);
+  const upkeep = setInterval(() => {
+    try {
+      hub.maintain();
+    } catch (err) {
+      // A timer callback: nothing may reach the process. The hub reports store failures itself.
+      logger.error({ err }, 'maintenance failed');
+    }
+  }, MAINTENANCE_INTERVAL_MS);
   upkeep.unref();
 
   let closing: Promise<void> | undefined;
@@ -90,16 +83,15 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
     // A browser keeps its page's HTTP connection alive; idle ones would otherwise hold shutdown for the grace period.
     http.server.closeIdleConnections();
     hub.shutdown();
-    if (sockets.size > 0) {
-      await new Promise<void>((resolve) => {
-        lastSocketClosed = resolve;
-        setTimeout(resolve, config.limits.shutdownGraceMs).unref();
-      });
-    }
+    await gate.drained(config.limits.shutdownGraceMs);
     http.ws.terminateAll();
-    for (const socket of sockets) socket.destroy();
+    gate.destroyAll();
     http.server.closeAllConnections();
-    log.close();
+    try {
+      log.close();
+    } catch (err) {
+      logger.error({ err }, 'closing the history store failed; its last turn may not be stored');
+    }
   }
 
   return {

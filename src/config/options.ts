@@ -58,6 +58,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { flag: 'data-dir', kind: 'string', help: 'directory of the SQLite history file hubbub.db (created on first start)', get: (c) => c.dataDir, set: (c, v) => (c.dataDir = String(v)) },
   limit('history-on-join', 'historyOnJoin', 'int', 'recent messages a new member of a room is sent; 0 = none'),
   limit('history-page-max', 'historyPageMax', 'int', 'most messages one history answer carries'),
+  limit('history-page-bytes', 'historyPageBytes', 'int', 'most bytes of messages one history answer, join history or resume replay carries'),
   limit('resume-max', 'resumeMaxMessages', 'int', 'most messages one resume replays per room (the rest: history paging)'),
   limit('retention-messages', 'retentionMessages', 'int', 'messages kept per room; 0 = no count limit (sqlite only)'),
   {

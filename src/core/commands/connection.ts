@@ -1,5 +1,6 @@
 /** @module Commands about the connection itself: ping, quit, json. */
 import * as COMMAND_ROWS from '../../protocol/schema/commands.js';
+import { HubError } from '../errors.js';
 import type { CommandSpec } from './command-spec.js';
 
 export const ping: CommandSpec = {
@@ -19,7 +20,8 @@ export const quit: CommandSpec = {
 export const json: CommandSpec = {
   ...COMMAND_ROWS.json,
   run({ hub, session }) {
-    session.codec = hub.codecs.json;
-    hub.sendWelcome(session);
+    const machine = session.door.machine;
+    if (!machine) throw new HubError('unknown_command', 'this connection already speaks JSON');
+    hub.switchDoor(session, machine);
   },
 };

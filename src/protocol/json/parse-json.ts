@@ -8,10 +8,11 @@ import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { CommandSpec, Params } from '../../core/commands/command-spec.js';
 import { commandForJsonType } from '../../core/commands/table.js';
 import type { Decoded } from '../../core/conn.js';
-import { HubError } from '../../core/errors.js';
-import { REF_MAX_CHARS } from '../../core/limits.js';
+import { echo, HubError } from '../../core/errors.js';
+import { JSON_MAX_DEPTH, REF_MAX_CHARS } from '../../core/limits.js';
 import { CLIENT_FRAMES } from '../schema/client-frames.js';
 import { Ref } from '../schema/fields.js';
+import { nestsDeeperThan } from './json-depth.js';
 
 const FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype'];
 
@@ -93,6 +94,10 @@ function paramsOf(check: FrameCheck, frame: Record<string, unknown>): Params {
 }
 
 export function parseJsonFrame(line: string): Decoded {
+  // Checked before parsing, so no walk over the value (ours or the parser's) can run out of stack.
+  if (nestsDeeperThan(line, JSON_MAX_DEPTH)) {
+    return { ok: false, error: new HubError('bad_frame', `frame nests objects or arrays more than ${JSON_MAX_DEPTH} deep`) };
+  }
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -115,7 +120,7 @@ export function parseJsonFrame(line: string): Decoded {
   if (typeof frame.type !== 'string') return { ok: false, error: new HubError('bad_frame'), ...withRef };
   const check = FRAME_CHECKS.get(frame.type);
   if (!check) {
-    return { ok: false, error: new HubError('unknown_type', `unknown frame type "${frame.type.slice(0, 40)}"`), ...withRef };
+    return { ok: false, error: new HubError('unknown_type', `unknown frame type "${echo(frame.type)}"`), ...withRef };
   }
   if (check.frame.Check(frame)) return { ok: true, spec: check.spec, params: paramsOf(check, frame), ...withRef };
   const params = checkFields(check, frame);

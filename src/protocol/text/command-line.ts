@@ -4,6 +4,7 @@
  * arguments read; any other line is something to say, and `//text` says "/text". Pure: the page
  * bundles it too.
  */
+import { echo } from '../../core/errors.js';
 import type { CommandParams, SlashRow } from '../schema/command-row.js';
 
 export type CommandLine =
@@ -43,7 +44,7 @@ export function parseArgs(row: SlashRow, argText: string): ParsedArgs {
       if (arg.optional) continue;
       return { ok: false, message: `usage: ${row.syntax}` };
     }
-    if (arg.integer && !/^\d{1,15}$/.test(value)) return { ok: false, message: `"${value}" is not a number; usage: ${row.syntax}` };
+    if (arg.integer && !/^\d{1,15}$/.test(value)) return { ok: false, message: `"${echo(value)}" is not a number; usage: ${row.syntax}` };
     params[arg.field] = arg.integer ? Number(value) : value;
   }
   if (rest !== '') return { ok: false, message: `too many arguments; usage: ${row.syntax}` };

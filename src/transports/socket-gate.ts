@@ -1,0 +1,63 @@
+/**
+ * @module Every open socket of both listeners: counted in total and per remote address, so the
+ * ones over the caps are turned away before a byte is read, and known, so shutdown can wait for
+ * them and then cut what is left. The hub refuses chat sessions politely (a `bye` with a code) at
+ * its own caps; this gate is the hard backstop behind it, for sockets that never become sessions
+ * (page loads, upgrades in progress, refused peers still reading their `bye`) and for the
+ * file-descriptor limit of the process.
+ */
+import type { Socket } from 'node:net';
+import { SOCKET_HEADROOM, type Limits } from '../core/limits.js';
+
+export class SocketGate {
+  private readonly open = new Set<Socket>();
+  private readonly perAddress = new Map<string, number>();
+  private readonly maxTotal: number;
+  private readonly maxPerAddress: number;
+  private emptied: (() => void) | undefined;
+
+  constructor(limits: Pick<Limits, 'maxConnections' | 'maxConnectionsPerIp'>) {
+    this.maxTotal = limits.maxConnections + SOCKET_HEADROOM;
+    this.maxPerAddress = limits.maxConnectionsPerIp + SOCKET_HEADROOM;
+  }
+
+  /** Counts the socket until it closes; false (and the socket destroyed) when it is over a cap. */
+  admit(socket: Socket): boolean {
+    const address = socket.remoteAddress ?? 'unknown';
+    const fromAddress = this.perAddress.get(address) ?? 0;
+    if (this.open.size >= this.maxTotal || fromAddress >= this.maxPerAddress) {
+      socket.on('error', ignoreError);
+      socket.destroy();
+      return false;
+    }
+    this.open.add(socket);
+    this.perAddress.set(address, fromAddress + 1);
+    socket.once('close', () => {
+      this.open.delete(socket);
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left === 0) this.perAddress.delete(address);
+      else this.perAddress.set(address, left);
+      if (this.open.size === 0) this.emptied?.();
+    });
+    return true;
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  /** Resolves when every socket has closed, or after `ms`, whichever is first. */
+  drained(ms: number): Promise<void> {
+    if (this.open.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.emptied = resolve;
+      setTimeout(resolve, ms).unref();
+    });
+  }
+
+  destroyAll(): void {
+    for (const socket of this.open) socket.destroy();
+  }
+}
+
+function ignoreError(): void {}
