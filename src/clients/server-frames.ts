@@ -78,11 +78,8 @@ export function parseServerFrame(raw: string): ServerFrame | undefined {
 function protocolMismatch(welcome: Record<string, unknown>): string | undefined {
   const version = welcome.protocol;
   if (version === PROTOCOL_VERSION) return undefined;
-  if (typeof version === 'number' && version > PROTOCOL_VERSION) {
-    return `the server speaks protocol ${version}, newer than this client's ${PROTOCOL_VERSION}`;
-  }
-  const spoken = typeof version === 'number' ? `protocol ${version}` : 'a protocol from before versions';
-  return `the server speaks ${spoken}, older than this client's ${PROTOCOL_VERSION}`;
+  const known = typeof version === 'number';
+  return `the server is too ${known && version > PROTOCOL_VERSION ? 'new' : 'old'} for this client: it speaks protocol ${known ? version : 'none'}, this client ${PROTOCOL_VERSION}`;
 }
 
 /**

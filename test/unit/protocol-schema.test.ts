@@ -100,9 +100,9 @@ test('a welcome of another protocol version is refused, saying which side is old
     JSON.stringify({ type: 'welcome', ...(protocol !== undefined && { protocol }), id: 1, nick: 'guest-1', rooms: ['lobby'], server: 'hubbub', epoch: 'e', limits: { maxTextBytes: 1, maxLineBytes: 1, maxRoomsPerConn: 1 } });
   assert.equal(readServerFrame(welcome(PROTOCOL_VERSION)).frame?.type, 'welcome');
   assert.equal(readServerFrame(welcome(PROTOCOL_VERSION)).mismatch, undefined);
-  assert.match(readServerFrame(welcome(PROTOCOL_VERSION + 1)).mismatch ?? '', /speaks protocol 2, newer than this client's 1/);
-  assert.match(readServerFrame(welcome()).mismatch ?? '', /from before versions, older than this client's 1/);
-  assert.match(readServerFrame(welcome(0)).mismatch ?? '', /protocol 0, older/);
+  assert.match(readServerFrame(welcome(PROTOCOL_VERSION + 1)).mismatch ?? '', /^the server is too new for this client: it speaks protocol 2, this client 1$/);
+  assert.match(readServerFrame(welcome()).mismatch ?? '', /^the server is too old for this client: it speaks protocol none, this client 1$/);
+  assert.match(readServerFrame(welcome(0)).mismatch ?? '', /too old .* protocol 0,/);
 });
 
 test('the hand-written message encoder writes exactly JSON.stringify of any message event, a valid message frame', () => {

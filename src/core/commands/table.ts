@@ -14,7 +14,7 @@ export const help: CommandSpec = {
   run({ hub, session, ref }, { command }) {
     const mode = session.codec.name;
     const wanted = command?.replace(/^\//, '').toLowerCase();
-    const commands = COMMANDS.filter((c) => c.modes === 'both' || c.modes === mode)
+    const commands = COMMANDS.filter((c) => c.modes === undefined || c.modes === mode)
       .filter((c) => wanted === undefined || c.name === wanted || c.aliases?.includes(wanted))
       .map((c) => ({ command: c.name, syntax: c.syntax, help: c.help }));
     if (commands.length === 0) throw new HubError('unknown_command', `no command called "${echo(command ?? '')}"; /help lists them`);

@@ -24,8 +24,8 @@ export interface SlashSource {
 }
 
 export interface RowSource extends SlashSource {
-  /** Which codecs accept it: text-mode only commands are unknown in JSON. */
-  readonly modes: 'both' | 'text' | 'json';
+  /** Only one codec accepts it (absent: both); text-mode only commands are unknown in JSON. */
+  readonly modes?: 'text' | 'json';
   /** Costs no flood-control token (everything but quit does). */
   readonly free?: true;
 }

@@ -8,14 +8,13 @@
  */
 import { commandRow } from './command-row.js';
 
-export const nick = commandRow('nick', { modes: 'both', args: ['nick'], syntax: '/nick <name>', help: 'Change your nick (1-32 letters, digits, _ or -; unique regardless of case).' });
+export const nick = commandRow('nick', { args: ['nick'], syntax: '/nick <name>', help: 'Change your nick (1-32 letters, digits, _ or -; unique regardless of case).' });
 
-export const join = commandRow('join', { modes: 'both', args: ['room'], syntax: '/join <room>', help: 'Join a room (creating it) and make it your current room.' });
+export const join = commandRow('join', { args: ['room'], syntax: '/join <room>', help: 'Join a room (creating it) and make it your current room.' });
 
-export const part = commandRow('part', { aliases: ['leave'], modes: 'both', args: ['room'], syntax: '/part [room]', help: 'Leave a room (your current room when none is named).' });
+export const part = commandRow('part', { aliases: ['leave'], args: ['room'], syntax: '/part [room]', help: 'Leave a room (your current room when none is named).' });
 
 export const say = commandRow('say', {
-  modes: 'both',
   args: ['room', 'text'],
   restOfLine: true,
   syntax: '/say <room> <text>',
@@ -26,36 +25,33 @@ export const me = commandRow('me', { modes: 'text', args: ['text'], restOfLine: 
 
 export const whisper = commandRow('whisper', {
   aliases: ['msg', 'w', 'tell'],
-  modes: 'both',
   args: ['to', 'text'],
   restOfLine: true,
   syntax: '/whisper <nick> <text>',
   help: 'Send a private message to one user (also /msg, /w); you receive a copy.',
 });
 
-export const who = commandRow('who', { aliases: ['names'], modes: 'both', args: ['room'], syntax: '/who [room]', help: 'List the members of a room (your current room when none is named).' });
+export const who = commandRow('who', { aliases: ['names'], args: ['room'], syntax: '/who [room]', help: 'List the members of a room (your current room when none is named).' });
 
-export const rooms = commandRow('rooms', { aliases: ['list'], modes: 'both', args: [], syntax: '/rooms', help: 'List every room that has members, with member counts.' });
+export const rooms = commandRow('rooms', { aliases: ['list'], args: [], syntax: '/rooms', help: 'List every room that has members, with member counts.' });
 
 export const history = commandRow('history', {
-  modes: 'both',
   args: ['limit'],
   syntax: '/history [count]',
   help: 'Show the latest messages of your current room (JSON: page with "before" or "after" a seq).',
 });
 
 export const resume = commandRow('resume', {
-  modes: 'both',
   args: ['room', 'after'],
   syntax: '/resume <room> <seq>',
   help: 'Catch up on a room from the last seq you saw (joins it if needed); the server says if anything is gone.',
 });
 
-export const ping = commandRow('ping', { modes: 'both', args: [], syntax: '/ping', help: 'Ask the server for a pong (a round-trip check).' });
+export const ping = commandRow('ping', { args: [], syntax: '/ping', help: 'Ask the server for a pong (a round-trip check).' });
 
-export const help = commandRow('help', { modes: 'both', args: ['command'], syntax: '/help [command]', help: 'List the commands, or explain one.' });
+export const help = commandRow('help', { args: ['command'], syntax: '/help [command]', help: 'List the commands, or explain one.' });
 
-export const quit = commandRow('quit', { aliases: ['exit', 'bye'], modes: 'both', args: ['reason'], restOfLine: true, syntax: '/quit [reason]', help: 'Leave the server.', free: true });
+export const quit = commandRow('quit', { aliases: ['exit', 'bye'], args: ['reason'], restOfLine: true, syntax: '/quit [reason]', help: 'Leave the server.', free: true });
 
 export const json = commandRow('json', {
   modes: 'text',
