@@ -45,6 +45,7 @@ export const ERRORS = {
   slow_reader: { message: 'disconnected: you stopped reading and your outbox filled up', fatal: true, wsClose: 1008 },
   shutting_down: { message: 'the server is shutting down', fatal: true, wsClose: 1001 },
   server_error: { message: 'the server failed to set up this connection; try again', fatal: true, wsClose: 1011 },
+  bad_proxy_header: { message: "a trusted proxy's client-address header (PROXY protocol or X-Forwarded-For) is malformed", fatal: true, wsClose: 1008 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -4,6 +4,7 @@
  * delivered: their queued copies are cancelled and each sender is told.
  */
 import type { Ref } from './events.js';
+import type { HubCounters } from './hub-counters.js';
 import type { HubLogger } from './hub-logger.js';
 import type { Outgoing } from './outgoing.js';
 import type { Scheduler } from './scheduler.js';
@@ -29,6 +30,8 @@ export interface FlushCycleOptions {
    */
   readonly commitIntervalMs: number;
   readonly logger: HubLogger;
+  /** Where the bytes written and each commit's duration are counted. */
+  readonly counters: HubCounters;
   /** A reader went past its outbox cap: end it. */
   readonly cutOff: (session: Session) => void;
   /** Writing to a session failed: it is gone. */
@@ -70,7 +73,9 @@ export class FlushCycle implements SessionOwner {
     const batch = this.unstored;
     this.unstored = [];
     try {
+      const started = performance.now();
       this.options.commit();
+      this.options.counters.commitLatency.observe((performance.now() - started) / 1000);
       this.lastCommitAt = this.options.scheduler.now();
       this.options.store.worked();
     } catch (err) {
@@ -114,14 +119,16 @@ export class FlushCycle implements SessionOwner {
     const dirty = this.dirty;
     this.dirty = [];
     const joiner = new FrameJoiner();
+    let written = 0;
     for (const session of dirty) {
       if (session.closing) continue;
       try {
-        session.flush(joiner);
+        written += session.flush(joiner);
       } catch (err) {
         this.options.logger.error({ err, id: session.id }, 'write failed; the connection is dropped');
         this.options.lost(session);
       }
     }
+    this.options.counters.bytesOut += written;
   }
 }

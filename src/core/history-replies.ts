@@ -4,6 +4,7 @@
  * reader, and each saying `more` when it was cut.
  */
 import type { RoomMessage } from './events.js';
+import type { HubCounters } from './hub-counters.js';
 import type { Limits } from './limits.js';
 import { Outgoing } from './outgoing.js';
 import type { HistoryPage, HistoryQuery, RoomLog } from './room-log.js';
@@ -17,12 +18,18 @@ export class HistoryReplies {
     /** Commits what is appended, so nothing unstored is ever shown from history. */
     private readonly commit: () => void,
     private readonly limits: Pick<Limits, 'historyPageBytes' | 'outboxBytes' | 'historyOnJoin'>,
+    private readonly counters: HubCounters,
   ) {}
 
   /** Reads stored history, committing first: a message whose commit fails now is cancelled before anyone could see it. */
   read(room: string, query: HistoryQuery): HistoryPage {
     this.commit();
-    return this.store.call('a history read', () => this.log.read(room, query));
+    return this.store.call('a history read', () => {
+      const started = performance.now();
+      const page = this.log.read(room, query);
+      this.counters.readLatency.observe((performance.now() - started) / 1000);
+      return page;
+    });
   }
 
   lastSeq(room: string): number {

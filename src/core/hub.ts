@@ -10,6 +10,7 @@ import { ERRORS, HubError, type ErrorCode } from './errors.js';
 import type { LeftReason, Member, Ref, RoomMessage, ServerEvent } from './events.js';
 import { FlushCycle } from './flush-cycle.js';
 import { HistoryReplies } from './history-replies.js';
+import { HubCounters } from './hub-counters.js';
 import type { HubLogger } from './hub-logger.js';
 import { DEFAULT_ROOM, type Limits } from './limits.js';
 import { guestNick } from './names.js';
@@ -24,6 +25,7 @@ import { StoreGuard, type StoreHealth } from './store-guard.js';
 import { fullBucket, takeToken, type BucketRate, type Clock } from './token-bucket.js';
 
 export type { HubLogger } from './hub-logger.js';
+export { HubCounters } from './hub-counters.js';
 export type { StoreHealth } from './store-guard.js';
 
 export interface HubOptions {
@@ -57,6 +59,8 @@ export class Hub {
   readonly logger: HubLogger;
   readonly clock: Clock;
   readonly history: HistoryReplies;
+  /** What /metrics reports: plain counters, bumped as the hub works and read when scraped. */
+  readonly counters = new HubCounters();
   private readonly flood: BucketRate;
   private readonly sessions = new SessionIndex();
   private readonly rooms = new RoomIndex();
@@ -72,7 +76,16 @@ export class Hub {
     this.logger = options.logger;
     this.clock = options.clock ?? Date.now;
     const scheduler = options.scheduler ?? EVENT_LOOP;
-    this.flood = { burst: this.limits.floodBurst, ratePerSecond: this.limits.floodRate };
+    // Read at each command, so a reloaded flood setting applies at once.
+    const limits = this.limits;
+    this.flood = {
+      get burst() {
+        return limits.floodBurst;
+      },
+      get ratePerSecond() {
+        return limits.floodRate;
+      },
+    };
     this.store = new StoreGuard(this.logger, this.clock);
     this.presence = new PresenceBatcher(this.rooms, scheduler, this.limits, this.logger);
     this.cycle = new FlushCycle({
@@ -81,17 +94,25 @@ export class Hub {
       scheduler,
       commitIntervalMs: options.commitsCostIo ? this.limits.commitIntervalMs : 0,
       logger: this.logger,
+      counters: this.counters,
       cutOff: (session) => this.end(session, disconnectFor('slow_reader'), 'slow_reader'),
       lost: (session) => this.connectionLost(session),
       refused: (sender, ref) => {
         if (this.sessions.has(sender)) this.replyError(sender, new HubError('store_failed'), ref);
       },
     });
-    this.history = new HistoryReplies(this.log, this.store, () => this.cycle.commit(), this.limits);
+    this.history = new HistoryReplies(this.log, this.store, () => this.cycle.commit(), this.limits, this.counters);
   }
 
   stats(): HubStats {
     return { connections: this.sessions.size, rooms: this.rooms.size, doors: this.sessions.byDoor() };
+  }
+
+  /** Bytes queued for all clients together (ours not yet written plus their sockets' not yet sent). */
+  outboxBytes(): number {
+    let total = 0;
+    for (const session of this.sessions.all()) total += session.queuedBytes;
+    return total;
   }
 
   get storeHealth(): StoreHealth {
@@ -139,7 +160,10 @@ export class Hub {
   /** Says goodbye to a connection that never became a session. */
   private refuse(conn: Conn, door: Door, code: ErrorCode): void {
     const d = disconnectFor(code);
-    conn.close(d, conn.framing.frame(door.codec.encode({ type: 'bye', code: d.code, message: d.message })));
+    const goodbye = conn.framing.frame(door.codec.encode({ type: 'bye', code: d.code, message: d.message }));
+    this.counters.disconnect(code);
+    this.counters.bytesOut += goodbye.length;
+    conn.close(d, goodbye);
   }
 
   /** One complete, UTF-8-valid input line (or WebSocket text frame) from a client. */
@@ -211,7 +235,10 @@ export class Hub {
     this.unregister(session, reason);
     const bye = new Outgoing({ type: 'bye', code: disconnect.code, message: disconnect.message });
     queued.push(bye.bytesFor(session.codec, session.conn.framing));
-    session.conn.close(disconnect, Buffer.concat(queued));
+    const goodbye = Buffer.concat(queued);
+    this.counters.disconnect(disconnect.code);
+    this.counters.bytesOut += goodbye.length;
+    session.conn.close(disconnect, goodbye);
   }
 
   /** The client closed its sending side (TCP): what it sent has been handled; it has quit. */
@@ -265,6 +292,7 @@ export class Hub {
   }
 
   replyError(session: Session, error: HubError, ref?: Ref): void {
+    this.counters.error(error.code);
     this.reply(session, { type: 'error', code: error.code, message: error.message, ...(ref !== undefined && { ref }) });
   }
 
@@ -333,7 +361,10 @@ export class Hub {
     this.presence.send(stored.room);
     // Recorded before the copies are queued: the flush they schedule must know a commit is due.
     this.cycle.appended(out, own, session, ref);
-    for (const member of this.rooms.members(stored.room)) {
+    const members = this.rooms.members(stored.room);
+    this.counters.messagesIn++;
+    this.counters.messagesOut += members.size;
+    for (const member of members) {
       member.deliver(own && member === session ? own : out);
     }
     return stored;

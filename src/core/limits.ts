@@ -29,6 +29,8 @@ export interface Limits {
   tcpKeepAliveMs: number;
   /** How long a graceful shutdown waits for clients to read their goodbye. */
   shutdownGraceMs: number;
+  /** How long a new socket gets to finish its TLS handshake and its PROXY protocol header. */
+  handshakeTimeoutMs: number;
   /**
    * Under load, at most one history transaction per this many milliseconds: messages wait for it
    * (they are never written before they are stored), so a transaction's fixed cost is shared by
@@ -51,6 +53,12 @@ export interface Limits {
   retentionMessages: number;
   /** Age after which messages are dropped (0: no age limit). */
   retentionAgeMs: number;
+  /**
+   * Rooms whose history state the store keeps in memory (at least 1); the least recently posted
+   * to go first. The memory store forgets those rooms' history; SQLite only drops their cached
+   * seq counters and reads them back when needed.
+   */
+  roomsInMemory: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -69,6 +77,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   wsPingIntervalMs: 30_000,
   tcpKeepAliveMs: 60_000,
   shutdownGraceMs: 2_000,
+  handshakeTimeoutMs: 10_000,
   commitIntervalMs: 2,
   historyOnJoin: 50,
   historyPageMax: 200,
@@ -76,6 +85,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   resumeMaxMessages: 1_000,
   retentionMessages: 10_000,
   retentionAgeMs: 0,
+  roomsInMemory: 10_000,
 });
 
 export const NICK_MAX_CHARS = 32;

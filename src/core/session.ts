@@ -116,13 +116,15 @@ export class Session implements BucketState {
     return bytes.length;
   }
 
-  /** Writes everything queued during this event-loop turn in one write. */
-  flush(joiner: FrameJoiner): void {
+  /** Writes everything queued during this event-loop turn in one write; returns the bytes written. */
+  flush(joiner: FrameJoiner): number {
     const parts = this.takePending();
-    if (parts.length === 0) return;
-    this.conn.write(parts.length === 1 ? parts[0]! : joiner.join(parts));
+    if (parts.length === 0) return 0;
+    const bytes = parts.length === 1 ? parts[0]! : joiner.join(parts);
+    this.conn.write(bytes);
     this.socketBacklog = this.conn.bufferedBytes;
     recycle(parts);
+    return bytes.length;
   }
 
   /** Takes whatever is queued, as frames (for a goodbye that must come after it). */

@@ -8,24 +8,29 @@
  */
 import type { Socket } from 'node:net';
 import { SOCKET_HEADROOM, type Limits } from '../core/limits.js';
+import type { TrustedProxies } from './proxy/trusted-proxies.js';
 
 export class SocketGate {
   private readonly open = new Set<Socket>();
   private readonly perAddress = new Map<string, number>();
-  private readonly maxTotal: number;
-  private readonly maxPerAddress: number;
   private emptied: (() => void) | undefined;
 
-  constructor(limits: Pick<Limits, 'maxConnections' | 'maxConnectionsPerIp'>) {
-    this.maxTotal = limits.maxConnections + SOCKET_HEADROOM;
-    this.maxPerAddress = limits.maxConnectionsPerIp + SOCKET_HEADROOM;
-  }
+  /**
+   * The caps are read at each admission, so a reload that changes them applies to the next socket.
+   * A trusted proxy carries many clients, so it is held to the total cap only (the hub counts its
+   * clients by the addresses it forwards).
+   */
+  constructor(
+    private readonly limits: Pick<Limits, 'maxConnections' | 'maxConnectionsPerIp'>,
+    private readonly proxies: TrustedProxies,
+  ) {}
 
   /** Counts the socket until it closes; false (and the socket destroyed) when it is over a cap. */
   admit(socket: Socket): boolean {
     const address = socket.remoteAddress ?? 'unknown';
     const fromAddress = this.perAddress.get(address) ?? 0;
-    if (this.open.size >= this.maxTotal || fromAddress >= this.maxPerAddress) {
+    const overAddressCap = fromAddress >= this.limits.maxConnectionsPerIp + SOCKET_HEADROOM && !this.proxies.trusts(address);
+    if (this.open.size >= this.limits.maxConnections + SOCKET_HEADROOM || overAddressCap) {
       socket.on('error', ignoreError);
       socket.destroy();
       return false;

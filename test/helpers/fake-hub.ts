@@ -100,9 +100,9 @@ export interface FakeHub {
   /** The wall clock the hub sees; tests move it. */
   now: number;
   /** A new client: its fake connection and session (welcomed, in lobby). */
-  connect(conn?: FakeConn): { conn: FakeConn; session: Session };
+  readonly connect: (conn?: FakeConn) => { conn: FakeConn; session: Session };
   /** Sends one JSON frame as the client would. */
-  send(session: Session, frame: object): void;
+  readonly send: (session: Session, frame: object) => void;
 }
 
 export function fakeHub(limits: Partial<Limits> = {}, log: RoomLog = new MemoryRoomLog({ maxMessages: 1000, maxAgeMs: 0 }), commitsCostIo = false): FakeHub {

@@ -21,16 +21,19 @@ type LinkedSocket = Socket & { [kConn]: TcpConn };
 
 export class TcpConn implements Conn, LineSink {
   readonly framing = LINE_FRAMING;
-  readonly remoteAddress: string;
   private session: Session | undefined;
   private readonly splitter: LineSplitter;
 
+  /**
+   * `socket` is any stream socket: plain TCP or TLS. `remoteAddress` is the client's: the socket's
+   * peer, or the client a trusted proxy named.
+   */
   constructor(
     private readonly socket: Socket,
     private readonly hub: Hub,
     private readonly door: Door,
+    readonly remoteAddress: string = socket.remoteAddress ?? 'unknown',
   ) {
-    this.remoteAddress = socket.remoteAddress ?? 'unknown';
     this.splitter = new LineSplitter(hub.limits.maxLineBytes, this);
   }
 

@@ -14,8 +14,8 @@ export const WS_PATH = '/ws';
 export const WS_DOOR: Door = { name: 'ws', codec: jsonCodec, historyOnConnect: false };
 
 export interface WsEndpoint {
-  /** Handles an HTTP upgrade request; false when the path is not ours. */
-  handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): boolean;
+  /** Handles an HTTP upgrade request from the client at `remote`; false when the path is not ours. */
+  handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, remote: string): boolean;
   /** Stops the keep-alive pings and drops whatever is still open. */
   terminateAll(): void;
 }
@@ -49,8 +49,7 @@ export function createWsEndpoint(hub: Hub): WsEndpoint {
   }, limits.wsPingIntervalMs);
   pinger.unref();
 
-  function attach(ws: WebSocket, socket: Socket, req: IncomingMessage): void {
-    const remote = req.socket.remoteAddress ?? 'unknown';
+  function attach(ws: WebSocket, socket: Socket, remote: string): void {
     let lostReason: LeftReason = 'disconnected';
     // First, before anything can refuse the connection: a refused peer may still send a bad frame,
     // and ws reports it as an 'error' event, which without a listener would end the process.
@@ -75,15 +74,15 @@ export function createWsEndpoint(hub: Hub): WsEndpoint {
   }
 
   return {
-    handleUpgrade(req, socket, head) {
+    handleUpgrade(req, socket, head, remote) {
       const path = (req.url ?? '').split('?')[0];
       if (path !== WS_PATH) return false;
       socket.setNoDelay(true);
       wss.handleUpgrade(req, socket, head, (ws) => {
         try {
-          attach(ws, socket, req);
+          attach(ws, socket, remote);
         } catch (err) {
-          hub.logger.error({ err, remote: req.socket.remoteAddress }, 'could not attach a websocket');
+          hub.logger.error({ err, remote }, 'could not attach a websocket');
           ws.terminate();
         }
       });
