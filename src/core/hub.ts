@@ -5,7 +5,8 @@
  * and knows no door, codec or store by name.
  */
 import { PROTOCOL_VERSION } from '../protocol/schema/server-frames.js';
-import type { CommandHub } from './command-hub.js';
+import type { Broker, BrokerListener } from './broker.js';
+import type { Awaitable, CommandHub } from './command-hub.js';
 import type { Conn, Disconnect, Door } from './conn.js';
 import { echo, ERRORS, HubError, type ErrorCode } from './errors.js';
 import type { LeftReason, Member, Ref, RoomMessage, ServerEvent } from './events.js';
@@ -17,6 +18,7 @@ import { DEFAULT_ROOM, type Limits } from './limits.js';
 import { guestNick } from './names.js';
 import { Outgoing } from './outgoing.js';
 import { PresenceBatcher } from './presence-batcher.js';
+import { LocalBroker } from './local-broker.js';
 import type { RoomLog } from './room-log.js';
 import { RoomIndex } from './room-index.js';
 import { EVENT_LOOP, type Scheduler } from './scheduler.js';
@@ -29,18 +31,29 @@ export type { HubLogger } from './hub-logger.js';
 export { HubCounters } from './hub-counters.js';
 export type { StoreHealth } from './store-guard.js';
 
-export interface HubOptions {
+/** Where messages get their seq and are stored: the local room log, or a broker (Redis) whose listener is the hub. */
+export type HubStore = { readonly log: RoomLog } | { readonly broker: Broker };
+
+export type HubOptions = HubStore & {
   readonly limits: Limits;
-  readonly log: RoomLog;
   readonly logger: HubLogger;
   readonly serverName: string;
   /** The wall clock: message timestamps and flood control. */
   readonly clock?: Clock;
   /** When deferred work runs (flushes, presence windows); the event loop unless a test drives it. */
   readonly scheduler?: Scheduler;
-  /** Whether `log.commit` does I/O worth batching (limits.commitIntervalMs applies only then). */
+  /** Whether committing does I/O worth batching (limits.commitIntervalMs applies only then). */
   readonly commitsCostIo: boolean;
+};
+
+/** Who published a message this node is waiting to see come back: its copy carries the ref. */
+interface Origin {
+  readonly session: Session;
+  readonly ref: Ref | undefined;
 }
+
+/** Publications of this node awaited from a remote broker, at most; past that the oldest are forgotten (their copies then carry no ref). */
+const MAX_AWAITED_ORIGINS = 100_000;
 
 export interface HubStats {
   connections: number;
@@ -60,9 +73,9 @@ function disconnectFor(code: ErrorCode): Disconnect {
  */
 const MAX_WAITING_COMMANDS = 64;
 
-export class Hub implements CommandHub {
+export class Hub implements CommandHub, BrokerListener {
   readonly limits: Limits;
-  readonly log: RoomLog;
+  readonly broker: Broker;
   readonly logger: HubLogger;
   readonly clock: Clock;
   readonly history: HistoryReplies;
@@ -76,10 +89,20 @@ export class Hub implements CommandHub {
   private readonly cycle: FlushCycle;
   private nextId = 1;
   private accepting = true;
+  /** Rooms whose subscription is being set up (a remote broker): joiners wait for it. */
+  private readonly subscribing = new Map<string, Promise<void>>();
+  /**
+   * Who is publishing through a local broker right now: it hands the message back before `publish`
+   * returns, so its origin needs no lookup (and, on the hot path, no allocation).
+   */
+  private publishingSession: Session | undefined;
+  private publishingRef: Ref | undefined;
+  /** This node's publications acknowledged by a remote broker and not yet back: room and seq → origin. */
+  private readonly awaited = new Map<string, Origin>();
 
   constructor(private readonly options: HubOptions) {
     this.limits = options.limits;
-    this.log = options.log;
+    this.broker = 'broker' in options ? options.broker : new LocalBroker(options.log, this);
     this.logger = options.logger;
     this.clock = options.clock ?? Date.now;
     const scheduler = options.scheduler ?? EVENT_LOOP;
@@ -96,7 +119,7 @@ export class Hub implements CommandHub {
     this.store = new StoreGuard(this.logger, this.clock);
     this.presence = new PresenceBatcher(this.rooms, scheduler, this.limits, this.logger);
     this.cycle = new FlushCycle({
-      commit: () => this.log.commit(),
+      commit: () => this.broker.commit(),
       store: this.store,
       scheduler,
       commitIntervalMs: options.commitsCostIo ? this.limits.commitIntervalMs : 0,
@@ -108,7 +131,7 @@ export class Hub implements CommandHub {
         if (this.sessions.has(sender)) this.replyError(sender, new HubError('store_failed'), ref);
       },
     });
-    this.history = new HistoryReplies(this.log, this.store, () => this.cycle.commit(), this.limits, this.counters);
+    this.history = new HistoryReplies(this.broker, this.store, () => this.cycle.commit(), this.limits, this.counters);
   }
 
   stats(): HubStats {
@@ -148,20 +171,46 @@ export class Hub implements CommandHub {
     }
     const id = this.nextId++;
     const session = new Session(id, conn, door, guestNick(id), fullBucket(this.flood, this.clock()), this.limits.outboxBytes, this.cycle);
-    try {
-      this.sessions.add(session);
-      this.enterRoom(session, DEFAULT_ROOM);
-      this.sendWelcome(session);
-    } catch (err) {
+    const failed = (err: unknown): void => {
       // Half a registration would leave a ghost in the indexes: undo it and let this one client go.
       this.logger.error({ err, id, remote: conn.remoteAddress, door: door.name }, 'could not admit a connection');
       if (this.sessions.has(session)) this.end(session, disconnectFor('server_error'), 'disconnected');
       else this.refuse(conn, door, 'server_error');
+    };
+    let entered: Awaitable<void>;
+    try {
+      this.sessions.add(session);
+      entered = this.enterRoom(session, DEFAULT_ROOM);
+    } catch (err) {
+      failed(err);
       return undefined;
     }
-    this.logger.debug({ id, remote: conn.remoteAddress, door: door.name }, 'connected');
-    if (door.historyOnConnect) this.replyOrReport(session, () => this.history.sendRecent(session, DEFAULT_ROOM));
-    return session;
+    if (entered instanceof Promise) {
+      // Until it is in lobby (a cluster subscribes first), what the client sends waits.
+      session.waiting = [];
+      entered.then(
+        () => this.welcome(session),
+        (err: unknown) => failed(err),
+      );
+    } else {
+      this.welcome(session);
+    }
+    return this.sessions.has(session) ? session : undefined;
+  }
+
+  /** Greets a session now in lobby, then carries out whatever it sent meanwhile. */
+  private welcome(session: Session): void {
+    if (!this.sessions.has(session)) return;
+    this.logger.debug({ id: session.id, remote: session.conn.remoteAddress, door: session.door.name }, 'connected');
+    this.sendWelcome(session);
+    let recent: Awaitable<void> | undefined;
+    try {
+      recent = session.door.historyOnConnect ? this.history.sendRecent(session, DEFAULT_ROOM) : undefined;
+    } catch (err) {
+      this.reportFailure(session, err, undefined, { during: 'history on connect' });
+    }
+    if (recent instanceof Promise) this.waitFor(session, recent, undefined, 'history on connect');
+    else if (session.waiting !== null) this.carryOn(session);
   }
 
   /** Says goodbye to a connection that never became a session. */
@@ -217,24 +266,29 @@ export class Hub implements CommandHub {
 
   /** Holds the session's later commands until `pending` settles, then carries them out in order. */
   private waitFor(session: Session, pending: Promise<void>, ref: Ref | undefined, command: string): void {
-    session.waiting = [];
-    const resume = (): void => {
-      const queued = session.waiting ?? [];
-      session.waiting = null;
-      for (let i = 0; i < queued.length; i++) {
-        if (session.closing) return;
-        if (session.waiting !== null) {
-          // A queued command is waiting in turn: the rest wait behind it, in order.
-          (session.waiting as string[]).push(...queued.slice(i));
-          return;
-        }
-        this.dispatch(session, queued[i]!);
+    session.waiting ??= [];
+    pending.then(
+      () => this.carryOn(session),
+      (err: unknown) => {
+        this.reportFailure(session, err, ref, { command });
+        this.carryOn(session);
+      },
+    );
+  }
+
+  /** Carries out the lines that waited, in order, until one waits in turn. */
+  private carryOn(session: Session): void {
+    const queued = session.waiting ?? [];
+    session.waiting = null;
+    for (let i = 0; i < queued.length; i++) {
+      if (session.closing) return;
+      if (session.waiting !== null) {
+        // A queued command is waiting in turn: the rest wait behind it, in order.
+        (session.waiting as string[]).push(...queued.slice(i));
+        return;
       }
-    };
-    pending.then(resume, (err: unknown) => {
-      this.reportFailure(session, err, ref, { command });
-      resume();
-    });
+      this.dispatch(session, queued[i]!);
+    }
   }
 
   /**
@@ -324,18 +378,20 @@ export class Hub implements CommandHub {
    */
   maintain(): void {
     this.cycle.commit();
+    const failed = (err: unknown): void => this.store.failed(err, 'retention');
     try {
-      this.log.prune(this.clock());
-      this.store.worked();
+      const pruned = this.broker.prune(this.clock());
+      if (pruned instanceof Promise) pruned.then(() => this.store.worked(), failed);
+      else this.store.worked();
     } catch (err) {
-      this.store.failed(err, 'retention');
+      failed(err);
     }
   }
 
   // ---- the CommandHub: what command handlers may do ----
 
   get epoch(): string {
-    return this.log.epoch;
+    return this.broker.epoch;
   }
 
   now(): number {
@@ -395,11 +451,44 @@ export class Hub implements CommandHub {
     this.reply(session, ref === undefined ? event : { ...event, ref });
   }
 
-  /** Adds a session to a room (creating it) and tells the other members. */
-  enterRoom(session: Session, room: string): void {
-    const lastSeq = this.history.lastSeq(room);
+  /**
+   * Adds a session to a room (creating it) and tells the other members. The first local member of
+   * a room subscribes this node to it, which a remote broker takes a round trip for; joiners in
+   * the meantime wait for the same subscription.
+   */
+  enterRoom(session: Session, room: string): Awaitable<void> {
+    if (this.rooms.count(room) > 0) {
+      this.addMember(session, room);
+      return;
+    }
+    let ready = this.subscribing.get(room);
+    if (!ready) {
+      const subscribed = this.store.call('a subscription', () => this.broker.subscribe(room));
+      if (!(subscribed instanceof Promise)) {
+        this.addMember(session, room);
+        return;
+      }
+      ready = subscribed.then(
+        () => void this.subscribing.delete(room),
+        (err: unknown) => {
+          this.subscribing.delete(room);
+          throw err;
+        },
+      );
+      this.subscribing.set(room, ready);
+    }
+    return ready.then(() => this.addMember(session, room));
+  }
+
+  private addMember(session: Session, room: string): void {
+    if (!this.sessions.has(session)) {
+      // It left while the subscription was being set up.
+      if (this.rooms.count(room) === 0) this.broker.unsubscribe(room);
+      return;
+    }
+    const joinedAt = this.store.callNow('a seq lookup', () => this.broker.lastDelivered(room));
     this.rooms.add(session, room);
-    session.rooms.add(room, lastSeq);
+    session.rooms.add(room, joinedAt);
     if (this.presence.noticesOn(room)) this.presence.gather(room, session);
   }
 
@@ -407,29 +496,105 @@ export class Hub implements CommandHub {
   leaveRoom(session: Session, room: string, reason: LeftReason): void {
     if (!this.rooms.remove(session, room)) throw new HubError('not_in_room', `you are not in #${room}`);
     session.rooms.delete(room);
-    if (this.rooms.count(room) === 0) this.presence.drop(room);
-    else if (this.presence.noticesOn(room)) this.presence.gather(room, session, reason);
+    if (this.rooms.count(room) === 0) {
+      this.presence.drop(room);
+      if (!this.subscribing.has(room)) this.broker.unsubscribe(room);
+    } else if (this.presence.noticesOn(room)) this.presence.gather(room, session, reason);
   }
 
   /**
-   * Appends to the room log (which assigns seq) and fans the message out. The copies are only
-   * queued: the flush commits the log before writing them, or cancels them if it cannot.
+   * Hands a message to the broker, which assigns its seq, stores it and brings it back through
+   * `publication` for fan-out (the local broker before this returns). If it cannot, the sender is
+   * told, with its ref: nothing is dropped silently.
    */
   publish(session: Session, message: Omit<RoomMessage, 'seq'>, ref: Ref | undefined): void {
     if (!session.rooms.has(message.room)) throw new HubError('not_in_room', `you are not in #${message.room}`);
-    const stored = this.store.call('an append', () => this.log.append(message));
-    const event: ServerEvent = { type: 'message', ...stored };
-    const out = new Outgoing(event);
-    const own = ref === undefined ? undefined : new Outgoing({ ...event, ref });
-    this.presence.send(stored.room);
-    // Recorded before the copies are queued: the flush they schedule must know a commit is due.
-    this.cycle.appended(out, own, session, ref);
-    const members = this.rooms.members(stored.room);
     this.counters.messagesIn++;
+    if (!this.broker.storesOnCommit) {
+      const origin: Origin = { session, ref };
+      this.broker.publish(message, (result) => this.published(origin, result));
+      return;
+    }
+    this.publishingSession = session;
+    this.publishingRef = ref;
+    try {
+      this.broker.publish(message, this.publishedHere);
+    } finally {
+      this.publishingSession = this.publishingRef = undefined;
+    }
+  }
+
+  /** A local broker's answer, while `publishingSession` says whose message it is. */
+  private readonly publishedHere = (result: RoomMessage | Error): void => {
+    if (result instanceof Error) this.refused({ session: this.publishingSession!, ref: this.publishingRef }, result);
+  };
+
+  /** A remote broker's answer: the message comes back through `publication` later, and is recognised then. */
+  private published(origin: Origin, result: RoomMessage | Error): void {
+    if (result instanceof Error) {
+      this.refused(origin, result);
+      return;
+    }
+    if (this.awaited.size >= MAX_AWAITED_ORIGINS) this.awaited.delete(this.awaited.keys().next().value!);
+    this.awaited.set(`${result.seq} ${result.room}`, origin);
+  }
+
+  private refused(origin: Origin, err: Error): void {
+    this.counters.messagesIn--;
+    const error = err instanceof HubError ? err : this.brokerRefusal(err);
+    if (this.sessions.has(origin.session)) this.replyError(origin.session, error, origin.ref);
+  }
+
+  /** How a broker's failure reads for the sender: the local store's is store_failed. */
+  private brokerRefusal(err: Error): HubError {
+    this.store.failed(err, 'an append');
+    return new HubError('store_failed');
+  }
+
+  // ---- BrokerListener: the broker drives fan-out ----
+
+  /**
+   * A room message, in seq order, for a room this node has members in: encoded once per codec and
+   * queued for every local member (the sender's own copy carries its ref). With a local log the
+   * copies wait for the flush's commit, which cancels them if the store refuses.
+   */
+  publication(message: RoomMessage): void {
+    let sender = this.publishingSession;
+    let ref = this.publishingRef;
+    if (sender === undefined && this.awaited.size > 0) {
+      const key = `${message.seq} ${message.room}`;
+      const origin = this.awaited.get(key);
+      if (origin) {
+        this.awaited.delete(key);
+        sender = origin.session;
+        ref = origin.ref;
+      }
+    }
+    const members = this.rooms.members(message.room);
+    if (members.size === 0) return;
+    const event: ServerEvent = { type: 'message', ...message };
+    const out = new Outgoing(event);
+    const own = sender === undefined || ref === undefined ? undefined : new Outgoing({ ...event, ref });
+    this.presence.send(message.room);
+    // Recorded before the copies are queued: the flush they schedule must know a commit is due.
+    if (this.broker.storesOnCommit && sender) this.cycle.appended(out, own, sender, ref);
     this.counters.messagesOut += members.size;
     for (const member of members) {
-      member.deliver(own && member === session ? own : out);
+      member.deliver(own && member === sender ? own : out);
     }
+  }
+
+  lost(room: string, fromSeq: number, toSeq: number): void {
+    this.logger.warn({ room, fromSeq, toSeq }, 'messages of a room were trimmed before this node could deliver them');
+  }
+
+  health(ok: boolean, reason?: string): void {
+    if (ok) this.store.worked();
+    else this.store.failed(new Error(reason ?? 'the broker cannot be reached'), 'the broker');
+  }
+
+  epochChanged(epoch: string): void {
+    this.logger.warn({ epoch }, 'the history was lost: seqs start again under a new epoch');
   }
 
   /** Switches a session to another door of the same connection (`/json`) and welcomes it there. */
@@ -448,7 +613,7 @@ export class Hub implements CommandHub {
       nick: session.nick,
       rooms: session.rooms.list(),
       server: this.options.serverName,
-      epoch: this.log.epoch,
+      epoch: this.broker.epoch,
       limits: { maxTextBytes, maxLineBytes, maxRoomsPerConn },
     });
   }

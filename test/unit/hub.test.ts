@@ -193,7 +193,7 @@ test('a command that waits holds its session\'s later commands, which then run i
   const commands: CommandHub = fake.hub;
   commands.enterRoom = async (s, room) => {
     await gate;
-    enterRoom(s, room);
+    await enterRoom(s, room);
   };
   fake.send(session, { type: 'join', room: 'slow', ref: 'j' });
   fake.send(session, { type: 'say', room: 'slow', text: 'first', ref: 's1' });
