@@ -18,6 +18,7 @@ import { DEFAULT_ROOM, type Limits } from './limits.js';
 import { guestNick } from './names.js';
 import { Outgoing } from './outgoing.js';
 import { PresenceBatcher } from './presence-batcher.js';
+import { IdBlocks, type IdSource } from './id-source.js';
 import { LocalBroker } from './local-broker.js';
 import type { RoomLog } from './room-log.js';
 import { RoomIndex } from './room-index.js';
@@ -32,7 +33,7 @@ export { HubCounters } from './hub-counters.js';
 export type { StoreHealth } from './store-guard.js';
 
 /** Where messages get their seq and are stored: the local room log, or a broker (Redis) whose listener is the hub. */
-export type HubStore = { readonly log: RoomLog } | { readonly broker: Broker };
+export type HubStore = { readonly log: RoomLog } | { readonly broker: Broker; readonly ids: IdSource };
 
 export type HubOptions = HubStore & {
   readonly limits: Limits;
@@ -87,7 +88,7 @@ export class Hub implements CommandHub, BrokerListener {
   private readonly presence: PresenceBatcher;
   private readonly store: StoreGuard;
   private readonly cycle: FlushCycle;
-  private nextId = 1;
+  private readonly ids: IdSource;
   private accepting = true;
   /** Rooms whose subscription is being set up (a remote broker): joiners wait for it. */
   private readonly subscribing = new Map<string, Promise<void>>();
@@ -102,7 +103,14 @@ export class Hub implements CommandHub, BrokerListener {
 
   constructor(private readonly options: HubOptions) {
     this.limits = options.limits;
-    this.broker = 'broker' in options ? options.broker : new LocalBroker(options.log, this);
+    if ('broker' in options) {
+      this.broker = options.broker;
+      this.ids = options.ids;
+    } else {
+      const log = options.log;
+      this.broker = new LocalBroker(log, this);
+      this.ids = new IdBlocks((count) => log.reserveIds(count));
+    }
     this.logger = options.logger;
     this.clock = options.clock ?? Date.now;
     const scheduler = options.scheduler ?? EVENT_LOOP;
@@ -169,7 +177,16 @@ export class Hub implements CommandHub, BrokerListener {
       this.logger.warn({ remote: conn.remoteAddress, door: door.name, code: refusal }, 'connection refused');
       return undefined;
     }
-    const id = this.nextId++;
+    let id: number | undefined;
+    try {
+      id = this.ids.nextId();
+    } catch (err) {
+      this.logger.error({ err }, 'could not set aside connection ids');
+    }
+    if (id === undefined) {
+      this.refuse(conn, door, 'server_error');
+      return undefined;
+    }
     const session = new Session(id, conn, door, guestNick(id), fullBucket(this.flood, this.clock()), this.limits.outboxBytes, this.cycle);
     const failed = (err: unknown): void => {
       // Half a registration would leave a ghost in the indexes: undo it and let this one client go.

@@ -57,6 +57,9 @@ class RecordingLog implements RoomLog {
     return this.inner.firstSeq(room);
   }
   prune(): void {}
+  reserveIds(count: number): number {
+    return this.inner.reserveIds(count);
+  }
   close(): void {}
 }
 
