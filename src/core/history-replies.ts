@@ -61,7 +61,7 @@ export class HistoryReplies implements HistoryService {
     const fitted: RoomMessage[] = [];
     let bytes = 0;
     for (const message of ordered) {
-      bytes += Buffer.byteLength(session.codec.encode({ type: 'message', ...message, history: true }));
+      bytes += Buffer.byteLength(session.codec.encode({ type: 'message', ...message, history: true }, session));
       if (bytes > budget && fitted.length > 0) break;
       fitted.push(message);
     }

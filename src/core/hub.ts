@@ -352,7 +352,7 @@ export class Hub implements CommandHub, BrokerListener {
     session.closing = true;
     this.unregister(session, reason);
     const bye = new Outgoing({ type: 'bye', code: disconnect.code, message: disconnect.message });
-    queued.push(bye.bytesFor(session.codec, session.conn.framing));
+    queued.push(bye.bytesFor(session.codec, session.conn.framing, session));
     const goodbye = Buffer.concat(queued);
     this.counters.disconnect(disconnect.code);
     this.counters.bytesOut += goodbye.length;
@@ -591,7 +591,7 @@ export class Hub implements CommandHub, BrokerListener {
     if (members.size === 0) return;
     const event: ServerEvent = { type: 'message', ...message };
     const out = new Outgoing(event);
-    const own = sender === undefined || ref === undefined ? undefined : new Outgoing({ ...event, ref });
+    const own = sender === undefined || (ref === undefined && !sender.codec.ownCopy) ? undefined : new Outgoing(ref === undefined ? event : { ...event, ref });
     this.presence.send(message.room);
     // Recorded before the copies are queued: the flush they schedule must know a commit is due.
     if (this.broker.storesOnCommit && sender) this.cycle.appended(out, own, sender, ref);

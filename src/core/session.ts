@@ -99,7 +99,8 @@ export class Session implements BucketState {
    */
   deliver(out: Outgoing): number {
     if (this.closing) return 0;
-    const bytes = out.bytesFor(this.codec, this.conn.framing);
+    const bytes = out.bytesFor(this.codec, this.conn.framing, this);
+    if (bytes.length === 0) return 0;
     if (this.socketBacklog + this.pendingBytes + bytes.length > this.outboxBytes) {
       this.socketBacklog = this.conn.bufferedBytes; // it may have drained since our last write
       if (this.socketBacklog + this.pendingBytes + bytes.length > this.outboxBytes) {
