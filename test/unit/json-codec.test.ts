@@ -45,6 +45,11 @@ test('__proto__, constructor and prototype keys are refused at any depth', () =>
   assert.equal(({} as Record<string, unknown>).admin, undefined);
 });
 
+test('a forbidden key is refused with the ref the frame carried', () => {
+  assert.deepEqual(decode('{"ref":"r1","__proto__":"b"}'), { ok: false, code: 'forbidden_key', ref: 'r1' });
+  assert.deepEqual(decode('{"type":"ping","x":[{"prototype":1}],"ref":7}'), { ok: false, code: 'forbidden_key', ref: 7 });
+});
+
 test('text-mode-only commands are unknown in JSON', () => {
   assert.equal(decode('{"type":"me","text":"waves"}').code, 'unknown_type');
   assert.equal(decode('{"type":"json"}').code, 'unknown_type');

@@ -57,14 +57,14 @@ export function parseJsonFrame(line: string): Decoded {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, error: new HubError('bad_frame') };
   }
-  // The cheap substring test keeps the deep walk off the common path.
-  if (/__proto__|constructor|prototype/.test(line) && hasForbiddenKey(value)) {
-    return { ok: false, error: new HubError('forbidden_key') };
-  }
   const frame = value as Record<string, unknown>;
   const ref = checkRef(frame.ref);
   if (ref instanceof HubError) return { ok: false, error: ref };
   const withRef = ref === undefined ? {} : { ref };
+  // The cheap substring test keeps the deep walk off the common path.
+  if (/__proto__|constructor|prototype/.test(line) && hasForbiddenKey(value)) {
+    return { ok: false, error: new HubError('forbidden_key'), ...withRef };
+  }
   if (typeof frame.type !== 'string') return { ok: false, error: new HubError('bad_frame'), ...withRef };
   const spec = commandForJsonType(frame.type);
   if (!spec) {
