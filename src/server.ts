@@ -1,14 +1,17 @@
 /** @module Wires a config to the parts: hub, room log, TCP listener, HTTP/WebSocket listener. */
-import type { AddressInfo, Server, Socket } from 'node:net';
-import { Hub, type HubLogger } from './core/hub.js';
+import type { AddressInfo, Server } from 'node:net';
+import type { Logger } from 'pino';
+import { Hub } from './core/hub.js';
 import type { RoomLog } from './core/room-log.js';
 import type { Clock } from './core/token-bucket.js';
-import type { ServeConfig } from './config/options.js';
-import { jsonCodec } from './protocol/json/json-codec.js';
-import { textCodec } from './protocol/text/text-codec.js';
+import { configChanges, showValue, type ServeConfig } from './config/options.js';
+import { createMetrics } from './metrics/metrics.js';
 import { MemoryRoomLog } from './store/memory-room-log.js';
 import { openRoomLog } from './store/open-room-log.js';
+import { TrustedProxies } from './transports/proxy/trusted-proxies.js';
 import { createTcpServer } from './transports/tcp/tcp-server.js';
+import { SocketGate } from './transports/socket-gate.js';
+import { TlsCredentials } from './transports/tls-credentials.js';
 import { createHttpServer } from './transports/ws/http-server.js';
 
 /** How often retention runs; each run does bounded work. */
@@ -19,6 +22,11 @@ export interface RunningServer {
   readonly tcpPort: number;
   readonly httpPort: number;
   readonly host: string;
+  /**
+   * Applies a freshly read configuration: what can change live does (each change logged as
+   * `key: old → new`), what needs a restart is logged and left as it is. Never throws.
+   */
+  reload(next: ServeConfig): void;
   /** Stops accepting, says goodbye to every client, waits (at most the grace period) and closes. */
   close(): Promise<void>;
 }
@@ -34,7 +42,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 }
 
 export interface ServerParts {
-  readonly logger: HubLogger;
+  readonly logger: Logger;
   /** Defaults to the store the config names. */
   readonly log?: RoomLog;
   /** Injected by tests that drive flood control without sleeping. */
@@ -44,31 +52,23 @@ export interface ServerParts {
 export async function startServer(config: ServeConfig, parts: ServerParts): Promise<RunningServer> {
   const startedAt = Date.now();
   const { logger, clock } = parts;
+  // Certificates first: a bad one stops start-up before anything is opened.
+  const credentials = config.tlsCert === '' ? undefined : new TlsCredentials({ cert: config.tlsCert, key: config.tlsKey });
   const log = parts.log ?? openRoomLog(config);
   const hub = new Hub({
     limits: config.limits,
-    codecs: { text: textCodec, json: jsonCodec },
     log,
     logger,
     serverName: config.serverName,
     commitsCostIo: !(log instanceof MemoryRoomLog),
     ...(clock && { clock }),
   });
-  const tcp = createTcpServer(hub);
-  const http = createHttpServer(hub, startedAt);
-  // Track sockets so close() can wait for goodbyes and then cut whatever is left.
-  const sockets = new Set<Socket>();
-  let lastSocketClosed: (() => void) | undefined;
-  for (const server of [tcp, http.server]) {
-    server.on('connection', (socket: Socket) => {
-      sockets.add(socket);
-      socket.once('close', () => {
-        sockets.delete(socket);
-        if (sockets.size === 0) lastSocketClosed?.();
-      });
-    });
-  }
-  tcp.maxConnections = config.limits.maxConnections + 100;
+  const proxies = new TrustedProxies(config.trustProxy);
+  const gate = new SocketGate(config.limits, proxies);
+  const listeners = { gate, proxies, ...(credentials && { tls: credentials }) };
+  const tcp = createTcpServer(hub, listeners);
+  const http = createHttpServer(hub, startedAt, { ...listeners, metrics: createMetrics(hub, gate), metricsToken: () => config.metricsToken });
+  if (credentials) logger.info({ fingerprint: credentials.fingerprint, validTo: credentials.validTo }, 'TLS certificate loaded');
   let tcpPort: number;
   let httpPort: number;
   try {
@@ -79,8 +79,45 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
     log.close();
     throw err;
   }
-  const upkeep = setInterval(() => hub.maintain(), MAINTENANCE_INTERVAL_MS);
+  const upkeep = setInterval(() => {
+    try {
+      hub.maintain();
+    } catch (err) {
+      // A timer callback: nothing may reach the process. The hub reports store failures itself.
+      logger.error({ err }, 'maintenance failed');
+    }
+  }, MAINTENANCE_INTERVAL_MS);
   upkeep.unref();
+
+  /** Renewed files (or new paths) serve every connection made from now on; open ones keep theirs. */
+  function reloadCertificate(tls: TlsCredentials): void {
+    try {
+      tls.reload({ cert: config.tlsCert, key: config.tlsKey });
+      logger.info({ fingerprint: tls.fingerprint, validTo: tls.validTo }, 'TLS certificate reloaded');
+    } catch (err) {
+      logger.error({ problem: (err as Error).message }, `TLS certificate not reloaded, the one in use is kept: ${(err as Error).message}`);
+    }
+  }
+
+  function reload(next: ServeConfig): void {
+    try {
+      for (const { spec, from, to } of configChanges(config, next)) {
+        const change = `${spec.flag}: ${showValue(spec, from)} → ${showValue(spec, to)}`;
+        if (spec.reload === 'restart' || spec.restartWhen?.(from, to)) {
+          logger.warn({ key: spec.flag }, `config: ${change} needs a restart; not applied`);
+          continue;
+        }
+        spec.set(config, to);
+        logger.info({ key: spec.flag }, `config: ${change}`);
+      }
+      logger.level = config.logLevel;
+      proxies.set(config.trustProxy);
+      if (credentials) reloadCertificate(credentials);
+    } catch (err) {
+      // A signal handler's work: a failure leaves the server as it was, running.
+      logger.error({ err }, 'applying the reloaded configuration failed');
+    }
+  }
 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
@@ -90,16 +127,15 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
     // A browser keeps its page's HTTP connection alive; idle ones would otherwise hold shutdown for the grace period.
     http.server.closeIdleConnections();
     hub.shutdown();
-    if (sockets.size > 0) {
-      await new Promise<void>((resolve) => {
-        lastSocketClosed = resolve;
-        setTimeout(resolve, config.limits.shutdownGraceMs).unref();
-      });
-    }
+    await gate.drained(config.limits.shutdownGraceMs);
     http.ws.terminateAll();
-    for (const socket of sockets) socket.destroy();
+    gate.destroyAll();
     http.server.closeAllConnections();
-    log.close();
+    try {
+      log.close();
+    } catch (err) {
+      logger.error({ err }, 'closing the history store failed; its last turn may not be stored');
+    }
   }
 
   return {
@@ -107,6 +143,7 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
     tcpPort,
     httpPort,
     host: config.host,
+    reload,
     close: () => (closing ??= close()),
   };
 }

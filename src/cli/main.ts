@@ -1,7 +1,9 @@
 /** @module The `hubbub` command: dispatches to a subcommand. */
 import { bench } from './bench.js';
 import { chat } from './chat.js';
+import { config } from './config.js';
 import { serve } from './serve.js';
+import { VERSION } from '../version.js';
 
 const USAGE = `Usage: hubbub <command> [options]
 
@@ -9,13 +11,20 @@ Commands:
   serve     start the chat server (hubbub serve --help)
   chat      the terminal chat client (hubbub chat --help)
   bench     load benchmark against baseline servers (hubbub bench --help)
+  config    print the example configuration file, or check one (hubbub config --help)
+  version   print the version (also: hubbub --version)
   help      show this help
 
 Run "hubbub <command> --help" for a command's options.`;
 
 type Command = (argv: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = { serve, chat, bench };
+function version(): Promise<number> {
+  process.stdout.write(`hubbub ${VERSION}\n`);
+  return Promise.resolve(0);
+}
+
+const COMMANDS: Record<string, Command> = { serve, chat, bench, config, version, '--version': version };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -1,17 +1,27 @@
-/** @module `hubbub serve`: start the hub on the configured ports and stop cleanly on SIGINT/SIGTERM. */
+/**
+ * @module `hubbub serve`: start the hub on the configured ports, reload the configuration on
+ * SIGHUP, and stop cleanly on SIGINT/SIGTERM.
+ */
 import { parseArgs } from 'node:util';
-import { OPTIONS, optionsHelp, resolveConfig } from '../config/options.js';
+import { loadConfig } from '../config/config-file.js';
+import { CONFIG_ENV, CONFIG_FLAG, OPTIONS, optionsHelp } from '../config/options.js';
 import { createLogger } from '../log/logger.js';
 import { startServer } from '../server.js';
 
-export const SERVE_USAGE = `Usage: hubbub serve [options]
+export const SERVE_USAGE = `Usage: hubbub serve [--config <file>] [options]
 
-Starts the chat hub: a plain TCP port for terminals (nc, telnet) and programs (NDJSON after /json),
-and an HTTP port serving the chat page at /, the WebSocket endpoint /ws and GET /healthz.
+Starts the chat hub: a TCP port for terminals (nc, telnet) and programs (NDJSON after /json), and
+an HTTP port serving the chat page at /, the WebSocket endpoint /ws, GET /healthz and GET /metrics.
+With --tls-cert and --tls-key both ports speak TLS (HTTPS and WSS on the HTTP port).
 Room history goes to <data-dir>/hubbub.db (SQLite) unless --store memory.
-Every option can also be set with its HUBBUB_* environment variable; a flag wins over the variable.
+
+Every option can also be set with its HUBBUB_* environment variable or, under its own name, in a
+configuration file (YAML or JSON; hubbub config --example prints one with every key). A flag wins
+over the variable, which wins over the file. SIGHUP re-reads the file and the certificates and
+applies what can change while running; the log says what changed and what needs a restart.
 
 Options:
+${`  --${CONFIG_FLAG} <file>`.padEnd(34)}configuration file (YAML or JSON), env ${CONFIG_ENV}
 ${optionsHelp()}
   -h, --help                      show this help`;
 
@@ -20,6 +30,7 @@ export async function serve(argv: string[]): Promise<number> {
     args: argv,
     options: {
       help: { type: 'boolean', short: 'h' },
+      [CONFIG_FLAG]: { type: 'string' },
       ...Object.fromEntries(OPTIONS.map((o) => [o.flag, { type: 'string' as const }])),
     },
     strict: true,
@@ -29,14 +40,28 @@ export async function serve(argv: string[]): Promise<number> {
     process.stdout.write(SERVE_USAGE + '\n');
     return 0;
   }
-  const config = resolveConfig(values as Record<string, string | undefined>, process.env);
+  const flags = values as Record<string, string | undefined>;
+  const config = loadConfig(flags, process.env);
   const logger = createLogger(config.logLevel);
   const server = await startServer(config, { logger });
+  const scheme = config.tlsCert === '' ? { tcp: 'tcp', ws: 'ws', http: 'http' } : { tcp: 'tls', ws: 'wss', http: 'https' };
   process.stdout.write(
-    `hubbub listening: tcp://${config.host}:${server.tcpPort} (text, /json for NDJSON) · ` +
-      `ws://${config.host}:${server.httpPort}/ws · web page http://${config.host}:${server.httpPort}/\n`,
+    `hubbub listening: ${scheme.tcp}://${config.host}:${server.tcpPort} (text, /json for NDJSON) · ` +
+      `${scheme.ws}://${config.host}:${server.httpPort}/ws · web page ${scheme.http}://${config.host}:${server.httpPort}/\n`,
   );
-  logger.info({ host: config.host, tcpPort: server.tcpPort, httpPort: server.httpPort }, 'listening');
+  logger.info({ host: config.host, tcpPort: server.tcpPort, httpPort: server.httpPort, tls: config.tlsCert !== '' }, 'listening');
+
+  // A bad file on reload is the operator's to fix: it is logged and the running configuration kept.
+  const reload = (): void => {
+    try {
+      logger.info({}, 'SIGHUP: reloading the configuration');
+      server.reload(loadConfig(flags, process.env));
+    } catch (err) {
+      logger.error({ problem: (err as Error).message }, `configuration not reloaded, the running one is kept: ${(err as Error).message}`);
+    }
+  };
+  // Left in place through shutdown: without a listener, SIGHUP would end the process abruptly.
+  process.on('SIGHUP', reload);
 
   return new Promise((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {

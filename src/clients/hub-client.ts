@@ -577,6 +577,13 @@ export class HubClient {
       case 'resumed':
         this.onResumed(frame);
         return;
+      case 'history':
+        // Without a ref: the recent history of a room just joined, message by message like a replay.
+        if (frame.ref === undefined) {
+          for (const message of frame.messages) this.onMessage({ ...message, history: true }, JSON.stringify(message));
+          return;
+        }
+        break;
       case 'joined':
       case 'left':
         if (frame.id === this.currentId) {

@@ -1,8 +1,10 @@
 /**
- * @module The `hubbub serve` options: one table gives each flag, its HUBBUB_* environment
- * variable, its default and its help line. Precedence: flag, then environment, then default.
+ * @module The `hubbub serve` options: one table gives each option its flag (also its key in a
+ * configuration file), its HUBBUB_* environment variable, its default, its help line and whether
+ * a reload (SIGHUP) applies it live. Precedence: flag, then environment, then file, then default.
  */
 import { DEFAULT_LIMITS, type Limits } from '../core/limits.js';
+import { parseCidr } from '../transports/proxy/trusted-proxies.js';
 
 export type StoreKind = 'sqlite' | 'memory';
 
@@ -14,6 +16,13 @@ export interface ServeConfig {
   httpPort: number;
   logLevel: string;
   serverName: string;
+  /** PEM certificate chain and private key files; both empty: no TLS. */
+  tlsCert: string;
+  tlsKey: string;
+  /** CIDR ranges of reverse proxies whose client-address headers are believed. */
+  trustProxy: string[];
+  /** Bearer token /metrics asks for; empty: /metrics is open. */
+  metricsToken: string;
   limits: Limits;
 }
 
@@ -25,103 +34,251 @@ export const DEFAULT_CONFIG: Readonly<ServeConfig> = Object.freeze({
   httpPort: 8080,
   logLevel: 'info',
   serverName: 'hubbub',
+  tlsCert: '',
+  tlsKey: '',
+  trustProxy: [],
+  metricsToken: '',
   limits: { ...DEFAULT_LIMITS },
 });
 
-type Kind = 'string' | 'int' | 'number' | 'store';
+export type OptionValue = string | number | readonly string[];
 
-interface OptionSpec {
-  flag: string;
-  kind: Kind;
-  help: string;
-  get(config: ServeConfig): string | number;
-  set(config: ServeConfig, value: string | number): void;
+/**
+ * `text` is any string (one of `choices` when given), `secret` a string never logged, `cidrs` a
+ * list of address ranges (comma-separated in a flag or variable, a list or a string in a file).
+ */
+type Kind = 'text' | 'secret' | 'int' | 'number' | 'cidrs';
+
+/** What a reload (SIGHUP) does with a changed value: apply it, or log that it needs a restart. */
+export type Reload = 'live' | 'restart';
+
+export interface OptionSpec {
+  readonly flag: string;
+  readonly kind: Kind;
+  readonly choices?: readonly string[];
+  /** How `--help` names its value, when the kind's own name would not say it. */
+  readonly placeholder?: string;
+  readonly help: string;
+  readonly reload: Reload;
+  /** For a live option: the changes that still need a restart. */
+  readonly restartWhen?: (from: OptionValue, to: OptionValue) => boolean;
+  /** The heading it is listed under in hubbub.example.yaml and docs/config.md. */
+  readonly section: string;
+  get(config: ServeConfig): OptionValue;
+  set(config: ServeConfig, value: OptionValue): void;
 }
 
-function limit(flag: string, key: keyof Limits, kind: Kind, help: string): OptionSpec {
-  return {
-    flag,
-    kind,
-    help,
-    get: (c) => c.limits[key],
-    set: (c, v) => (c.limits[key] = v as number),
-  };
+const STORES: readonly StoreKind[] = ['sqlite', 'memory'];
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+type Fields = Omit<OptionSpec, 'get' | 'set' | 'section'>;
+
+function field<K extends Exclude<keyof ServeConfig, 'limits'>>(spec: Fields, key: K): Omit<OptionSpec, 'section'> {
+  return { ...spec, get: (c) => c[key], set: (c, v) => (c[key] = (Array.isArray(v) ? [...(v as string[])] : v) as ServeConfig[K]) };
+}
+
+function limit(flag: string, key: keyof Limits, kind: 'int' | 'number', reload: Reload, help: string): Omit<OptionSpec, 'section'> {
+  return { flag, kind, help, reload, get: (c) => c.limits[key], set: (c, v) => (c.limits[key] = v as number) };
+}
+
+function section(name: string, specs: Omit<OptionSpec, 'section'>[]): OptionSpec[] {
+  return specs.map((spec) => ({ ...spec, section: name }));
+}
+
+/** New certificate files load live, but TLS cannot be switched on or off under open listeners. */
+function switchesTls(from: OptionValue, to: OptionValue): boolean {
+  return (from === '') !== (to === '');
 }
 
 export const OPTIONS: readonly OptionSpec[] = [
-  { flag: 'host', kind: 'string', help: 'address to bind both listeners to', get: (c) => c.host, set: (c, v) => (c.host = String(v)) },
-  { flag: 'tcp-port', kind: 'int', help: 'plain TCP port (text mode; NDJSON after /json); 0 = any free port', get: (c) => c.tcpPort, set: (c, v) => (c.tcpPort = v as number) },
-  { flag: 'http-port', kind: 'int', help: 'HTTP port: WebSocket at /ws, /healthz; 0 = any free port', get: (c) => c.httpPort, set: (c, v) => (c.httpPort = v as number) },
-  { flag: 'log-level', kind: 'string', help: 'trace, debug, info, warn, error, fatal or silent', get: (c) => c.logLevel, set: (c, v) => (c.logLevel = String(v)) },
-  { flag: 'server-name', kind: 'string', help: 'name shown in the welcome', get: (c) => c.serverName, set: (c, v) => (c.serverName = String(v)) },
-  { flag: 'store', kind: 'store', help: 'where room history lives: sqlite (a file in --data-dir) or memory (lost on restart)', get: (c) => c.store, set: (c, v) => (c.store = v as StoreKind) },
-  { flag: 'data-dir', kind: 'string', help: 'directory of the SQLite history file hubbub.db (created on first start)', get: (c) => c.dataDir, set: (c, v) => (c.dataDir = String(v)) },
-  limit('history-on-join', 'historyOnJoin', 'int', 'recent messages a new member of a room is sent; 0 = none'),
-  limit('history-page-max', 'historyPageMax', 'int', 'most messages one history answer carries'),
-  limit('resume-max', 'resumeMaxMessages', 'int', 'most messages one resume replays per room (the rest: history paging)'),
-  limit('retention-messages', 'retentionMessages', 'int', 'messages kept per room; 0 = no count limit (sqlite only)'),
-  {
-    flag: 'retention-days',
-    kind: 'number',
-    help: 'days a message is kept; 0 = no age limit',
-    get: (c) => c.limits.retentionAgeMs / 86_400_000,
-    set: (c, v) => (c.limits.retentionAgeMs = Math.round((v as number) * 86_400_000)),
-  },
-  limit('max-text-bytes', 'maxTextBytes', 'int', 'longest message text, in UTF-8 bytes'),
-  limit('max-line-bytes', 'maxLineBytes', 'int', 'longest TCP line or WebSocket frame, in bytes'),
-  limit('outbox-bytes', 'outboxBytes', 'int', 'bytes queued for one client before it is dropped as a slow reader'),
-  limit('max-rooms', 'maxRoomsPerConn', 'int', 'rooms one connection may be in at once'),
-  limit('max-connections', 'maxConnections', 'int', 'connections the server accepts at once'),
-  limit('max-connections-per-ip', 'maxConnectionsPerIp', 'int', 'connections accepted at once from one address'),
-  limit('flood-burst', 'floodBurst', 'int', 'commands a client may send in a burst; 0 turns flood control off'),
-  limit('flood-rate', 'floodRate', 'number', 'commands per second added back to the burst'),
-  limit('flood-kick-after', 'floodKickAfter', 'int', 'consecutive rate-limited commands before a client is kicked'),
-  limit('presence-max-members', 'presenceNoticeMaxMembers', 'int', 'rooms this big or bigger get no join/leave/nick notices'),
-  limit('presence-batch-ms', 'presenceBatchMs', 'int', 'joins and leaves within this many ms go out as one notice per room'),
-  limit('ws-ping-interval', 'wsPingIntervalMs', 'int', 'milliseconds between WebSocket pings; a missed pong drops the peer'),
-  limit('tcp-keepalive', 'tcpKeepAliveMs', 'int', 'milliseconds of TCP idleness before keep-alive probes'),
-  limit('commit-interval', 'commitIntervalMs', 'number', 'sqlite: under load, at most one history transaction per this many ms (messages wait for it)'),
-  limit('shutdown-grace', 'shutdownGraceMs', 'int', 'milliseconds a closing client gets to read its goodbye'),
+  ...section('server', [
+    field({ flag: 'host', kind: 'text', reload: 'restart', help: 'address to bind both listeners to' }, 'host'),
+    field({ flag: 'tcp-port', kind: 'int', reload: 'restart', help: 'TCP port (text mode; NDJSON after /json); 0 = any free port' }, 'tcpPort'),
+    field({ flag: 'http-port', kind: 'int', reload: 'restart', help: 'HTTP port: the page, /ws, /healthz, /metrics; 0 = any free port' }, 'httpPort'),
+    field({ flag: 'server-name', kind: 'text', reload: 'restart', help: 'name shown in the welcome' }, 'serverName'),
+    field({ flag: 'log-level', kind: 'text', choices: LOG_LEVELS, placeholder: 'level', reload: 'live', help: 'trace, debug, info, warn, error, fatal or silent' }, 'logLevel'),
+  ]),
+  ...section('transport security', [
+    field({ flag: 'tls-cert', kind: 'text', placeholder: 'file', reload: 'live', restartWhen: switchesTls, help: 'PEM certificate chain: TLS on both ports (with --tls-key); re-read on SIGHUP' }, 'tlsCert'),
+    field({ flag: 'tls-key', kind: 'text', placeholder: 'file', reload: 'live', restartWhen: switchesTls, help: 'PEM private key of --tls-cert; re-read on SIGHUP' }, 'tlsKey'),
+    field({ flag: 'trust-proxy', kind: 'cidrs', reload: 'live', help: 'reverse proxies (CIDR ranges, comma-separated) whose X-Forwarded-For or PROXY header names the client' }, 'trustProxy'),
+    limit('handshake-timeout', 'handshakeTimeoutMs', 'int', 'restart', 'milliseconds a new connection gets to finish its TLS handshake and PROXY header'),
+    field({ flag: 'metrics-token', kind: 'secret', placeholder: 'token', reload: 'live', help: 'bearer token GET /metrics requires; empty = /metrics is open' }, 'metricsToken'),
+  ]),
+  ...section('history', [
+    field({ flag: 'store', kind: 'text', choices: STORES, reload: 'restart', help: 'where room history lives: sqlite (a file in --data-dir) or memory (lost on restart)' }, 'store'),
+    field({ flag: 'data-dir', kind: 'text', reload: 'restart', help: 'directory of the SQLite history file hubbub.db (created on first start)' }, 'dataDir'),
+    limit('history-on-join', 'historyOnJoin', 'int', 'live', 'recent messages a new member of a room is sent; 0 = none'),
+    limit('history-page-max', 'historyPageMax', 'int', 'live', 'most messages one history answer carries'),
+    limit('history-page-bytes', 'historyPageBytes', 'int', 'live', 'most bytes of messages one history answer, join history or resume replay carries'),
+    limit('resume-max', 'resumeMaxMessages', 'int', 'live', 'most messages one resume replays per room (the rest: history paging)'),
+    limit('retention-messages', 'retentionMessages', 'int', 'restart', 'messages kept per room; 0 = no count limit (sqlite only)'),
+    {
+      flag: 'retention-days',
+      kind: 'number',
+      reload: 'restart',
+      help: 'days a message is kept; 0 = no age limit',
+      get: (c) => c.limits.retentionAgeMs / 86_400_000,
+      set: (c, v) => (c.limits.retentionAgeMs = Math.round((v as number) * 86_400_000)),
+    },
+    limit('commit-interval', 'commitIntervalMs', 'number', 'restart', 'sqlite: under load, at most one history transaction per this many ms (messages wait for it)'),
+  ]),
+  ...section('limits', [
+    limit('max-text-bytes', 'maxTextBytes', 'int', 'live', 'longest message text, in UTF-8 bytes'),
+    limit('max-line-bytes', 'maxLineBytes', 'int', 'restart', 'longest TCP line or WebSocket frame, in bytes (clients are told it in the welcome)'),
+    limit('outbox-bytes', 'outboxBytes', 'int', 'restart', 'bytes queued for one client before it is dropped as a slow reader'),
+    limit('max-rooms', 'maxRoomsPerConn', 'int', 'live', 'rooms one connection may be in at once'),
+    limit('max-connections', 'maxConnections', 'int', 'live', 'connections the server accepts at once'),
+    limit('max-connections-per-ip', 'maxConnectionsPerIp', 'int', 'live', 'connections accepted at once from one address'),
+    limit('flood-burst', 'floodBurst', 'int', 'live', 'commands a client may send in a burst; 0 turns flood control off'),
+    limit('flood-rate', 'floodRate', 'number', 'live', 'commands per second added back to the burst'),
+    limit('flood-kick-after', 'floodKickAfter', 'int', 'live', 'consecutive rate-limited commands before a client is kicked'),
+    limit('presence-max-members', 'presenceNoticeMaxMembers', 'int', 'live', 'rooms this big or bigger get no join/leave/nick notices'),
+    limit('presence-batch-ms', 'presenceBatchMs', 'int', 'live', 'joins and leaves within this many ms go out as one notice per room'),
+    limit('ws-ping-interval', 'wsPingIntervalMs', 'int', 'restart', 'milliseconds between WebSocket pings; a missed pong drops the peer'),
+    limit('tcp-keepalive', 'tcpKeepAliveMs', 'int', 'restart', 'milliseconds of TCP idleness before keep-alive probes'),
+    limit('shutdown-grace', 'shutdownGraceMs', 'int', 'live', 'milliseconds a closing client gets to read its goodbye'),
+  ]),
 ];
 
 export function envName(flag: string): string {
   return `HUBBUB_${flag.toUpperCase().replace(/-/g, '_')}`;
 }
 
-const STORES: readonly StoreKind[] = ['sqlite', 'memory'];
+/** The variable and flag naming the configuration file, which is not itself an option of the table. */
+export const CONFIG_FLAG = 'config';
+export const CONFIG_ENV = envName(CONFIG_FLAG);
 
-function parseValue(spec: OptionSpec, raw: string, source: string): string | number {
-  if (spec.kind === 'string') return raw;
-  if (spec.kind === 'store') {
-    if (!(STORES as readonly string[]).includes(raw)) throw new Error(`${source}: expected ${STORES.join(' or ')}, got "${raw}"`);
-    return raw;
+/** Checks a value already of the right JavaScript type against the option's rules. */
+function checked(spec: OptionSpec, value: OptionValue, shown: string): OptionValue {
+  if (spec.kind === 'int' || spec.kind === 'number') {
+    const n = value as number;
+    if (!Number.isFinite(n) || n < 0 || (spec.kind === 'int' && !Number.isInteger(n))) {
+      throw new Error(`expected a ${spec.kind === 'int' ? 'whole number' : 'number'} ≥ 0, got ${shown}`);
+    }
+  } else if (spec.kind === 'cidrs') {
+    for (const cidr of value as string[]) parseCidr(cidr);
+  } else if (spec.choices && !spec.choices.includes(value as string)) {
+    throw new Error(`expected ${spec.choices.join(' or ')}, got ${shown}`);
   }
-  const value = Number(raw);
-  const ok = raw.trim() !== '' && Number.isFinite(value) && value >= 0 && (spec.kind === 'number' || Number.isInteger(value));
-  if (!ok) throw new Error(`${source}: expected a ${spec.kind === 'int' ? 'whole number' : 'number'} ≥ 0, got "${raw}"`);
   return value;
 }
 
-export function cloneDefaults(): ServeConfig {
-  return { ...DEFAULT_CONFIG, limits: { ...DEFAULT_CONFIG.limits } };
+function splitList(text: string): string[] {
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
 }
 
-/** Builds the config from flag values (as parsed) and the environment. Throws on a bad value. */
-export function resolveConfig(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv): ServeConfig {
+/** Reads a value from a flag or an environment variable (always text). */
+export function valueFromText(spec: OptionSpec, raw: string): OptionValue {
+  const shown = JSON.stringify(raw);
+  if (spec.kind === 'int' || spec.kind === 'number') {
+    if (raw.trim() === '') throw new Error(`expected a ${spec.kind === 'int' ? 'whole number' : 'number'} ≥ 0, got ${shown}`);
+    return checked(spec, Number(raw), shown);
+  }
+  return checked(spec, spec.kind === 'cidrs' ? splitList(raw) : raw, shown);
+}
+
+/** Reads a value from a configuration file, where it has a type of its own (YAML or JSON). */
+export function valueFromFile(spec: OptionSpec, value: unknown): OptionValue {
+  // JSON.stringify gives undefined for what JSON cannot hold; the type names it then.
+  const shown = value === null ? 'no value' : (JSON.stringify(value) as string | undefined) ?? typeof value;
+  switch (spec.kind) {
+    case 'int':
+    case 'number':
+      if (typeof value !== 'number') throw new Error(`expected a ${spec.kind === 'int' ? 'whole number' : 'number'} ≥ 0, got ${shown}`);
+      return checked(spec, value, shown);
+    case 'cidrs':
+      if (typeof value === 'string') return checked(spec, splitList(value), shown);
+      if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return checked(spec, value.map((v) => v.trim()), shown);
+      throw new Error(`expected a list of address ranges, got ${shown}`);
+    default:
+      if (typeof value !== 'string') throw new Error(`expected text, got ${shown}`);
+      return checked(spec, value, shown);
+  }
+}
+
+/** One option's value from a configuration file, with where it was written. */
+export interface FileEntry {
+  readonly value: unknown;
+  /** Where the value stands, as `file:line`, for error messages. */
+  readonly at: string;
+}
+
+export function cloneDefaults(): ServeConfig {
+  return { ...DEFAULT_CONFIG, trustProxy: [...DEFAULT_CONFIG.trustProxy], limits: { ...DEFAULT_CONFIG.limits } };
+}
+
+/**
+ * Builds the config from flag values (as parsed), the environment and a configuration file's
+ * entries by flag name. Throws an Error whose message is one line naming the bad source.
+ */
+export function resolveConfig(
+  flags: Record<string, string | undefined>,
+  env: NodeJS.ProcessEnv,
+  file: ReadonlyMap<string, FileEntry> = new Map(),
+): ServeConfig {
   const config = cloneDefaults();
   for (const spec of OPTIONS) {
     const fromFlag = flags[spec.flag];
     const fromEnv = env[envName(spec.flag)];
-    if (fromFlag !== undefined) spec.set(config, parseValue(spec, fromFlag, `--${spec.flag}`));
-    else if (fromEnv !== undefined) spec.set(config, parseValue(spec, fromEnv, envName(spec.flag)));
+    const fromFile = file.get(spec.flag);
+    const [source, read] =
+      fromFlag !== undefined
+        ? [`--${spec.flag}`, () => valueFromText(spec, fromFlag)]
+        : fromEnv !== undefined
+          ? [envName(spec.flag), () => valueFromText(spec, fromEnv)]
+          : fromFile !== undefined
+            ? [`${fromFile.at}: ${spec.flag}`, () => valueFromFile(spec, fromFile.value)]
+            : [undefined, undefined];
+    if (read === undefined) continue;
+    try {
+      spec.set(config, read());
+    } catch (err) {
+      throw new Error(`${source}: ${(err as Error).message}`);
+    }
+  }
+  if ((config.tlsCert === '') !== (config.tlsKey === '')) {
+    throw new Error('--tls-cert and --tls-key go together: set both (TLS on) or neither (TLS off)');
   }
   return config;
+}
+
+/** How a value reads in help, logs and the example file (a secret's never does). */
+export function showValue(spec: OptionSpec, value: OptionValue): string {
+  if (spec.kind === 'secret') return value === '' ? '(none)' : '(set)';
+  if (value === '' || (Array.isArray(value) && value.length === 0)) return '(none)';
+  if (Array.isArray(value)) return value.join(',');
+  return JSON.stringify(value);
+}
+
+export interface ConfigChange {
+  readonly spec: OptionSpec;
+  readonly from: OptionValue;
+  readonly to: OptionValue;
+}
+
+function sameValue(a: OptionValue, b: OptionValue): boolean {
+  return Array.isArray(a) && Array.isArray(b) ? a.length === b.length && a.every((v, i) => v === b[i]) : a === b;
+}
+
+/** The options whose values differ between two configs, in table order. */
+export function configChanges(current: ServeConfig, next: ServeConfig): ConfigChange[] {
+  return OPTIONS.flatMap((spec) => {
+    const from = spec.get(current);
+    const to = spec.get(next);
+    return sameValue(from, to) ? [] : [{ spec, from, to }];
+  });
 }
 
 export function optionsHelp(): string {
   const defaults = cloneDefaults();
   return OPTIONS.map((spec) => {
-    const left = `  --${spec.flag} <${spec.kind === 'int' || spec.kind === 'number' ? 'n' : spec.kind === 'store' ? 'sqlite|memory' : 'text'}>`;
-    return `${left.padEnd(34)}${spec.help}\n${''.padEnd(34)}default ${JSON.stringify(spec.get(defaults))}, env ${envName(spec.flag)}`;
+    const placeholder = spec.placeholder ?? (spec.kind === 'int' || spec.kind === 'number' ? 'n' : spec.kind === 'cidrs' ? 'cidrs' : spec.choices ? spec.choices.join('|') : 'text');
+    const left = `  --${spec.flag} <${placeholder}>`;
+    const reload = spec.reload === 'live' ? 'SIGHUP applies it' : 'restart to change';
+    return `${left.padEnd(34)}${spec.help}\n${''.padEnd(34)}default ${showValue(spec, spec.get(defaults))}, env ${envName(spec.flag)}, ${reload}`;
   }).join('\n');
 }

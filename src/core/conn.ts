@@ -1,7 +1,9 @@
 /**
  * @module The interfaces between the core and the outside: a wire-level connection (`Conn`), how a
- * wire frames one payload (`Framing`) and how a protocol turns frames into commands (`Codec`).
- * Transports implement Conn and Framing; src/protocol implements Codec; the core uses only these.
+ * wire frames one payload (`Framing`), how a protocol turns frames into commands (`Codec`), and a
+ * way in (`Door`: a codec, and what its clients need from the hub). Transports implement Conn and
+ * Framing and declare their doors; src/protocol implements Codec; the core uses only these and
+ * names no door.
  */
 import type { ErrorCode, HubError } from './errors.js';
 import type { Ref, ServerEvent } from './events.js';
@@ -27,7 +29,6 @@ export interface Framing {
  * UTF-8-valid lines into the Session it was given, and the core pushes whole frames out.
  */
 export interface Conn {
-  readonly transport: 'tcp' | 'ws';
   readonly remoteAddress: string;
   readonly framing: Framing;
   /** Bytes written but not yet accepted by the kernel. */
@@ -47,7 +48,25 @@ export type Decoded =
 
 /** Pure: no sockets, no state beyond its own configuration. */
 export interface Codec {
-  readonly name: 'text' | 'json';
+  /** The protocol mode it speaks; command rows say in which modes they exist (help lists those). */
+  readonly name: string;
   decode(line: string): Decoded;
   encode(event: ServerEvent): string;
+}
+
+/**
+ * A way into the hub: a transport's connections speaking one codec. A new door (IRC, say) is a
+ * new value of this type, declared by its transport; the core needs nothing else from it.
+ */
+export interface Door {
+  /** How its connections are named in logs and counted on /healthz. */
+  readonly name: string;
+  readonly codec: Codec;
+  /**
+   * Whether a new connection is sent its starting room's recent history: yes for people at a
+   * terminal; no for programs, which ask for it or resume instead and must never see a message twice.
+   */
+  readonly historyOnConnect: boolean;
+  /** The same connection speaking JSON: what `/json` switches to (absent where JSON is all there is). */
+  readonly machine?: Door;
 }

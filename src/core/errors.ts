@@ -36,7 +36,7 @@ export const ERRORS = {
   not_in_room: { message: 'you are not in that room', fatal: false },
   too_many_rooms: { message: 'you are in too many rooms; part one first', fatal: false },
   no_such_nick: { message: 'nobody has that nick', fatal: false },
-  store_failed: { message: 'the history store could not save your message, so it was not delivered', fatal: false },
+  store_failed: { message: 'the history store failed: your message was not stored, so it was not delivered', fatal: false },
   internal_error: { message: 'the server failed to handle this command; it was not carried out', fatal: false },
   // Disconnects: sent in a `bye` frame just before the server closes the connection.
   server_full: { message: 'the server has reached its connection limit', fatal: true, wsClose: 1013 },
@@ -44,9 +44,20 @@ export const ERRORS = {
   excess_flood: { message: 'kicked: kept flooding after being rate limited', fatal: true, wsClose: 1008 },
   slow_reader: { message: 'disconnected: you stopped reading and your outbox filled up', fatal: true, wsClose: 1008 },
   shutting_down: { message: 'the server is shutting down', fatal: true, wsClose: 1001 },
+  server_error: { message: 'the server failed to set up this connection; try again', fatal: true, wsClose: 1011 },
+  bad_proxy_header: { message: "a trusted proxy's client-address header (PROXY protocol or X-Forwarded-For) is malformed", fatal: true, wsClose: 1008 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/** How much of a client's input an error message repeats back: enough to recognise, never an amplifier. */
+const ECHO_MAX_CHARS = 40;
+
+/** A client's input as an error message quotes it: at most 40 characters, marked when cut. */
+export function echo(input: string): string {
+  const chars = [...input];
+  return chars.length <= ECHO_MAX_CHARS ? input : `${chars.slice(0, ECHO_MAX_CHARS).join('')}…`;
+}
 
 /** An error as a value: what went wrong, for whom, and whether the connection survives it. */
 export class HubError extends Error {

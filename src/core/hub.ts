@@ -1,32 +1,41 @@
 /**
- * @module The hub: the session registry, the nick and room indexes, command dispatch and local
- * fan-out. Everything queued for one client during an event-loop turn leaves in one write.
+ * @module The hub: admits connections through the doors it is given, dispatches their commands,
+ * and fans room messages out to local members. It composes the parts that each do one job — the
+ * session index, the room index, presence batching, the commit-and-flush cycle, history replies —
+ * and knows no door, codec or store by name.
  */
-import type { Codec, Conn, Disconnect } from './conn.js';
+import type { Conn, Disconnect, Door } from './conn.js';
 import { ERRORS, HubError, type ErrorCode } from './errors.js';
-import type { LeftMember, LeftReason, Member, Ref, RoomMessage, ServerEvent } from './events.js';
+import type { LeftReason, Member, Ref, RoomMessage, ServerEvent } from './events.js';
+import { FlushCycle } from './flush-cycle.js';
+import { HistoryReplies } from './history-replies.js';
+import { HubCounters } from './hub-counters.js';
+import type { HubLogger } from './hub-logger.js';
 import { DEFAULT_ROOM, type Limits } from './limits.js';
-import { guestNick, nickKey } from './names.js';
+import { guestNick } from './names.js';
 import { Outgoing } from './outgoing.js';
-import type { HistoryPage, HistoryQuery, RoomLog } from './room-log.js';
-import { FrameJoiner, Session, type SessionOwner } from './session.js';
+import { PresenceBatcher } from './presence-batcher.js';
+import type { RoomLog } from './room-log.js';
+import { RoomIndex } from './room-index.js';
+import { EVENT_LOOP, type Scheduler } from './scheduler.js';
+import { Session } from './session.js';
+import { SessionIndex } from './session-index.js';
+import { StoreGuard, type StoreHealth } from './store-guard.js';
 import { fullBucket, takeToken, type BucketRate, type Clock } from './token-bucket.js';
 
-/** Structured logging, as pino provides it. */
-export interface HubLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
-}
+export type { HubLogger } from './hub-logger.js';
+export { HubCounters } from './hub-counters.js';
+export type { StoreHealth } from './store-guard.js';
 
 export interface HubOptions {
   readonly limits: Limits;
-  readonly codecs: { readonly text: Codec; readonly json: Codec };
   readonly log: RoomLog;
   readonly logger: HubLogger;
   readonly serverName: string;
+  /** The wall clock: message timestamps and flood control. */
   readonly clock?: Clock;
+  /** When deferred work runs (flushes, presence windows); the event loop unless a test drives it. */
+  readonly scheduler?: Scheduler;
   /** Whether `log.commit` does I/O worth batching (limits.commitIntervalMs applies only then). */
   readonly commitsCostIo: boolean;
 }
@@ -34,12 +43,8 @@ export interface HubOptions {
 export interface HubStats {
   connections: number;
   rooms: number;
-}
-
-/** Joins and leaves in one room not yet announced; one cancels the other for the same session. */
-interface PresenceBatch {
-  joined: Map<number, Member>;
-  left: Map<number, LeftMember>;
+  /** Connections by the name of the door they came in through. */
+  doors: Record<string, number>;
 }
 
 function disconnectFor(code: ErrorCode): Disconnect {
@@ -47,115 +52,173 @@ function disconnectFor(code: ErrorCode): Disconnect {
   return { code, message: spec.message, wsClose: 'wsClose' in spec ? spec.wsClose : 1000 };
 }
 
-export class Hub implements SessionOwner {
+export class Hub {
   readonly limits: Limits;
-  readonly codecs: HubOptions['codecs'];
   readonly log: RoomLog;
   readonly logger: HubLogger;
   readonly clock: Clock;
+  readonly history: HistoryReplies;
+  /** What /metrics reports: plain counters, bumped as the hub works and read when scraped. */
+  readonly counters = new HubCounters();
   private readonly flood: BucketRate;
-  private readonly commitIntervalMs: number;
-  private lastCommitAt = 0;
-
+  private readonly sessions = new SessionIndex();
+  private readonly rooms = new RoomIndex();
+  private readonly presence: PresenceBatcher;
+  private readonly store: StoreGuard;
+  private readonly cycle: FlushCycle;
   private nextId = 1;
-  private readonly sessions = new Map<number, Session>();
-  private readonly byNick = new Map<string, Session>();
-  private readonly rooms = new Map<string, Set<Session>>();
-  private readonly perIp = new Map<string, number>();
-  private dirty: Session[] = [];
-  private overflowing: Session[] = [];
-  /** Messages appended this turn and not yet committed, with every copy queued for them. */
-  private unstored: { out: Outgoing; own: Outgoing | undefined; sender: Session; ref: Ref | undefined }[] = [];
-  private flushScheduled = false;
   private accepting = true;
-  private readonly presence = new Map<string, PresenceBatch>();
-  private presenceScheduled = false;
 
   constructor(private readonly options: HubOptions) {
     this.limits = options.limits;
-    this.codecs = options.codecs;
     this.log = options.log;
     this.logger = options.logger;
     this.clock = options.clock ?? Date.now;
-    this.flood = { burst: this.limits.floodBurst, ratePerSecond: this.limits.floodRate };
-    this.commitIntervalMs = options.commitsCostIo ? this.limits.commitIntervalMs : 0;
+    const scheduler = options.scheduler ?? EVENT_LOOP;
+    // Read at each command, so a reloaded flood setting applies at once.
+    const limits = this.limits;
+    this.flood = {
+      get burst() {
+        return limits.floodBurst;
+      },
+      get ratePerSecond() {
+        return limits.floodRate;
+      },
+    };
+    this.store = new StoreGuard(this.logger, this.clock);
+    this.presence = new PresenceBatcher(this.rooms, scheduler, this.limits, this.logger);
+    this.cycle = new FlushCycle({
+      commit: () => this.log.commit(),
+      store: this.store,
+      scheduler,
+      commitIntervalMs: options.commitsCostIo ? this.limits.commitIntervalMs : 0,
+      logger: this.logger,
+      counters: this.counters,
+      cutOff: (session) => this.end(session, disconnectFor('slow_reader'), 'slow_reader'),
+      lost: (session) => this.connectionLost(session),
+      refused: (sender, ref) => {
+        if (this.sessions.has(sender)) this.replyError(sender, new HubError('store_failed'), ref);
+      },
+    });
+    this.history = new HistoryReplies(this.log, this.store, () => this.cycle.commit(), this.limits, this.counters);
   }
 
   stats(): HubStats {
-    return { connections: this.sessions.size, rooms: this.rooms.size };
+    return { connections: this.sessions.size, rooms: this.rooms.size, doors: this.sessions.byDoor() };
+  }
+
+  /** Bytes queued for all clients together (ours not yet written plus their sockets' not yet sent). */
+  outboxBytes(): number {
+    let total = 0;
+    for (const session of this.sessions.all()) total += session.queuedBytes;
+    return total;
+  }
+
+  get storeHealth(): StoreHealth {
+    return this.store.health;
   }
 
   // ---- connection lifecycle (called by transports) ----
 
   /**
    * Admits a new connection into lobby, or refuses it (the goodbye is written and the conn
-   * closed) and returns undefined. A text-mode (human) connection also gets lobby's recent history;
-   * a JSON one asks for it, or resumes instead, so it is never sent a message twice.
+   * closed) and returns undefined. A door for people also sends lobby's recent history; programs
+   * ask for it, or resume instead, so they are never sent a message twice.
    */
-  accept(conn: Conn, codec: Codec): Session | undefined {
-    const refusal = !this.accepting
+  accept(conn: Conn, door: Door): Session | undefined {
+    const refusal: ErrorCode | undefined = !this.accepting
       ? 'shutting_down'
       : this.sessions.size >= this.limits.maxConnections
         ? 'server_full'
-        : (this.perIp.get(conn.remoteAddress) ?? 0) >= this.limits.maxConnectionsPerIp
+        : this.sessions.fromAddress(conn.remoteAddress) >= this.limits.maxConnectionsPerIp
           ? 'too_many_from_ip'
           : undefined;
     if (refusal) {
-      const d = disconnectFor(refusal);
-      conn.close(d, conn.framing.frame(codec.encode({ type: 'bye', code: d.code, message: d.message })));
-      this.logger.warn({ remote: conn.remoteAddress, transport: conn.transport, code: refusal }, 'connection refused');
+      this.refuse(conn, door, refusal);
+      this.logger.warn({ remote: conn.remoteAddress, door: door.name, code: refusal }, 'connection refused');
       return undefined;
     }
     const id = this.nextId++;
-    const nick = guestNick(id);
-    const session = new Session(id, conn, codec, nick, fullBucket(this.flood, this.clock()), this.limits.outboxBytes, this);
-    this.sessions.set(id, session);
-    this.byNick.set(nickKey(nick), session);
-    this.perIp.set(conn.remoteAddress, (this.perIp.get(conn.remoteAddress) ?? 0) + 1);
-    this.logger.debug({ id, remote: conn.remoteAddress, transport: conn.transport }, 'connected');
-    this.enterRoom(session, DEFAULT_ROOM);
-    this.sendWelcome(session);
-    if (codec.name === 'text') this.sendRecentHistory(session, DEFAULT_ROOM);
+    const session = new Session(id, conn, door, guestNick(id), fullBucket(this.flood, this.clock()), this.limits.outboxBytes, this.cycle);
+    try {
+      this.sessions.add(session);
+      this.enterRoom(session, DEFAULT_ROOM);
+      this.sendWelcome(session);
+    } catch (err) {
+      // Half a registration would leave a ghost in the indexes: undo it and let this one client go.
+      this.logger.error({ err, id, remote: conn.remoteAddress, door: door.name }, 'could not admit a connection');
+      if (this.sessions.has(session)) this.end(session, disconnectFor('server_error'), 'disconnected');
+      else this.refuse(conn, door, 'server_error');
+      return undefined;
+    }
+    this.logger.debug({ id, remote: conn.remoteAddress, door: door.name }, 'connected');
+    if (door.historyOnConnect) this.replyOrReport(session, () => this.history.sendRecent(session, DEFAULT_ROOM));
     return session;
+  }
+
+  /** Says goodbye to a connection that never became a session. */
+  private refuse(conn: Conn, door: Door, code: ErrorCode): void {
+    const d = disconnectFor(code);
+    const goodbye = conn.framing.frame(door.codec.encode({ type: 'bye', code: d.code, message: d.message }));
+    this.counters.disconnect(code);
+    this.counters.bytesOut += goodbye.length;
+    conn.close(d, goodbye);
   }
 
   /** One complete, UTF-8-valid input line (or WebSocket text frame) from a client. */
   receive(session: Session, line: string): void {
     if (session.closing) return;
-    const decoded = session.codec.decode(line);
-    if (!decoded.ok) {
-      this.replyError(session, decoded.error, decoded.ref);
-      return;
-    }
-    const { spec, params, ref } = decoded;
-    if (!spec.free && !takeToken(session, this.flood, this.clock())) {
-      session.floodStrikes++;
-      if (session.floodStrikes >= this.limits.floodKickAfter) this.end(session, disconnectFor('excess_flood'), 'kicked');
-      else this.replyError(session, new HubError('rate_limited'), ref);
-      return;
-    }
-    session.floodStrikes = 0;
+    let ref: Ref | undefined;
+    let command: string | undefined;
     try {
-      spec.run({ hub: this, session, ref }, params);
-    } catch (err) {
-      if (err instanceof HubError) {
-        this.replyError(session, err, ref);
+      const decoded = session.codec.decode(line);
+      ref = decoded.ref;
+      if (!decoded.ok) throw decoded.error;
+      const { spec, params } = decoded;
+      command = spec.name;
+      if (!spec.free && !takeToken(session, this.flood, this.clock())) {
+        session.floodStrikes++;
+        if (session.floodStrikes >= this.limits.floodKickAfter) this.end(session, disconnectFor('excess_flood'), 'kicked');
+        else this.replyError(session, new HubError('rate_limited'), ref);
         return;
       }
-      // A bug in one command must not take the server (and everyone else) down with it.
-      this.logger.error({ err, id: session.id, command: spec.name }, 'command failed');
-      this.replyError(session, new HubError('internal_error'), ref);
+      session.floodStrikes = 0;
+      spec.run({ hub: this, session, ref }, params);
+    } catch (err) {
+      this.reportFailure(session, err, ref, { command, input: line.slice(0, 200) });
+    }
+  }
+
+  /**
+   * Answers a failed command: a HubError is the client's to hear; anything else is a bug in one
+   * command (or codec), logged with context and answered `internal_error`, and the server goes on.
+   */
+  private reportFailure(session: Session, err: unknown, ref: Ref | undefined, context: object): void {
+    if (err instanceof HubError) {
+      this.replyError(session, err, ref);
+      return;
+    }
+    this.logger.error({ err, id: session.id, ...context }, 'command failed');
+    this.replyError(session, new HubError('internal_error'), ref);
+  }
+
+  /** Runs work on the server's own initiative for one session; a failure is reported to that session only. */
+  private replyOrReport(session: Session, work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      this.reportFailure(session, err, undefined, {});
     }
   }
 
   /** The transport rejected input before it became a line (too long, invalid UTF-8, binary). */
   inputError(session: Session, code: ErrorCode): void {
-    if (!session.closing) this.replyError(session, new HubError(code));
+    if (!session.closing) this.replyOrReport(session, () => this.replyError(session, new HubError(code)));
   }
 
   /** The transport saw the connection end without the hub asking (peer closed, reset, fatal frame). */
   connectionLost(session: Session, reason: LeftReason = 'disconnected'): void {
-    if (!this.sessions.has(session.id)) return;
+    if (!this.sessions.has(session)) return;
     session.closing = true;
     session.takePending();
     this.unregister(session, reason);
@@ -163,15 +226,28 @@ export class Hub implements SessionOwner {
 
   /** Ends a session on the server's initiative: leaves its rooms, says goodbye, closes the conn. */
   end(session: Session, disconnect: Disconnect, reason: LeftReason): void {
-    if (!this.sessions.has(session.id)) return;
+    if (!this.sessions.has(session)) return;
     // What is queued goes out now, ahead of the goodbye, so it must be durable first.
-    this.commitLog();
+    this.cycle.commit();
     const queued = session.takePending();
     session.closing = true;
     this.unregister(session, reason);
     const bye = new Outgoing({ type: 'bye', code: disconnect.code, message: disconnect.message });
     queued.push(bye.bytesFor(session.codec, session.conn.framing));
-    session.conn.close(disconnect, Buffer.concat(queued));
+    const goodbye = Buffer.concat(queued);
+    this.counters.disconnect(disconnect.code);
+    this.counters.bytesOut += goodbye.length;
+    session.conn.close(disconnect, goodbye);
+  }
+
+  /** The client closed its sending side (TCP): what it sent has been handled; it has quit. */
+  peerEnded(session: Session): void {
+    try {
+      this.quit(session);
+    } catch (err) {
+      this.logger.error({ err, id: session.id }, 'ending a half-closed connection failed');
+      this.connectionLost(session, 'quit');
+    }
   }
 
   /** The client asked to leave (or closed its sending side): goodbye, then close. */
@@ -187,79 +263,24 @@ export class Hub implements SessionOwner {
     // Everyone is leaving: no per-room left notices, just each client's own goodbye.
     this.rooms.clear();
     this.presence.clear();
-    for (const session of [...this.sessions.values()]) {
+    for (const session of this.sessions.all()) {
       session.rooms.clear();
       this.end(session, d, 'shutdown');
     }
-    this.commitLog();
+    this.cycle.commit();
   }
-
-  /** Periodic upkeep: retention. Commits first so pruning sees every message. */
-  maintain(): void {
-    this.commitLog();
-    this.log.prune(this.clock());
-  }
-
-  // ---- SessionOwner: the flush cycle ----
-
-  scheduleFlush(session: Session): void {
-    this.dirty.push(session);
-    this.requestFlush();
-  }
-
-  overflowed(session: Session): void {
-    this.overflowing.push(session);
-    this.requestFlush();
-  }
-
-  private requestFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // Right after a commit, messages wait (at most commitIntervalMs) so the next one carries more.
-    const wait = this.unstored.length > 0 ? this.lastCommitAt + this.commitIntervalMs - performance.now() : 0;
-    if (wait > 0) setTimeout(this.flush, wait);
-    else setImmediate(this.flush);
-  }
-
-  /** Commit first (a seq a client sees is durable), then drop slow readers, then write. */
-  private readonly flush = (): void => {
-    this.flushScheduled = false;
-    this.commitLog();
-    const overflowing = this.overflowing;
-    this.overflowing = [];
-    for (const session of overflowing) {
-      this.logger.info({ id: session.id, nick: session.nick }, 'slow reader disconnected');
-      // Its goodbye goes behind what the socket already holds; if it never reads, the close times out.
-      this.end(session, disconnectFor('slow_reader'), 'slow_reader');
-    }
-    const dirty = this.dirty;
-    this.dirty = [];
-    const joiner = new FrameJoiner();
-    for (const session of dirty) {
-      if (!session.closing) session.flush(joiner);
-    }
-  };
 
   /**
-   * Makes this turn's messages durable. If the store refuses, none of them is delivered: their
-   * queued copies are cancelled and each sender is told, so nothing is lost silently.
+   * Periodic upkeep: retention. Commits first so pruning sees every message. A store that works
+   * again here is healthy again, even if nobody has sent anything since it failed.
    */
-  private commitLog(): void {
-    if (this.unstored.length === 0) return;
-    const batch = this.unstored;
-    this.unstored = [];
+  maintain(): void {
+    this.cycle.commit();
     try {
-      this.log.commit();
-      this.lastCommitAt = performance.now();
+      this.log.prune(this.clock());
+      this.store.worked();
     } catch (err) {
-      this.logger.error({ err, messages: batch.length }, 'history store refused a batch; its messages were not delivered');
-      const cancelled = new Set(batch.flatMap(({ out, own }) => [...out.encodings(), ...(own?.encodings() ?? [])]));
-      for (const session of this.dirty) session.dropQueued(cancelled);
-      for (const { sender, ref } of batch) {
-        if (this.sessions.has(sender.id)) {
-          this.replyError(sender, new HubError('store_failed', `your message was not stored, so it was not delivered: ${(err as Error).message}`), ref);
-        }
-      }
+      this.store.failed(err, 'retention');
     }
   }
 
@@ -270,37 +291,21 @@ export class Hub implements SessionOwner {
   }
 
   replyError(session: Session, error: HubError, ref?: Ref): void {
+    this.counters.error(error.code);
     this.reply(session, { type: 'error', code: error.code, message: error.message, ...(ref !== undefined && { ref }) });
   }
 
-  /**
-   * Sends the room's gathered joins and leaves now, as one `presence` notice encoded once per codec,
-   * to everyone in it. Anything else said to the room sends them first, so nobody hears from a
-   * member before hearing that they joined.
-   */
+  /** Sends the room's gathered joins and leaves now (see PresenceBatcher.send). */
   sendPresence(room: string): void {
-    const batch = this.presence.get(room);
-    if (!batch) return;
-    this.presence.delete(room);
-    const members = this.rooms.get(room);
-    const joined = [...batch.joined.values()];
-    const left = [...batch.left.values()];
-    if (!members || joined.length + left.length === 0) return;
-    // A batch of just your own join tells you nothing your join answer did not.
-    const except = left.length === 0 && joined.length === 1 ? this.sessions.get(joined[0]!.id) : undefined;
-    const out = new Outgoing({ type: 'presence', room, joined, left });
-    for (const member of members) {
-      if (member !== except) member.deliver(out);
-    }
+    this.presence.send(room);
   }
 
-  /** Presence notices cost members × changes, so large rooms do not get them. */
   presenceNoticesOn(room: string): boolean {
-    return (this.rooms.get(room)?.size ?? 0) < this.limits.presenceNoticeMaxMembers;
+    return this.presence.noticesOn(room);
   }
 
   roomMembers(room: string): ReadonlySet<Session> {
-    return this.rooms.get(room) ?? new Set();
+    return this.rooms.members(room);
   }
 
   /** Sends one event to a set of sessions, encoded once per codec. */
@@ -310,73 +315,37 @@ export class Hub implements SessionOwner {
   }
 
   members(room: string): Member[] {
-    const members = this.rooms.get(room);
-    return members ? [...members].map((s) => ({ id: s.id, nick: s.nick })) : [];
+    return this.rooms.memberList(room);
   }
 
   roomList(): { room: string; members: number }[] {
-    return [...this.rooms].map(([room, members]) => ({ room, members: members.size })).sort((a, b) => (a.room < b.room ? -1 : 1));
+    return this.rooms.list();
   }
 
   findNick(nick: string): Session | undefined {
-    return this.byNick.get(nickKey(nick));
+    return this.sessions.findNick(nick);
   }
 
   /** Renames in the unique-nick index; throws nick_taken. Returns the old nick. */
   rename(session: Session, nick: string): string {
-    const key = nickKey(nick);
-    const holder = this.byNick.get(key);
-    if (holder && holder !== session) throw new HubError('nick_taken', `the nick "${nick}" is already taken`);
-    const old = session.nick;
-    this.byNick.delete(nickKey(old));
-    this.byNick.set(key, session);
-    session.nick = nick;
-    return old;
+    return this.sessions.rename(session, nick);
   }
 
   /** Adds a session to a room (creating it) and tells the other members. */
   enterRoom(session: Session, room: string): void {
-    let members = this.rooms.get(room);
-    if (!members) this.rooms.set(room, (members = new Set()));
-    members.add(session);
-    session.rooms.add(room, this.log.lastSeq(room));
-    if (this.presenceNoticesOn(room)) this.gatherPresence(room, session);
+    const lastSeq = this.history.lastSeq(room);
+    this.rooms.add(session, room);
+    session.rooms.add(room, lastSeq);
+    if (this.presence.noticesOn(room)) this.presence.gather(room, session);
   }
 
   /** Removes a session from a room (dropping the room when empty) and tells who remains. */
   leaveRoom(session: Session, room: string, reason: LeftReason): void {
-    const members = this.rooms.get(room);
-    if (!members?.delete(session)) throw new HubError('not_in_room', `you are not in #${room}`);
+    if (!this.rooms.remove(session, room)) throw new HubError('not_in_room', `you are not in #${room}`);
     session.rooms.delete(room);
-    if (members.size === 0) {
-      this.rooms.delete(room);
-      this.presence.delete(room);
-    } else if (this.presenceNoticesOn(room)) this.gatherPresence(room, session, reason);
+    if (this.rooms.count(room) === 0) this.presence.drop(room);
+    else if (this.presence.noticesOn(room)) this.presence.gather(room, session, reason);
   }
-
-  /**
-   * Notes a join (no reason) or a leave for the room's next presence notice. Notices cost members
-   * × changes, so a wave of joins becomes one notice per room per `presenceBatchMs`.
-   */
-  private gatherPresence(room: string, session: Session, reason?: LeftReason): void {
-    let batch = this.presence.get(room);
-    if (!batch) this.presence.set(room, (batch = { joined: new Map(), left: new Map() }));
-    const member = { id: session.id, nick: session.nick };
-    if (reason === undefined) {
-      if (!batch.left.delete(session.id)) batch.joined.set(session.id, member);
-    } else if (!batch.joined.delete(session.id)) {
-      batch.left.set(session.id, { ...member, reason });
-    }
-    if (this.presenceScheduled) return;
-    this.presenceScheduled = true;
-    if (this.limits.presenceBatchMs > 0) setTimeout(this.sendAllPresence, this.limits.presenceBatchMs).unref();
-    else setImmediate(this.sendAllPresence);
-  }
-
-  private readonly sendAllPresence = (): void => {
-    this.presenceScheduled = false;
-    for (const room of [...this.presence.keys()]) this.sendPresence(room);
-  };
 
   /**
    * Appends to the room log (which assigns seq) and fans the message out. The copies are only
@@ -384,45 +353,27 @@ export class Hub implements SessionOwner {
    */
   publish(session: Session, message: Omit<RoomMessage, 'seq'>, ref?: Ref): RoomMessage {
     if (!session.rooms.has(message.room)) throw new HubError('not_in_room', `you are not in #${message.room}`);
-    const stored = this.log.append(message);
+    const stored = this.store.call('an append', () => this.log.append(message));
     const event: ServerEvent = { type: 'message', ...stored };
     const out = new Outgoing(event);
     const own = ref === undefined ? undefined : new Outgoing({ ...event, ref });
-    this.sendPresence(stored.room);
+    this.presence.send(stored.room);
     // Recorded before the copies are queued: the flush they schedule must know a commit is due.
-    this.unstored.push({ out, own, sender: session, ref });
-    for (const member of this.rooms.get(stored.room)!) {
+    this.cycle.appended(out, own, session, ref);
+    const members = this.rooms.members(stored.room);
+    this.counters.messagesIn++;
+    this.counters.messagesOut += members.size;
+    for (const member of members) {
       member.deliver(own && member === session ? own : out);
     }
     return stored;
   }
 
-  /**
-   * Reads stored history. Commits first, so a message whose commit fails now is cancelled and
-   * reported before anyone could be shown it from history.
-   */
-  readHistory(room: string, query: HistoryQuery): HistoryPage {
-    this.commitLog();
-    return this.log.read(room, query);
-  }
-
-  /** Sends stored messages as history frames, within half the outbox; returns how many went. */
-  sendHistory(session: Session, messages: readonly RoomMessage[]): number {
-    const budget = this.limits.outboxBytes / 2;
-    let sent = 0;
-    for (const message of messages) {
-      if (session.queuedBytes >= budget) break;
-      if (session.deliver(new Outgoing({ type: 'message', ...message, history: true })) === 0) break;
-      sent++;
-    }
-    return sent;
-  }
-
-  /** The room's most recent messages, as a new member gets them. */
-  sendRecentHistory(session: Session, room: string): void {
-    // A room that never had a message needs no query: a join storm into a new room stays cheap.
-    if (this.limits.historyOnJoin <= 0 || this.log.lastSeq(room) === 0) return;
-    this.sendHistory(session, this.readHistory(room, { latest: true, limit: this.limits.historyOnJoin }).messages);
+  /** Switches a session to another door of the same connection (`/json`) and welcomes it there. */
+  switchDoor(session: Session, door: Door): void {
+    session.door = door;
+    session.codec = door.codec;
+    this.sendWelcome(session);
   }
 
   sendWelcome(session: Session): void {
@@ -438,14 +389,19 @@ export class Hub implements SessionOwner {
     });
   }
 
+  /** Removes a session from every index and its rooms, telling them. Never throws: it runs from socket events. */
   private unregister(session: Session, reason: LeftReason): void {
-    this.sessions.delete(session.id);
-    this.byNick.delete(nickKey(session.nick));
-    const ip = session.conn.remoteAddress;
-    const count = (this.perIp.get(ip) ?? 1) - 1;
-    if (count === 0) this.perIp.delete(ip);
-    else this.perIp.set(ip, count);
-    for (const room of session.rooms.list()) this.leaveRoom(session, room, reason);
-    this.logger.debug({ id: session.id, nick: session.nick, reason }, 'disconnected');
+    try {
+      this.sessions.remove(session);
+      for (const room of session.rooms.list()) this.leaveRoom(session, room, reason);
+      this.logger.debug({ id: session.id, nick: session.nick, reason }, 'disconnected');
+    } catch (err) {
+      this.logger.error({ err, id: session.id }, 'cleaning up a connection failed; it is dropped from every room');
+      for (const room of session.rooms.list()) {
+        this.rooms.remove(session, room);
+        if (this.rooms.count(room) === 0) this.presence.drop(room);
+      }
+      session.rooms.clear();
+    }
   }
 }

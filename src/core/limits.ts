@@ -29,6 +29,8 @@ export interface Limits {
   tcpKeepAliveMs: number;
   /** How long a graceful shutdown waits for clients to read their goodbye. */
   shutdownGraceMs: number;
+  /** How long a new socket gets to finish its TLS handshake and its PROXY protocol header. */
+  handshakeTimeoutMs: number;
   /**
    * Under load, at most one history transaction per this many milliseconds: messages wait for it
    * (they are never written before they are stored), so a transaction's fixed cost is shared by
@@ -39,6 +41,12 @@ export interface Limits {
   historyOnJoin: number;
   /** Most messages one `history` answer carries. */
   historyPageMax: number;
+  /**
+   * Most bytes of messages one history answer (a page, the history sent on join, a resume's
+   * replay) adds to a reader's queue; it never exceeds half the outbox minus what is already
+   * queued, so catching up cannot make a reader a slow reader. At least one message always goes.
+   */
+  historyPageBytes: number;
   /** Most messages one `resume` replays per room; the rest is fetched with `history`. */
   resumeMaxMessages: number;
   /** Messages kept per room (0: no count limit; the memory store always has one). */
@@ -63,9 +71,11 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   wsPingIntervalMs: 30_000,
   tcpKeepAliveMs: 60_000,
   shutdownGraceMs: 2_000,
+  handshakeTimeoutMs: 10_000,
   commitIntervalMs: 2,
   historyOnJoin: 50,
   historyPageMax: 200,
+  historyPageBytes: 256 * 1024,
   resumeMaxMessages: 1_000,
   retentionMessages: 10_000,
   retentionAgeMs: 0,
@@ -74,4 +84,11 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
 export const NICK_MAX_CHARS = 32;
 export const ROOM_MAX_CHARS = 64;
 export const REF_MAX_CHARS = 64;
+/** Deepest nesting of objects and arrays a JSON frame may have (the protocol needs 2). */
+export const JSON_MAX_DEPTH = 16;
 export const DEFAULT_ROOM = 'lobby';
+/**
+ * Sockets a listener keeps beyond the connection caps (in total and per address) before it
+ * destroys new ones unread: room for a page load, or for refused peers reading their `bye`.
+ */
+export const SOCKET_HEADROOM = 16;

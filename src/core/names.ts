@@ -1,9 +1,11 @@
 /** @module Validation and normalisation of nicks, room names and user text, at the edge. */
 import { HubError } from './errors.js';
+import { foldName } from './fold.js';
 import { NICK_MAX_CHARS, ROOM_MAX_CHARS } from './limits.js';
 
 const NAME_CHARS = /^[\p{L}\p{M}\p{N}_-]+$/u;
-const GUEST_NICK = /^guest-(\d+)$/i;
+/** Tested on the folded nick, so no lookalike (`GUEST-５`, `ｇuest-5`) escapes it. */
+const GUEST_NICK = /^guest-([0-9]+)$/;
 
 function charCount(s: string): number {
   return [...s].length;
@@ -17,14 +19,14 @@ function isName(s: string, maxChars: number): boolean {
 export function checkNick(raw: string, ownId: number): string {
   const nick = raw.normalize('NFC');
   if (!isName(nick, NICK_MAX_CHARS)) throw new HubError('nick_invalid');
-  const guest = GUEST_NICK.exec(nick);
-  if (guest && Number(guest[1]) !== ownId) throw new HubError('nick_reserved');
+  const guest = GUEST_NICK.exec(nickKey(nick));
+  if (guest && guest[1] !== String(ownId)) throw new HubError('nick_reserved');
   return nick;
 }
 
-/** The key under which nicks are unique: case-insensitive, compatibility-normalised. */
+/** The key under which nicks are unique (see foldName). */
 export function nickKey(nick: string): string {
-  return nick.normalize('NFKC').toLowerCase();
+  return foldName(nick);
 }
 
 export function guestNick(id: number): string {
@@ -42,7 +44,7 @@ const CANONICAL_ROOMS_MAX = 4096;
 export function checkRoom(raw: string): string {
   const known = canonicalRooms.get(raw);
   if (known !== undefined) return known;
-  const room = (raw.startsWith('#') ? raw.slice(1) : raw).normalize('NFKC').toLowerCase();
+  const room = foldName(raw.startsWith('#') ? raw.slice(1) : raw);
   if (!isName(room, ROOM_MAX_CHARS)) throw new HubError('room_invalid');
   if (canonicalRooms.size >= CANONICAL_ROOMS_MAX) canonicalRooms.clear();
   canonicalRooms.set(raw, room);

@@ -1,5 +1,5 @@
 /** @module Per-connection state: serial id, nick, rooms, codec, flood bucket and the bounded outbox. */
-import type { Codec, Conn } from './conn.js';
+import type { Codec, Conn, Door } from './conn.js';
 import type { Outgoing } from './outgoing.js';
 import { Memberships } from './memberships.js';
 import type { BucketState } from './token-bucket.js';
@@ -45,6 +45,9 @@ function recycle(list: Buffer[]): void {
 export class Session implements BucketState {
   nick: string;
   readonly rooms = new Memberships();
+  /** The way this connection came in (a connection may switch, as `/json` does on TCP). */
+  door: Door;
+  /** The door's codec, kept at hand for the fan-out loop. */
   codec: Codec;
   /** Set once the session is leaving; nothing more is queued for it. */
   closing = false;
@@ -66,13 +69,14 @@ export class Session implements BucketState {
   constructor(
     readonly id: number,
     readonly conn: Conn,
-    codec: Codec,
+    door: Door,
     nick: string,
     bucket: BucketState,
     private readonly outboxBytes: number,
     private readonly owner: SessionOwner,
   ) {
-    this.codec = codec;
+    this.door = door;
+    this.codec = door.codec;
     this.nick = nick;
     this.tokens = bucket.tokens;
     this.lastRefill = bucket.lastRefill;
@@ -112,13 +116,15 @@ export class Session implements BucketState {
     return bytes.length;
   }
 
-  /** Writes everything queued during this event-loop turn in one write. */
-  flush(joiner: FrameJoiner): void {
+  /** Writes everything queued during this event-loop turn in one write; returns the bytes written. */
+  flush(joiner: FrameJoiner): number {
     const parts = this.takePending();
-    if (parts.length === 0) return;
-    this.conn.write(parts.length === 1 ? parts[0]! : joiner.join(parts));
+    if (parts.length === 0) return 0;
+    const bytes = parts.length === 1 ? parts[0]! : joiner.join(parts);
+    this.conn.write(bytes);
     this.socketBacklog = this.conn.bufferedBytes;
     recycle(parts);
+    return bytes.length;
   }
 
   /** Takes whatever is queued, as frames (for a goodbye that must come after it). */

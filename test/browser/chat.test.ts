@@ -214,7 +214,7 @@ test('a phone-sized screen, driven by the keyboard alone', async () => {
   await page.keyboard.type('/join kb');
   await page.keyboard.press('Enter');
   await ivy.room('kb').waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
-  assert.equal(await ivy.room('kb').locator('ol').getAttribute('aria-live'), 'polite');
+  assert.equal(await ivy.room('kb').getByRole('log').getAttribute('aria-live'), 'polite');
   assert.equal(await page.locator('#sidebar').isVisible(), false, 'the sidebar is a drawer on a phone');
 
   // Alt+↓ moves to the next conversation (sidebar order: #kb, #lobby).

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunningServer } from '../../src/server.js';
 import { startTestServer } from '../helpers/server.js';
-import { assertBuilt, freePort, runChat } from './chat-harness.js';
+import { assertBuilt, refusingPort, runChat } from './chat-harness.js';
 
 let server: RunningServer;
 before(async () => {
@@ -54,11 +54,15 @@ test('an unknown option is one line and exit code 2', async () => {
 });
 
 test('a refused connection is one line and exit code 1, over tcp:// and ws://', async () => {
-  const port = await freePort();
-  for (const url of [`tcp://127.0.0.1:${port}`, `ws://127.0.0.1:${port}/ws`]) {
-    const { exit, stderr } = await runChat([url], 'never sent\n');
-    assert.equal(exit.code, 1, url);
-    assert.equal(oneLine(stderr), `hubbub chat: cannot connect to ${url}: connection refused`);
+  const { port, close } = await refusingPort();
+  try {
+    for (const url of [`tcp://127.0.0.1:${port}`, `ws://127.0.0.1:${port}/ws`]) {
+      const { exit, stderr } = await runChat([url], 'never sent\n');
+      assert.equal(exit.code, 1, url);
+      assert.equal(oneLine(stderr), `hubbub chat: cannot connect to ${url}: connection refused`);
+    }
+  } finally {
+    close();
   }
 });
 

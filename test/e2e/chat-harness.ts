@@ -33,12 +33,23 @@ export async function until<T>(probe: () => T | undefined, what: string, timeout
 }
 
 /** A port that was free a moment ago (bound to port 0, then released). */
-export async function freePort(): Promise<number> {
+/**
+ * A loopback port that refuses connections and that nobody else is handed meanwhile: the local port
+ * of a connection this process holds open (nothing listens on it, and the kernel will not give it to
+ * anyone while it is in use). Closing the returned handle frees it.
+ */
+export async function refusingPort(): Promise<{ port: number; close: () => void }> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+  return {
+    port: client.localPort!,
+    close() {
+      client.destroy();
+      server.close();
+    },
+  };
 }
 
 export interface Exit {
@@ -217,24 +228,40 @@ function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-/** `hubbub serve` in a child process on fixed ports, so it can be killed and started again on them. */
+/**
+ * `hubbub serve` in a child process that can be killed and started again on the ports it first
+ * bound (ports it chose itself: the first start asks for port 0, so no number is guessed and reused).
+ */
 export class ServerProcess {
   private child: ChildProcessWithoutNullStreams | undefined;
+  tcpPort = 0;
+  httpPort = 0;
 
-  constructor(
-    readonly tcpPort: number,
-    readonly httpPort: number,
-    private readonly extraArgs: string[] = [],
-  ) {}
+  private constructor(private readonly extraArgs: string[]) {}
 
   static async start(extraArgs: string[] = []): Promise<ServerProcess> {
-    const server = new ServerProcess(await freePort(), await freePort(), extraArgs);
+    const server = new ServerProcess(extraArgs);
     await server.start();
     return server;
   }
 
-  /** Starts it and waits for its "listening" line. */
+  /**
+   * Starts it and waits for its "listening" line. A restart asks for the same ports; until the
+   * kernel has let go of them, the start fails with EADDRINUSE and is tried again.
+   */
   async start(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.startOnce();
+        return;
+      } catch (err) {
+        if (!/EADDRINUSE/.test((err as Error).message) || attempt === 20) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }
+
+  private async startOnce(): Promise<void> {
     const args = [BIN, 'serve', '--host', '127.0.0.1', '--tcp-port', String(this.tcpPort), '--http-port', String(this.httpPort), '--log-level', 'warn', ...this.extraArgs];
     const child = spawn(process.execPath, args, { cwd: ROOT });
     this.child = child;
@@ -242,12 +269,16 @@ export class ServerProcess {
     collectLines(child.stdout, out);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('exit', () => out.close());
+    let ready: string;
     try {
-      await out.next((l) => l.startsWith('hubbub listening'), 10_000, 'the server to listen');
+      ready = await out.next((l) => l.startsWith('hubbub listening'), 10_000, 'the server to listen');
     } catch (err) {
       child.kill('SIGKILL');
       throw new Error(`${(err as Error).message}\nserver stderr: ${stderr}`);
     }
+    this.tcpPort = Number(/tcp:\/\/[^:]+:(\d+)/.exec(ready)?.[1]);
+    this.httpPort = Number(/ws:\/\/[^:]+:(\d+)/.exec(ready)?.[1]);
   }
 
   /** Sends a signal that does not end it (SIGSTOP freezes it with its sockets open; SIGCONT thaws it). */

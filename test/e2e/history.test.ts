@@ -10,6 +10,9 @@ import { startTestServer } from '../helpers/server.js';
 import { spawnServer } from '../helpers/spawn-server.js';
 
 const isMessageIn = (room: string) => (f: Frame) => f.type === 'message' && f.room === room;
+/** A room's messages as a client sees them: live ones, and those inside history frames pushed after a join. */
+const messagesIn = (room: string, frames: Frame[]): Frame[] =>
+  frames.flatMap((f) => (f.type === 'history' && f.room === room && f.ref === undefined ? (f.messages as Frame[]) : isMessageIn(room)(f) ? [f] : []));
 const seqsOf = (frames: Frame[]): number[] => frames.map((f) => f.seq as number);
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -44,16 +47,18 @@ test('a joiner gets recent history, then live messages, with no gap and no dupli
     await Promise.all(floods);
     const last = Math.max(...posters.map((p) => seqsOf(p.frames.items.filter(isMessageIn('busy'))).at(-1)!));
     await joiner.frames.next(isType('message', { seq: last }), 10_000);
-    const frames = joiner.frames.items.filter(isMessageIn('busy'));
+    const frames = messagesIn('busy', joiner.frames.items);
     const history = frames.filter((f) => f.history === true);
     const live = frames.filter((f) => f.history !== true);
     assert.equal(history.length, 50, 'the 50 most recent messages as history');
+    const historyFrame = joiner.frames.items.find(isType('history', { room: 'busy' }))!;
+    assert.equal(historyFrame.more, true, 'older messages exist, and the history frame says so');
     const seqs = seqsOf(frames);
     assert.deepEqual(seqs, range(seqs[0]!, last), 'contiguous from the first history message to the last live one');
     const lastHistorySeq = seqsOf(history).at(-1)!;
     assert.ok(seqsOf(live).every((seq) => seq > lastHistorySeq), 'history strictly before live');
     const joinedAt = joiner.frames.items.findIndex(isType('joined', { ref: 'j' }));
-    const firstHistoryAt = joiner.frames.items.findIndex((f) => f.history === true);
+    const firstHistoryAt = joiner.frames.items.findIndex(isType('history', { room: 'busy' }));
     assert.ok(joinedAt >= 0 && joinedAt < firstHistoryAt, 'the joined ack comes first');
     for (const c of [...posters, joiner]) c.close();
   } finally {

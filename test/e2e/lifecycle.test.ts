@@ -1,6 +1,7 @@
 /** End to end on the real binary: --help, configuration, the address line, /healthz, signals. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { OPTIONS, envName } from '../../src/config/options.js';
@@ -8,6 +9,16 @@ import { TcpClient, WsClient, isType } from '../helpers/clients.js';
 import { HUBBUB_BIN, spawnServer } from '../helpers/spawn-server.js';
 
 const run = promisify(execFile);
+const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const MAIN_SOURCE = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+
+test('hubbub --version and hubbub version print package.json\'s version, built or from the sources', async () => {
+  assert.match(PACKAGE_VERSION, /^\d+\.\d+\.\d+/);
+  for (const args of [[HUBBUB_BIN, '--version'], [HUBBUB_BIN, 'version'], ['--import', 'tsx', MAIN_SOURCE, '--version']]) {
+    const { stdout } = await run(process.execPath, args);
+    assert.equal(stdout, `hubbub ${PACKAGE_VERSION}\n`, args.join(' '));
+  }
+});
 
 test('hubbub serve --help lists every flag and its environment variable', async () => {
   const { stdout } = await run(process.execPath, [HUBBUB_BIN, 'serve', '--help']);
@@ -50,8 +61,9 @@ test('the server prints the addresses it bound, serves /healthz, and takes setti
     assert.equal((ws.welcome.limits as { maxRoomsPerConn: number }).maxRoomsPerConn, 2);
     const res = await fetch(`http://127.0.0.1:${server.httpPort}/healthz`);
     assert.equal(res.status, 200);
-    const health = (await res.json()) as { status: string; connections: number; rooms: number; uptimeSeconds: number };
+    const health = (await res.json()) as { status: string; version: string; connections: number; rooms: number; uptimeSeconds: number };
     assert.equal(health.status, 'ok');
+    assert.equal(health.version, PACKAGE_VERSION);
     assert.equal(health.connections, 1);
     assert.equal(health.rooms, 1);
     assert.equal(typeof health.uptimeSeconds, 'number');

@@ -217,7 +217,7 @@ test('abrupt disconnects (reset, destroy) leave no session behind and others are
     const lefts = await takePresence(watcher.frames, 'left', 2);
     assert.deepEqual(lefts.map((f) => f.reason), ['disconnected', 'disconnected']);
     assert.deepEqual(new Set(lefts.map((f) => f.id)), new Set([reset.id, dropped.welcome.id]));
-    assert.deepEqual(s.hub.stats(), { connections: 1, rooms: 1 });
+    assert.deepEqual(s.hub.stats(), { connections: 1, rooms: 1, doors: { ws: 1 } });
     watcher.close();
   } finally {
     await s.close();

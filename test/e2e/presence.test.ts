@@ -55,18 +55,14 @@ test('who sends the gathered notices first, so a member list is never older than
   }
 });
 
-test('someone who joins and leaves within one batch is announced to nobody; the window ends by itself', async () => {
-  const s = await startTestServer({ presenceBatchMs: 300 });
+// A join and a leave within one window cancelling out depends on when the window ends: it is tested
+// with a hand-driven scheduler in test/unit/hub.test.ts, not against the clock here.
+test('with nothing said in the room, the gathered notice still goes out when the window ends', async () => {
+  const s = await startTestServer({ presenceBatchMs: 50 });
   try {
     const watcher = await WsClient.connect(s.httpPort);
-    const brief = await WsClient.connect(s.httpPort);
-    brief.send({ type: 'quit' });
-    await brief.frames.ended();
     const stays = await WsClient.connect(s.httpPort);
-    // No message, no who: the notice still comes, when the window ends.
-    const notice = await watcher.frames.next(isType('presence'), 5000);
-    assert.ok(ids(notice.joined).includes(stays.welcome.id as number));
-    assert.ok(!ids(notice.joined).includes(brief.welcome.id as number), 'the brief visit cancelled out');
+    const notice = await watcher.frames.next(isPresence('joined', { id: stays.welcome.id }), 5000);
     assert.deepEqual(notice.left, []);
     stays.close();
     watcher.close();

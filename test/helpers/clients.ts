@@ -1,5 +1,6 @@
 /** @module Real-socket test clients: TCP text, TCP JSON (NDJSON) and WebSocket JSON. */
 import net from 'node:net';
+import tls from 'node:tls';
 import WebSocket from 'ws';
 import { Inbox } from './inbox.js';
 
@@ -35,9 +36,22 @@ export class TcpClient {
     });
   }
 
-  /** Connects and waits for the text welcome, which names the connection's serial id. */
-  static async text(port: number): Promise<TcpClient> {
-    const client = await TcpClient.connect(port);
+  /** A client on a socket the test set up itself (a TLS session after a PROXY header, say). */
+  static wrap(socket: net.Socket): TcpClient {
+    return new TcpClient(socket);
+  }
+
+  /** Connects over TLS, trusting `ca` (the test's self-signed certificate) and checking the name. */
+  static connectTls(port: number, ca: Buffer): Promise<TcpClient> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ port, host: '127.0.0.1', ca, servername: 'localhost' }, () => resolve(new TcpClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Connects (over TLS when `ca` is given) and waits for the text welcome, which names the connection's serial id. */
+  static async text(port: number, ca?: Buffer): Promise<TcpClient> {
+    const client = ca ? await TcpClient.connectTls(port, ca) : await TcpClient.connect(port);
     const welcome = await client.lines.next((l) => l.includes('Welcome'), 5000, 'welcome');
     client.id = Number(/connection #(\d+)/.exec(welcome)?.[1]);
     return client;
@@ -81,8 +95,8 @@ export class TcpJsonClient implements JsonClient {
     this.frames = tcp.frames;
   }
 
-  static async connect(port: number): Promise<TcpJsonClient> {
-    const tcp = await TcpClient.text(port);
+  static async connect(port: number, ca?: Buffer): Promise<TcpJsonClient> {
+    const tcp = await TcpClient.text(port, ca);
     const client = new TcpJsonClient(tcp);
     tcp.send('/json');
     client.welcome = await client.frames.next((f) => f.type === 'welcome', 5000, 'json welcome');
@@ -118,8 +132,10 @@ export class WsClient implements JsonClient {
     ws.on('error', () => this.frames.close());
   }
 
-  static async open(port: number): Promise<WsClient> {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+  /** Opens a WebSocket (WSS trusting `ca` when given). */
+  static async open(port: number, ca?: Buffer, headers?: Record<string, string>): Promise<WsClient> {
+    const options = { ...(headers && { headers }), ...(ca && { ca, servername: 'localhost' }) };
+    const ws = new WebSocket(`${ca ? 'wss' : 'ws'}://127.0.0.1:${port}/ws`, options);
     const client = new WsClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -128,8 +144,8 @@ export class WsClient implements JsonClient {
     return client;
   }
 
-  static async connect(port: number): Promise<WsClient> {
-    const client = await WsClient.open(port);
+  static async connect(port: number, ca?: Buffer, headers?: Record<string, string>): Promise<WsClient> {
+    const client = await WsClient.open(port, ca, headers);
     client.welcome = await client.frames.next((f) => f.type === 'welcome', 5000, 'ws welcome');
     return client;
   }

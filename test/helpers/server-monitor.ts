@@ -46,8 +46,6 @@ export class MonitoredServer {
   /** The error-level log lines seen so far, as written. */
   readonly errorLines: string[] = [];
   private stopping = false;
-  private stderrText = '';
-  private partialLine = '';
   private readonly sampler: NodeJS.Timeout;
 
   private constructor(
@@ -57,17 +55,13 @@ export class MonitoredServer {
     const child = process.child;
     this.baselineRssKb = readRssKb(child.pid!) ?? 0;
     this.peakRssKb = this.baselineRssKb;
-    this.stderrText = process.stderr.join('');
-    child.stderr!.on('data', (chunk: string) => this.onStderr(chunk));
+    void this.readLogs();
     // 'close', not 'exit': by then stderr has been read to its end, the exception included.
     child.once('close', (code, signal) => {
       clearInterval(this.sampler);
       if (this.stopping) return;
-      const exception = exceptionLine(this.stderrText);
-      this.report({
-        kind: 'crash',
-        detail: exception ?? `the server exited (code ${code}, signal ${signal}); stderr: ${this.stderrText.slice(-300)}`,
-      });
+      const stderr = process.stderr.join('');
+      this.report({ kind: 'crash', detail: exceptionLine(stderr) ?? `the server exited (code ${code}, signal ${signal}); stderr: ${stderr.slice(-300)}` });
     });
     this.sampler = setInterval(() => this.sampleRss(), RSS_SAMPLE_MS);
     this.sampler.unref();
@@ -143,11 +137,13 @@ export class MonitoredServer {
     }
   }
 
-  private onStderr(chunk: string): void {
-    this.stderrText = (this.stderrText + chunk).slice(-20_000);
-    const lines = (this.partialLine + chunk).split('\n');
-    this.partialLine = lines.pop() ?? '';
-    for (const line of lines) this.onStderrLine(line);
+  /** Hears stderr line by line until the process ends. */
+  private async readLogs(): Promise<void> {
+    try {
+      for (;;) this.onStderrLine(await this.process.logs.next(() => true, 2 ** 31 - 1, 'a log line'));
+    } catch {
+      // The stream ended with the process.
+    }
   }
 
   private onStderrLine(line: string): void {

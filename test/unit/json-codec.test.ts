@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import type { MessageEvent } from '../../src/core/events.js';
+import { JSON_MAX_DEPTH } from '../../src/core/limits.js';
+import { nestsDeeperThan } from '../../src/protocol/json/json-depth.js';
 import { jsonCodec } from '../../src/protocol/json/json-codec.js';
 
 function decode(line: string) {
@@ -42,7 +45,47 @@ test('__proto__, constructor and prototype keys are refused at any depth', () =>
   assert.equal(decode('{"type":"say","__proto__":{"admin":true},"room":"a","text":"b"}').code, 'forbidden_key');
   assert.equal(decode('{"type":"say","room":"a","text":"b","x":{"constructor":{}}}').code, 'forbidden_key');
   assert.equal(decode('{"type":"say","room":"a","text":"the prototype of __proto__"}').ok, true, 'values may say anything');
-  assert.equal(({} as Record<string, unknown>).admin, undefined);
+});
+
+/** A JSON value with `key` placed at a random depth inside it (as a key, never as a value). */
+const withKeyInside = (key: string) =>
+  fc.tuple(fc.integer({ min: 0, max: JSON_MAX_DEPTH - 2 }), fc.array(fc.boolean(), { maxLength: JSON_MAX_DEPTH })).map(([depth, arrays]) => {
+    let inner = `{${JSON.stringify(key)}:1}`;
+    for (let i = 0; i < depth; i++) inner = arrays[i] ? `[0,${inner}]` : `{"k${i}":${inner}}`;
+    return `{"type":"say","room":"a","text":"b","x":${inner}}`;
+  });
+
+test('a forbidden key at any depth the codec accepts is refused; the same words as values pass', () => {
+  fc.assert(
+    fc.property(fc.constantFrom('__proto__', 'constructor', 'prototype'), fc.nat(), (key, seed) => {
+      const [frame] = fc.sample(withKeyInside(key), { seed, numRuns: 1 });
+      return decode(frame!).code === 'forbidden_key';
+    }),
+  );
+  fc.assert(fc.property(withKeyInside('harmless'), (frame) => decode(frame.replace('"harmless"', '"x"').replace(':1}', ':"__proto__ constructor prototype"}')).ok));
+});
+
+/** The nesting depth of a parsed JSON value, the slow obvious way, as the reference. */
+function depthOf(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  return 1 + Math.max(0, ...Object.values(value).map(depthOf));
+}
+
+test('nesting depth is found without recursion, strings and escapes included, exactly as parsing finds it', () => {
+  const json = fc.letrec((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, fc.string({ unit: fc.constantFrom('[', ']', '{', '}', '"', '\\', 'a') }), fc.integer(), tie('array'), tie('object')),
+    array: fc.array(tie('value'), { maxLength: 3 }),
+    object: fc.dictionary(fc.string({ unit: fc.constantFrom('[', '{', '"', 'k') }), tie('value'), { maxKeys: 3 }),
+  })).value;
+  fc.assert(
+    fc.property(json, fc.integer({ min: 0, max: 8 }), (value, max) => {
+      const text = JSON.stringify(value);
+      return nestsDeeperThan(text, max) === depthOf(value) > max;
+    }),
+    { numRuns: 3000 },
+  );
+  assert.equal(decode(`{"type":"ping","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`).code, 'bad_frame');
+  assert.equal(decode(`{"type":"ping","ref":"r","x":${'['.repeat(JSON_MAX_DEPTH - 1)}${']'.repeat(JSON_MAX_DEPTH - 1)}}`).ok, true, 'the deepest accepted frame');
 });
 
 test('a forbidden key is refused with the ref the frame carried', () => {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { HubError } from '../../src/core/errors.js';
+import { foldName } from '../../src/core/fold.js';
 import { checkNick, checkRoom, checkText, nickKey, sanitizeText } from '../../src/core/names.js';
 
 function code(fn: () => unknown): string {
@@ -33,6 +35,43 @@ test('guest-<n> belongs to connection n only', () => {
 test('nick uniqueness is case-insensitive', () => {
   assert.equal(nickKey('Alice'), nickKey('aLICE'));
   assert.equal(nickKey('ÉMILE'), nickKey('émile'));
+});
+
+/** Strings made of the characters that fold in surprising ways, mixed with ordinary ones. */
+const foldy = fc.string({
+  unit: fc.oneof(
+    fc.constantFrom('g', 'u', 'e', 's', 't', '-', 'G', 'ｇ', 'Ｇ', 'İ', 'ı', 'ß', 'ẞ', 'ﬁ', 'Ω', 'Ω', 'K', '\u0307', '\u0301', 'ǅ', '①', '½', '５', '٥', '5', '0'),
+    fc.string({ unit: 'grapheme', maxLength: 1 }),
+  ),
+  maxLength: 12,
+});
+
+test('folding is a fixed point, so a folded key never folds to another', () => {
+  fc.assert(
+    fc.property(foldy, (name) => foldName(foldName(name)) === foldName(name)),
+    { numRuns: 2000 },
+  );
+});
+
+test('guest-<n> is reserved under folding: no accepted nick of another connection folds to it', () => {
+  fc.assert(
+    fc.property(fc.oneof(foldy, foldy.map((tail) => `guest-${tail}`)), fc.integer({ min: 1, max: 99 }), (raw, ownId) => {
+      let nick: string;
+      try {
+        nick = checkNick(raw, ownId);
+      } catch {
+        return true;
+      }
+      const guest = /^guest-([0-9]+)$/.exec(nickKey(nick));
+      return guest === null || guest[1] === String(ownId);
+    }),
+    { numRuns: 5000 },
+  );
+  for (const lookalike of ['guest-５', 'GUEST-5', 'ｇｕｅｓｔ-５', 'Guest-5']) {
+    assert.equal(code(() => checkNick(lookalike, 7)), 'nick_reserved', lookalike);
+    assert.equal(checkNick(lookalike, 5), lookalike.normalize('NFC'), `${lookalike} is connection 5's own`);
+  }
+  assert.equal(code(() => checkNick('guest-05', 5)), 'nick_reserved', 'guest-05 would pass for guest-5: nobody gets it');
 });
 
 test('rooms are case-folded, a leading # is accepted, names are checked', () => {

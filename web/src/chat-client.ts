@@ -309,7 +309,8 @@ export class ChatClient {
     else if (frame.type === 'pong') this.pingUnanswered = false;
     else if (frame.type === 'resumed') this.onResumed(frame);
     else if (frame.type === 'bye') this.active?.addNotice(`the server closed the connection: ${frame.message}`, 'warning');
-    // history frames only ever answer loadOlder, through their ref.
+    else if (frame.type === 'history' && frame.ref === undefined) this.onJoinHistory(frame);
+    // Other history frames answer loadOlder and catch-ups, through their ref.
     const ref = 'ref' in frame ? frame.ref : undefined;
     if (ref !== undefined && frame.type !== 'error') {
       const handler = this.replies.get(ref);
@@ -463,6 +464,14 @@ export class ChatClient {
         conversation.failPending(entry.ref, 'not delivered: the connection was lost');
       }
     }
+  }
+
+  /** A room's recent history, sent after joining it: replayed messages, and whether older ones exist. */
+  private onJoinHistory(frame: Extract<ServerFrame, { type: 'history' }>): void {
+    const room = this.conversations.get(roomConversationId(frame.room));
+    if (!room) return;
+    for (const message of frame.messages) this.addRoomMessage(room, message, 'replay');
+    if (!frame.more) room.older = 'none';
   }
 
   private onMessage(frame: Extract<ServerFrame, { type: 'message' }>): void {

@@ -1,13 +1,13 @@
 /** @module Nick and room name handling the page needs: case-insensitive keys and a stable colour per nick. */
 
-/** The key under which the server treats nicks as equal (compatibility-normalised, case-folded). */
-export function nickKey(nick: string): string {
-  return nick.normalize('NFKC').toLowerCase();
-}
+import { foldName } from '../../src/core/fold.js';
+
+/** The key under which the server treats nicks as equal: the server's own folding. */
+export const nickKey = foldName;
 
 /** The canonical room name as the server stores it (a leading # is accepted). */
 export function roomKey(room: string): string {
-  return (room.startsWith('#') ? room.slice(1) : room).normalize('NFKC').toLowerCase();
+  return foldName(room.startsWith('#') ? room.slice(1) : room);
 }
 
 /** As many as app.css defines (.nick-c0 … .nick-c7). */

@@ -1,4 +1,5 @@
 /** @module Commands about the connection itself: ping, quit, json. */
+import { HubError } from '../errors.js';
 import type { CommandSpec } from './command-spec.js';
 
 export const ping: CommandSpec = {
@@ -32,7 +33,8 @@ export const json: CommandSpec = {
   syntax: '/json',
   help: 'Switch this connection to JSON mode: one JSON frame per line both ways (see docs/protocol.md).',
   run({ hub, session }) {
-    session.codec = hub.codecs.json;
-    hub.sendWelcome(session);
+    const machine = session.door.machine;
+    if (!machine) throw new HubError('unknown_command', 'this connection already speaks JSON');
+    hub.switchDoor(session, machine);
   },
 };

@@ -25,9 +25,12 @@ export const history: CommandSpec = {
     const count = Math.min(limit ?? hub.limits.historyOnJoin, hub.limits.historyPageMax);
     const query: HistoryQuery =
       after !== undefined ? { after, limit: count } : before !== undefined ? { before, limit: count } : { latest: true, limit: count };
-    const page = hub.readHistory(room, query);
-    const messages = page.messages.map((m) => ({ type: 'message' as const, ...m, history: true as const }));
-    hub.reply(session, { type: 'history', room, messages, more: page.more, ...(ref !== undefined && { ref }) });
+    const page = hub.history.read(room, query);
+    // A page is cut to the reader's history budget at its far end, so the next page starts where this one stops.
+    const fitted = hub.history.fit(session, page.messages, after !== undefined ? 'oldest' : 'newest');
+    const messages = fitted.map((m) => ({ type: 'message' as const, ...m, history: true as const }));
+    const more = page.more || fitted.length < page.messages.length;
+    hub.reply(session, { type: 'history', room, messages, more, ...(ref !== undefined && { ref }) });
   },
 };
 
@@ -38,25 +41,22 @@ export const history: CommandSpec = {
 function resumeRoom(hub: Hub, session: Session, room: string, seen: number, sameEpoch: boolean, ref: Ref | undefined): void {
   let liveFrom = session.rooms.joinedAtSeq(room);
   if (liveFrom === undefined) {
-    if (session.rooms.size >= hub.limits.maxRoomsPerConn) {
-      throw new HubError('too_many_rooms', `you are already in ${hub.limits.maxRoomsPerConn} rooms; cannot resume #${room}`);
-    }
     hub.enterRoom(session, room);
     hub.reply(session, { type: 'joined', room, nick: session.nick, id: session.id });
     liveFrom = session.rooms.joinedAtSeq(room)!;
   }
   const withRef = ref === undefined ? {} : { ref };
-  if (!sameEpoch || seen > hub.log.lastSeq(room)) {
+  if (!sameEpoch || seen > hub.history.lastSeq(room)) {
     // The client's seqs belong to a history this server does not have (a new store): start afresh.
-    hub.sendRecentHistory(session, room);
-    hub.reply(session, { type: 'resumed', room, complete: false, firstSeq: hub.log.firstSeq(room), reset: true, ...withRef });
+    hub.history.sendRecent(session, room);
+    hub.reply(session, { type: 'resumed', room, complete: false, firstSeq: hub.history.firstSeq(room), reset: true, ...withRef });
     return;
   }
-  const firstSeq = hub.log.firstSeq(room);
+  const firstSeq = hub.history.firstSeq(room);
   const from = Math.max(seen, firstSeq - 1);
   const wanted = Math.min(liveFrom - from, hub.limits.resumeMaxMessages);
-  const messages = wanted > 0 ? hub.readHistory(room, { after: from, limit: wanted }).messages : [];
-  const sent = hub.sendHistory(session, messages);
+  const messages = wanted > 0 ? hub.history.read(room, { after: from, limit: wanted }).messages : [];
+  const sent = hub.history.replay(session, messages);
   const lastSent = sent > 0 ? messages[sent - 1]!.seq : from;
   const complete = firstSeq <= seen + 1 || seen >= liveFrom;
   hub.reply(session, {
@@ -67,6 +67,25 @@ function resumeRoom(hub: Hub, session: Session, room: string, seen: number, same
     ...(lastSent < liveFrom && { more: true as const }),
     ...withRef,
   });
+}
+
+/**
+ * The rooms of a resume, canonical and each once: `lobby`, `LOBBY` and `#Lobby` are one room, resumed
+ * from the lowest seq given for it (replaying more is safe: clients drop what they have). Every key
+ * counts against the room cap before any is looked at, however it is spelt, so one frame cannot buy
+ * more than `maxRooms` replays. Checks everything before anything is done: all or nothing.
+ */
+function resumePoints(rooms: Record<string, number>, maxRooms: number): Map<string, number> {
+  const keys = Object.keys(rooms);
+  if (keys.length === 0) throw new HubError('bad_field', '"rooms" names no room');
+  if (keys.length > maxRooms) throw new HubError('too_many_rooms', `a resume may name at most ${maxRooms} rooms; it named ${keys.length}`);
+  const points = new Map<string, number>();
+  for (const key of keys) {
+    const room = checkRoom(key);
+    const seq = rooms[key]!;
+    points.set(room, Math.min(seq, points.get(room) ?? seq));
+  }
+  return points;
 }
 
 export const resume: CommandSpec = {
@@ -81,10 +100,12 @@ export const resume: CommandSpec = {
   syntax: '/resume <room> <seq>',
   help: 'Catch up on a room from the last seq you saw (joins it if needed); the server says if anything is gone.',
   run({ hub, session, ref }, params) {
-    const seen = params.rooms ?? { [params.room!]: params.after! };
-    const entries = Object.entries(seen).map(([room, seq]) => [checkRoom(room), seq] as const);
-    if (entries.length === 0) throw new HubError('bad_field', '"rooms" names no room');
+    const seen = resumePoints(params.rooms ?? { [params.room!]: params.after! }, hub.limits.maxRoomsPerConn);
+    const joining = [...seen.keys()].filter((room) => !session.rooms.has(room)).length;
+    if (session.rooms.size + joining > hub.limits.maxRoomsPerConn) {
+      throw new HubError('too_many_rooms', `resuming would put you in more than ${hub.limits.maxRoomsPerConn} rooms; nothing was resumed`);
+    }
     const sameEpoch = params.epoch === undefined || params.epoch === hub.log.epoch;
-    for (const [room, seq] of entries) resumeRoom(hub, session, room, seq, sameEpoch, ref);
+    for (const [room, seq] of seen) resumeRoom(hub, session, room, seq, sameEpoch, ref);
   },
 };

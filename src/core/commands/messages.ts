@@ -1,5 +1,5 @@
 /** @module Commands that carry text: say, me, whisper. */
-import { HubError } from '../errors.js';
+import { echo, HubError } from '../errors.js';
 import { checkText } from '../names.js';
 import type { CommandContext, CommandSpec } from './command-spec.js';
 import { roomOrCurrent } from './rooms.js';
@@ -46,7 +46,7 @@ export const whisper: CommandSpec = {
   help: 'Send a private message to one user (also /msg, /w); you receive a copy.',
   run({ hub, session, ref }, { to, text: rawText, action }) {
     const target = hub.findNick(to!);
-    if (!target) throw new HubError('no_such_nick', `nobody is called "${to}"`);
+    if (!target) throw new HubError('no_such_nick', `nobody is called "${echo(to!)}"`);
     const text = checkText(rawText!, hub.limits.maxTextBytes);
     const event = {
       type: 'whisper',

@@ -28,7 +28,7 @@ export const join: CommandSpec = {
     if (isNew) hub.enterRoom(session, room);
     else session.rooms.touch(room);
     hub.reply(session, { type: 'joined', room, nick: session.nick, id: session.id, ...(ref !== undefined && { ref }) });
-    if (isNew) hub.sendRecentHistory(session, room);
+    if (isNew) hub.history.sendRecent(session, room);
   },
 };
 

@@ -1,5 +1,5 @@
 /** @module The command table: every command, looked up by JSON type or text-mode verb. */
-import { HubError } from '../errors.js';
+import { echo, HubError } from '../errors.js';
 import type { CommandSpec } from './command-spec.js';
 import { json, ping, quit } from './connection.js';
 import { history, resume } from './history.js';
@@ -20,7 +20,7 @@ export const help: CommandSpec = {
     const commands = COMMANDS.filter((c) => c.modes === 'both' || c.modes === mode)
       .filter((c) => wanted === undefined || c.name === wanted || c.aliases?.includes(wanted))
       .map((c) => ({ command: c.name, syntax: c.syntax, help: c.help }));
-    if (commands.length === 0) throw new HubError('unknown_command', `no command called "${command}"; /help lists them`);
+    if (commands.length === 0) throw new HubError('unknown_command', `no command called "${echo(command ?? '')}"; /help lists them`);
     hub.reply(session, { type: 'help', commands, ...(ref !== undefined && { ref }) });
   },
 };

@@ -2,9 +2,10 @@
 import { FIELD_KINDS, type FieldKind, type Params } from '../../core/commands/command-spec.js';
 import { commandForJsonType } from '../../core/commands/table.js';
 import type { Decoded } from '../../core/conn.js';
-import { HubError } from '../../core/errors.js';
+import { echo, HubError } from '../../core/errors.js';
 import type { Ref } from '../../core/events.js';
-import { REF_MAX_CHARS } from '../../core/limits.js';
+import { JSON_MAX_DEPTH, REF_MAX_CHARS } from '../../core/limits.js';
+import { nestsDeeperThan } from './json-depth.js';
 
 const FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype'];
 
@@ -48,6 +49,10 @@ function hasKind(value: unknown, kind: FieldKind): boolean {
 }
 
 export function parseJsonFrame(line: string): Decoded {
+  // Checked before parsing, so no walk over the value (ours or the parser's) can run out of stack.
+  if (nestsDeeperThan(line, JSON_MAX_DEPTH)) {
+    return { ok: false, error: new HubError('bad_frame', `frame nests objects or arrays more than ${JSON_MAX_DEPTH} deep`) };
+  }
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -68,7 +73,7 @@ export function parseJsonFrame(line: string): Decoded {
   if (typeof frame.type !== 'string') return { ok: false, error: new HubError('bad_frame'), ...withRef };
   const spec = commandForJsonType(frame.type);
   if (!spec) {
-    return { ok: false, error: new HubError('unknown_type', `unknown frame type "${frame.type.slice(0, 40)}"`), ...withRef };
+    return { ok: false, error: new HubError('unknown_type', `unknown frame type "${echo(frame.type)}"`), ...withRef };
   }
   const params: Params = {};
   for (const { field, optional, textOnly } of spec.fields) {

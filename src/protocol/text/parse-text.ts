@@ -3,7 +3,7 @@ import { commandForTextVerb } from '../../core/commands/table.js';
 import { say } from '../../core/commands/messages.js';
 import { FIELD_KINDS, type Params } from '../../core/commands/command-spec.js';
 import type { Decoded } from '../../core/conn.js';
-import { HubError } from '../../core/errors.js';
+import { echo, HubError } from '../../core/errors.js';
 
 const COMMAND_LINE = /^\/(\S+)\s*([\s\S]*)$/;
 
@@ -18,7 +18,7 @@ export function parseTextLine(line: string): Decoded {
   }
   const [, verb = '', argText = ''] = match;
   const spec = commandForTextVerb(verb);
-  if (!spec) return { ok: false, error: new HubError('unknown_command', `unknown command /${verb}; /help lists them`) };
+  if (!spec) return { ok: false, error: new HubError('unknown_command', `unknown command /${echo(verb)}; /help lists them`) };
 
   const params: Params = {};
   let rest = argText.trim();
@@ -38,7 +38,7 @@ export function parseTextLine(line: string): Decoded {
       return { ok: false, error: new HubError('bad_args', `usage: ${spec.syntax}`) };
     }
     if (FIELD_KINDS[field.field] === 'integer') {
-      if (!/^\d{1,15}$/.test(value)) return { ok: false, error: new HubError('bad_args', `"${value}" is not a number; usage: ${spec.syntax}`) };
+      if (!/^\d{1,15}$/.test(value)) return { ok: false, error: new HubError('bad_args', `"${echo(value)}" is not a number; usage: ${spec.syntax}`) };
       (params as Record<string, unknown>)[field.field] = Number(value);
     } else {
       (params as Record<string, unknown>)[field.field] = value;

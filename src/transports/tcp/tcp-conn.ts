@@ -4,7 +4,7 @@
  * ws does, so an idle connection carries no closures.
  */
 import type { Socket } from 'node:net';
-import type { Conn, Disconnect, Framing } from '../../core/conn.js';
+import type { Conn, Disconnect, Door, Framing } from '../../core/conn.js';
 import type { Hub } from '../../core/hub.js';
 import type { Session } from '../../core/session.js';
 import { LineSplitter, type LineSink } from './line-splitter.js';
@@ -20,24 +20,27 @@ const kConn = Symbol('hubbub.tcpConn');
 type LinkedSocket = Socket & { [kConn]: TcpConn };
 
 export class TcpConn implements Conn, LineSink {
-  readonly transport = 'tcp';
   readonly framing = LINE_FRAMING;
-  readonly remoteAddress: string;
   private session: Session | undefined;
   private readonly splitter: LineSplitter;
 
+  /**
+   * `socket` is any stream socket: plain TCP or TLS. `remoteAddress` is the client's: the socket's
+   * peer, or the client a trusted proxy named.
+   */
   constructor(
     private readonly socket: Socket,
     private readonly hub: Hub,
+    private readonly door: Door,
+    readonly remoteAddress: string = socket.remoteAddress ?? 'unknown',
   ) {
-    this.remoteAddress = socket.remoteAddress ?? 'unknown';
     this.splitter = new LineSplitter(hub.limits.maxLineBytes, this);
   }
 
   /** Admits the socket into the hub and starts reading from it. */
   start(): void {
     this.socket.on('error', socketOnError);
-    this.session = this.hub.accept(this, this.hub.codecs.text);
+    this.session = this.hub.accept(this, this.door);
     if (!this.session) return;
     (this.socket as LinkedSocket)[kConn] = this;
     this.socket.on('data', socketOnData);
@@ -86,7 +89,7 @@ export class TcpConn implements Conn, LineSink {
   /** The peer closed its sending side: its last line counts, then it has quit. */
   ended(): void {
     this.splitter.end();
-    this.hub.quit(this.session!);
+    this.hub.peerEnded(this.session!);
   }
 
   closed(): void {

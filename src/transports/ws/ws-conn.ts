@@ -35,7 +35,6 @@ function closeReason(text: string): string {
 }
 
 export class WsConn implements Conn {
-  readonly transport = 'ws';
   readonly framing = WS_TEXT_FRAMING;
   /** Cleared on each ping, set by the pong: false at the next ping means the peer is gone. */
   alive = true;

@@ -2,15 +2,20 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Door } from '../../core/conn.js';
 import type { Hub } from '../../core/hub.js';
+import { jsonCodec } from '../../protocol/json/json-codec.js';
 import type { LeftReason } from '../../core/events.js';
 import { WsConn } from './ws-conn.js';
 
 export const WS_PATH = '/ws';
 
+/** WebSocket at /ws: programs and the page, JSON only. */
+export const WS_DOOR: Door = { name: 'ws', codec: jsonCodec, historyOnConnect: false };
+
 export interface WsEndpoint {
-  /** Handles an HTTP upgrade request; false when the path is not ours. */
-  handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): boolean;
+  /** Handles an HTTP upgrade request from the client at `remote`; false when the path is not ours. */
+  handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, remote: string): boolean;
   /** Stops the keep-alive pings and drops whatever is still open. */
   terminateAll(): void;
 }
@@ -27,32 +32,40 @@ export function createWsEndpoint(hub: Hub): WsEndpoint {
 
   const pinger = setInterval(() => {
     for (const conn of conns) {
-      if (!conn.alive) {
-        hub.logger.debug({ remote: conn.remoteAddress }, 'websocket missed its pong');
+      try {
+        if (!conn.alive) {
+          hub.logger.debug({ remote: conn.remoteAddress }, 'websocket missed its pong');
+          conn.ws.terminate();
+          continue;
+        }
+        conn.alive = false;
+        conn.ws.ping();
+      } catch (err) {
+        // A timer callback: one socket's failure must not reach the process or spare the others their ping.
+        hub.logger.warn({ err, remote: conn.remoteAddress }, 'websocket ping failed');
         conn.ws.terminate();
-        continue;
       }
-      conn.alive = false;
-      conn.ws.ping();
     }
   }, limits.wsPingIntervalMs);
   pinger.unref();
 
-  function attach(ws: WebSocket, socket: Socket, req: IncomingMessage): void {
-    const conn = new WsConn(ws, socket, req.socket.remoteAddress ?? 'unknown', limits.shutdownGraceMs);
-    const session = hub.accept(conn, hub.codecs.json);
+  function attach(ws: WebSocket, socket: Socket, remote: string): void {
+    let lostReason: LeftReason = 'disconnected';
+    // First, before anything can refuse the connection: a refused peer may still send a bad frame,
+    // and ws reports it as an 'error' event, which without a listener would end the process.
+    // ws has already answered protocol errors (1009 too big, 1007 bad UTF-8) with a close frame.
+    ws.on('error', (err: Error & { code?: string }) => {
+      lostReason = 'kicked';
+      hub.logger.info({ remote, code: err.code, err: err.message }, 'websocket protocol error');
+    });
+    const conn = new WsConn(ws, socket, remote, limits.shutdownGraceMs);
+    const session = hub.accept(conn, WS_DOOR);
     if (!session) return;
     conns.add(conn);
-    let lostReason: LeftReason = 'disconnected';
     ws.on('pong', () => (conn.alive = true));
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) hub.inputError(session, 'binary_unsupported');
       else hub.receive(session, (data as Buffer).toString('utf8'));
-    });
-    // ws has already answered protocol errors (1009 too big, 1007 bad UTF-8) with a close frame.
-    ws.on('error', (err: Error & { code?: string }) => {
-      lostReason = 'kicked';
-      hub.logger.info({ id: session.id, code: err.code, err: err.message }, 'websocket protocol error');
     });
     ws.on('close', () => {
       conns.delete(conn);
@@ -61,11 +74,18 @@ export function createWsEndpoint(hub: Hub): WsEndpoint {
   }
 
   return {
-    handleUpgrade(req, socket, head) {
+    handleUpgrade(req, socket, head, remote) {
       const path = (req.url ?? '').split('?')[0];
       if (path !== WS_PATH) return false;
       socket.setNoDelay(true);
-      wss.handleUpgrade(req, socket, head, (ws) => attach(ws, socket, req));
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        try {
+          attach(ws, socket, remote);
+        } catch (err) {
+          hub.logger.error({ err, remote }, 'could not attach a websocket');
+          ws.terminate();
+        }
+      });
       return true;
     },
     terminateAll() {

@@ -33,12 +33,14 @@ export class ConversationView implements EntryListener {
     private readonly options: ConversationViewOptions,
   ) {
     const label = conversation.kind === 'room' ? `Messages in #${conversation.name}` : `Whispers with ${conversation.name}`;
-    this.list = el('ol', { className: 'entries', attrs: { role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': label } });
+    this.list = el('ol', { className: 'entries' });
     this.olderButton = el('button', { className: 'link-button', text: 'Load older messages', attrs: { type: 'button' } });
     this.olderBar = el('div', { className: 'older' }, [this.olderButton]);
-    this.element = el('section', { className: 'conversation', attrs: { 'data-conversation': conversation.id, tabindex: '-1', hidden: '' } }, [
+    // The live region wraps the list rather than replacing its role, so its items stay list items.
+    const log = el('div', { className: 'entries-log', attrs: { role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': label } }, [this.list]);
+    this.element = el('section', { className: 'conversation', attrs: { 'data-conversation': conversation.id, 'aria-label': label, tabindex: '-1', hidden: '' } }, [
       this.olderBar,
-      this.list,
+      log,
     ]);
     this.olderButton.addEventListener('click', () => options.loadOlder());
     this.element.addEventListener('scroll', () => {

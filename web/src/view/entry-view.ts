@@ -31,7 +31,7 @@ export function richText(text: string): DocumentFragment {
 
 function avatar(nick: string): HTMLElement {
   const initial = [...nick][0]?.toUpperCase() ?? '?';
-  return el('span', { className: 'avatar', text: initial, attrs: { 'aria-hidden': 'true' } });
+  return el('span', { className: 'avatar', attrs: { 'aria-hidden': 'true', 'data-initial': initial } });
 }
 
 /** The shared shape of a message, a whisper and a pending send: who, when, what. */

@@ -42,11 +42,13 @@ export class MembersView {
     button.dataset.nick = row.nick;
     button.className = `member nick-c${nickColour(row.nick)}${me ? ' is-me' : ''}`;
     button.replaceChildren(
-      el('span', { className: 'avatar', text: [...row.nick][0]?.toUpperCase() ?? '?', attrs: { 'aria-hidden': 'true' } }),
+      el('span', { className: 'avatar', attrs: { 'aria-hidden': 'true', 'data-initial': [...row.nick][0]?.toUpperCase() ?? '?' } }),
       el('span', { className: 'name', text: row.nick }),
-      ...(me ? [el('span', { className: 'tag', text: 'you' })] : []),
+      // Your own row says its visible text aloud ("alice you"); the others say what a press does.
+      ...(me ? [' ', el('span', { className: 'tag', text: 'you' })] : []),
     );
-    button.setAttribute('aria-label', me ? `${row.nick} (you)` : `Whisper to ${row.nick}`);
+    if (me) button.removeAttribute('aria-label');
+    else button.setAttribute('aria-label', `Whisper to ${row.nick}`);
     button.disabled = me;
     return item;
   }

@@ -12,7 +12,7 @@ export interface SidebarActions {
 }
 
 function badge(count: number): HTMLElement {
-  return el('span', { className: 'badge', text: count > 99 ? '99+' : String(count), attrs: { 'aria-hidden': 'true' } });
+  return el('span', { className: 'badge', attrs: { 'aria-hidden': 'true', 'data-count': count > 99 ? '99+' : String(count) } });
 }
 
 /** A conversation button: name, optional member count, unread badge; its accessible name says it all. */
@@ -27,9 +27,9 @@ function conversationItem(conversation: Conversation, active: boolean, actions: 
   const isRoom = conversation.kind === 'room';
   const count = conversation.members.size;
   const parts: (Node | false)[] = [
-    el('span', { className: 'sigil', text: isRoom ? '#' : '@', attrs: { 'aria-hidden': 'true' } }),
+    el('span', { className: 'sigil', attrs: { 'aria-hidden': 'true', 'data-sigil': isRoom ? '#' : '@' } }),
     el('span', { className: 'name', text: conversation.name }),
-    isRoom && count > 0 && el('span', { className: 'count', text: String(count), attrs: { title: `${count} members`, 'aria-hidden': 'true' } }),
+    isRoom && count > 0 && el('span', { className: 'count', attrs: { title: `${count} members`, 'aria-hidden': 'true', 'data-count': String(count) } }),
     conversation.unread > 0 && badge(conversation.unread),
   ];
   button.replaceChildren(...parts.filter((p): p is Node => p !== false));
