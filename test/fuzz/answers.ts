@@ -21,6 +21,8 @@ const ANSWER_TYPE: Record<string, string> = {
 };
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const REF_MAX_CHARS = 64;
+/** Frames nesting objects and arrays deeper are refused before they are read, so without a ref. */
+const MAX_NESTING = 16;
 const DEFAULT_HISTORY_LIMIT = 50;
 
 export type Frame = Record<string, unknown>;
@@ -47,6 +49,23 @@ function hasForbiddenKey(root: unknown): boolean {
     }
   }
   return false;
+}
+
+/** How deeply objects and arrays nest in a JSON text (brackets inside strings do not count); the top level is 1. */
+function nesting(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') deepest = Math.max(deepest, ++depth);
+    else if (c === '}' || c === ']') depth--;
+  }
+  return deepest;
 }
 
 type RefValidity = 'valid' | 'invalid' | 'ambiguous';
@@ -134,6 +153,8 @@ export class AnswerBook {
   private readonly refless: Range = { min: 0, max: 0, got: 0 };
   /** Set once nothing more is owed for sure: the connection quit, broke the protocol or is being dropped. */
   private loose = false;
+  /** Set once the server can no longer be told what the client sent (a WebSocket frame cut mid-way): nothing is judged. */
+  private blind = false;
 
   constructor(private readonly rules: AnswerRules) {}
 
@@ -155,6 +176,10 @@ export class AnswerBook {
   }
 
   private receivedFrame(text: string): boolean {
+    if (nesting(text) > MAX_NESTING) {
+      this.owesRefless(1, 1);
+      return false;
+    }
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -206,6 +231,12 @@ export class AnswerBook {
     this.refless.max += max;
   }
 
+  /** From now on the server reads the client's bytes as it may: any answer may come, none is owed. */
+  abandon(): void {
+    this.blind = true;
+    this.loosen();
+  }
+
   /** From now on nothing is owed for sure (answers may still come; they must still fit). */
   loosen(): void {
     this.loose = true;
@@ -215,6 +246,7 @@ export class AnswerBook {
 
   /** An answer that carries a ref; returns what is wrong with it, if anything. */
   answered(frame: Frame): string | undefined {
+    if (this.blind) return undefined;
     const key = JSON.stringify(frame.ref);
     const list = this.owed.get(key);
     if (!list) return `an answer carries the ref ${key}, which no frame sent`;
@@ -230,6 +262,7 @@ export class AnswerBook {
   /** An error without a ref. */
   reflessError(frame: Frame): string | undefined {
     this.refless.got++;
+    if (this.blind) return undefined;
     if (this.refless.got > this.refless.max) {
       return `an error without a ref (${String(frame.code)}: ${String(frame.message)}) answers no frame that lacked a valid ref`;
     }
@@ -263,9 +296,12 @@ export class AnswerBook {
     if (owed.got >= owed.max) return `${describe(owed.request)} was already answered`;
     if (owed.resume) {
       const { rooms, answered } = owed.resume;
+      // Documented: one resumed per room, or one error and nothing resumed.
       if (owed.resume.errors > 0) return 'a resume answered after its error';
-      if (answer.type === 'error') owed.resume.errors++;
-      else if (answer.type !== 'resumed') return `a resume answered by ${String(answer.type)}`;
+      if (answer.type === 'error') {
+        if (answered.size > 0) return `a resume answered by an error after ${answered.size} resumed`;
+        owed.resume.errors++;
+      } else if (answer.type !== 'resumed') return `a resume answered by ${String(answer.type)}`;
       else {
         const room = foldRoom(String(answer.room));
         if (!rooms.has(room)) return `a resume answered for #${room}, which it did not name`;

@@ -48,6 +48,11 @@ export interface PeerHost {
   readonly stopped: boolean;
   /** Whether no traffic the run makes can fill a reading client's outbox, so cutting one off is a breach. */
   readonly promptReadersKept: boolean;
+  /**
+   * Whether `source` may hold more sockets than the listeners keep (the per-address connection cap
+   * plus a headroom, documented): over it a new socket is closed before a byte is read.
+   */
+  overSocketCap(source: string): boolean;
   /** A connection was welcomed (JSON welcomes name the history's epoch). */
   sawWelcome(id: number, epoch?: string): void;
   /** Counts what the server sent (frame types, error codes), for the run's summary. */
@@ -101,6 +106,10 @@ export class Peer {
   readonly book: AnswerBook;
 
   closed = false;
+  /** When the socket closed (for counting what an address holds). */
+  closedAt: number | undefined;
+  /** Whether the server sent anything at all. */
+  private heard = false;
   bye: { code: string } | undefined;
   refused = false;
   private welcomed = false;
@@ -401,14 +410,20 @@ export class Peer {
       } else {
         this.excuse ??= event.kind === 'client-close' ? 'sent a close frame' : `broke the WebSocket protocol (${event.status})`;
         if (event.kind === 'close' && event.status !== 'desync') this.expectedWsClose = event.status;
-        this.book.loosen();
+        if (event.kind === 'close' && event.status === 'desync') this.book.abandon();
+        else this.book.loosen();
       }
     }
   }
 
   // ---- what the server sends ----
 
+  get source(): string {
+    return this.options.source;
+  }
+
   private onData(chunk: Buffer): void {
+    this.heard = true;
     if (this.door === 'ws') this.onWsData(chunk);
     else this.onTcpData(chunk);
     this.notify();
@@ -575,6 +590,15 @@ export class Peer {
       case 'nick':
         if (frame.id === me) this.nick = frame.nick as string;
         break;
+      case 'history':
+        // Without a ref it is the history a join (or a reset resume) sends: it runs on into live.
+        if (!Object.hasOwn(frame, 'ref') && this.accounting) {
+          const messages = frame.messages as Frame[];
+          for (const m of messages) this.cursors.set(m.room as string, Math.max(this.cursors.get(m.room as string) ?? 0, m.seq as number));
+          const problem = this.seqs.joinHistory(frame.room as string, messages.map((m) => m.seq as number));
+          if (problem) this.host.fail('seq', problem, where);
+        }
+        break;
       case 'resumed': {
         if (frame.more === true) this.seqs.shortened(frame.room as string);
         const from = this.resumes.get(JSON.stringify(frame.ref))?.[frame.room as string];
@@ -633,7 +657,9 @@ export class Peer {
 
   private onClose(): void {
     this.closed = true;
+    this.closedAt = Date.now();
     this.notify();
+    if (!this.heard && this.host.overSocketCap(this.options.source)) this.excuse ??= 'closed unread: its address is over the socket cap';
     if (this.excuse !== undefined || this.bye !== undefined || this.wsCloseStatus !== undefined) return;
     this.host.fail(this.observer ? 'observer-dropped' : 'silent-close', 'the server closed the connection without a bye', this.label);
   }

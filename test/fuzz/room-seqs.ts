@@ -53,6 +53,18 @@ export class RoomSeqs {
     return state.historyStart === cursor + 1 ? undefined : `a complete resume of #${room} after seq ${cursor} replayed from seq ${state.historyStart}`;
   }
 
+  /**
+   * The history frame a join sends (no ref): the newest messages, with no hole up to the live ones.
+   * Returns what is wrong with it, if anything.
+   */
+  joinHistory(room: string, seqs: readonly number[]): string | undefined {
+    for (const seq of seqs) {
+      const problem = this.message(room, seq, true);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+
   /** A message frame (not inside a history page); returns what is wrong with its seq, if anything. */
   message(room: string, seq: number, history: boolean): string | undefined {
     const state = this.rooms.get(room);

@@ -10,6 +10,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn, setTimeout as delay } from 'node:timers/promises';
+import { SOCKET_HEADROOM } from '../../src/core/limits.js';
 import { MonitoredServer, type Health, type Problem } from '../helpers/server-monitor.js';
 import { foldNick, type Frame } from './answers.js';
 import { DEFAULT_OUTBOX_BYTES, Peer, RETENTION_MESSAGES, lostMessages, type PeerHost } from './peer.js';
@@ -57,6 +58,8 @@ export const DEFAULT_RSS_LIMIT_KB = 256 * 1024;
 const DRIVER_SOURCE = '127.0.0.1';
 /** Observers come from addresses of their own, one each, so no per-address cap ever refuses them. */
 const observerSource = (i: number) => `127.0.1.${i + 1}`;
+/** How long after a client closed a socket the server may still count it. */
+const RECENT_CLOSE_MS = 2000;
 /** How long the server may take to notice closed connections and forget them. */
 const SETTLE_DEADLINE_MS = 15_000;
 /** Kinds a dying server causes on the way: a crash reported just after them explains them. */
@@ -82,7 +85,7 @@ class FuzzRun implements PeerHost, DynamicContext {
   private readonly drivers: (Peer | undefined)[] = [];
   private readonly retired: Peer[] = [];
   private readonly observers: Peer[] = [];
-  private readonly httpSockets: net.Socket[] = [];
+  private readonly httpSockets: (net.Socket & { closedAt?: number })[] = [];
   private maxId = 0;
   private epoch: string | undefined;
   private counter = 0;
@@ -124,6 +127,14 @@ class FuzzRun implements PeerHost, DynamicContext {
 
   tally(what: string): void {
     this.tallies.set(what, (this.tallies.get(what) ?? 0) + 1);
+  }
+
+  overSocketCap(source: string): boolean {
+    // The server hears of a close a little after the client: sockets closed just now still count.
+    const counts = (closedAt: number | undefined) => closedAt === undefined || Date.now() - closedAt < RECENT_CLOSE_MS;
+    const peers = [...this.allPeers()].filter((p) => p.source === source && counts(p.closedAt)).length;
+    const http = source === DRIVER_SOURCE ? this.httpSockets.filter((s) => counts(s.closedAt)).length : 0;
+    return peers + http >= this.setup.maxConnectionsPerIp + SOCKET_HEADROOM;
   }
 
   sawWelcome(id: number, epoch?: string): void {
@@ -295,9 +306,10 @@ class FuzzRun implements PeerHost, DynamicContext {
   }
 
   private async http(request: Parameters<typeof httpRequestBytes>[0], then: 'reset' | 'end' | 'keep'): Promise<void> {
-    const socket = net.connect({ host: '127.0.0.1', port: this.httpPort, localAddress: DRIVER_SOURCE });
+    const socket: net.Socket & { closedAt?: number } = net.connect({ host: '127.0.0.1', port: this.httpPort, localAddress: DRIVER_SOURCE });
     this.httpSockets.push(socket);
     socket.on('error', () => {});
+    socket.on('close', () => (socket.closedAt = Date.now()));
     let first = true;
     socket.on('data', (chunk: Buffer) => {
       if (first && !/^HTTP\/1\.1 \d{3} /.test(chunk.toString('latin1', 0, 13))) {

@@ -140,6 +140,11 @@ class SoakRun implements PeerHost {
     for (const peer of this.live) peer.notify();
   }
 
+  /** The soak stays far below every cap. */
+  overSocketCap(): boolean {
+    return false;
+  }
+
   sawWelcome(_id: number, epoch?: string): void {
     if (epoch !== undefined) this.epoch = epoch;
   }
