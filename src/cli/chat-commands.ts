@@ -1,11 +1,15 @@
 /**
- * @module The interactive client's slash commands: one table gives each its syntax, its help text
- * (for /help and Tab) and what it does. A line not starting with `/` is said in the current room;
- * `//text` says "/text".
+ * @module The interactive client's slash commands: what each does, paired with its row of the one
+ * command table (src/protocol/schema/commands.ts), which gives its verbs, arguments, syntax and
+ * help. A line not starting with `/` is said in the current room; `//text` says "/text".
  */
 import type { HubClient } from '../clients/hub-client.js';
 import type { HistoryFrame, ServerFrame } from '../clients/server-frames.js';
+import { findRow, readSlashLine } from '../clients/slash-line.js';
 import { checkRoom } from '../core/names.js';
+import * as COMMAND_ROWS from '../protocol/schema/commands.js';
+import { CLIENT_ROWS } from '../protocol/schema/client-commands.js';
+import type { CommandParams, SlashRow } from '../protocol/schema/command-row.js';
 
 /** What a command may do to the screen it was typed into. */
 export interface ChatScreen {
@@ -24,24 +28,15 @@ export interface ChatScreen {
 }
 
 export interface ChatCommand {
-  readonly name: string;
-  readonly aliases?: readonly string[];
-  readonly syntax: string;
-  readonly help: string;
+  /** Its verb, arguments, syntax and help, from the one command table. */
+  readonly row: SlashRow;
   /** What Tab completes in its argument. */
   readonly completes?: 'room' | 'nick' | 'command';
-  run(screen: ChatScreen, args: string): Promise<void>;
+  run(screen: ChatScreen, params: CommandParams): Promise<void>;
 }
 
 const HISTORY_DEFAULT = 20;
 const HISTORY_MAX = 200;
-
-/** The first word of `args` and the rest of the line. */
-function split(args: string): [string, string] {
-  const trimmed = args.trimStart();
-  const space = trimmed.search(/\s/);
-  return space === -1 ? [trimmed, ''] : [trimmed.slice(0, space), trimmed.slice(space + 1)];
-}
 
 /** Shows a request's answer: frames as usual, errors as errors. */
 function reply(screen: ChatScreen, answer: ServerFrame): boolean {
@@ -63,27 +58,21 @@ async function sayIn(screen: ChatScreen, room: string, text: string, action: boo
   if (!outcome.ok) screen.error(`not delivered to #${room}: ${outcome.message} [${outcome.code}]`);
 }
 
+// Arguments arrive checked against each row (present unless optional), so `!` only restates the row.
 export const CHAT_COMMANDS: readonly ChatCommand[] = [
   {
-    name: 'join',
-    syntax: '/join <room>',
-    help: 'join a room and make it the current one',
+    row: COMMAND_ROWS.join,
     completes: 'room',
-    async run(screen, args) {
-      const [room] = split(args);
-      if (!room) return screen.error('usage: /join <room>');
-      const answer = await screen.client.join(room);
+    async run(screen, { room }) {
+      const answer = await screen.client.join(room!);
       if (reply(screen, answer) && answer.type === 'joined') screen.switchTo(answer.room);
     },
   },
   {
-    name: 'part',
-    aliases: ['leave'],
-    syntax: '/part [room]',
-    help: 'leave a room (default: the current one)',
+    row: COMMAND_ROWS.part,
     completes: 'room',
-    async run(screen, args) {
-      const room = split(args)[0] || needRoom(screen);
+    async run(screen, params) {
+      const room = params.room ?? needRoom(screen);
       if (room === undefined) return;
       const answer = await screen.client.part(room);
       if (!reply(screen, answer) || answer.type !== 'left') return;
@@ -91,17 +80,12 @@ export const CHAT_COMMANDS: readonly ChatCommand[] = [
     },
   },
   {
-    name: 'switch',
-    aliases: ['s'],
-    syntax: '/switch <room>',
-    help: 'make a room you are in the current one',
+    row: CLIENT_ROWS.switch,
     completes: 'room',
-    run(screen, args) {
-      const [raw] = split(args);
-      if (!raw) return Promise.resolve(screen.error('usage: /switch <room>'));
+    run(screen, params) {
       let room: string;
       try {
-        room = checkRoom(raw);
+        room = checkRoom(params.room!);
       } catch (err) {
         return Promise.resolve(screen.error((err as Error).message));
       }
@@ -113,78 +97,53 @@ export const CHAT_COMMANDS: readonly ChatCommand[] = [
     },
   },
   {
-    name: 'msg',
-    aliases: ['whisper', 'w', 'tell'],
-    syntax: '/msg <nick> <text>',
-    help: 'send a private message',
+    row: COMMAND_ROWS.whisper,
     completes: 'nick',
-    async run(screen, args) {
-      const [to, text] = split(args);
-      if (!to || !text.trim()) return screen.error('usage: /msg <nick> <text>');
-      reply(screen, await screen.client.request({ type: 'whisper', to, text }));
+    async run(screen, { to, text }) {
+      reply(screen, await screen.client.request({ type: 'whisper', to: to!, text: text! }));
     },
   },
   {
-    name: 'me',
-    syntax: '/me <action>',
-    help: 'describe what you do ("* alice waves")',
-    async run(screen, args) {
+    row: COMMAND_ROWS.me,
+    async run(screen, { text }) {
       const room = needRoom(screen);
-      if (room === undefined) return;
-      if (!args.trim()) return screen.error('usage: /me <action>');
-      await sayIn(screen, room, args, true);
+      if (room !== undefined) await sayIn(screen, room, text!, true);
     },
   },
   {
-    name: 'nick',
-    syntax: '/nick <name>',
-    help: 'change your nick',
-    async run(screen, args) {
-      const [nick] = split(args);
-      if (!nick) return screen.error('usage: /nick <name>');
-      reply(screen, await screen.client.setNick(nick));
+    row: COMMAND_ROWS.nick,
+    async run(screen, { nick }) {
+      reply(screen, await screen.client.setNick(nick!));
     },
   },
   {
-    name: 'who',
-    aliases: ['names'],
-    syntax: '/who [room]',
-    help: 'who is in a room (default: the current one)',
+    row: COMMAND_ROWS.who,
     completes: 'room',
-    async run(screen, args) {
-      const room = split(args)[0] || needRoom(screen);
-      if (room === undefined) return;
-      reply(screen, await screen.client.request({ type: 'who', room }));
+    async run(screen, params) {
+      const room = params.room ?? needRoom(screen);
+      if (room !== undefined) reply(screen, await screen.client.request({ type: 'who', room }));
     },
   },
   {
-    name: 'rooms',
-    aliases: ['list'],
-    syntax: '/rooms',
-    help: 'every room with people in it',
+    row: COMMAND_ROWS.rooms,
     async run(screen) {
       reply(screen, await screen.client.request({ type: 'rooms' }));
     },
   },
   {
-    name: 'history',
-    syntax: '/history [n]',
-    help: `show n earlier messages of this room (default ${HISTORY_DEFAULT})`,
-    async run(screen, args) {
+    row: CLIENT_ROWS.history,
+    async run(screen, { limit = HISTORY_DEFAULT }) {
       const room = needRoom(screen);
       if (room === undefined) return;
-      const n = args.trim() === '' ? HISTORY_DEFAULT : Number(args.trim());
-      if (!Number.isInteger(n) || n < 1 || n > HISTORY_MAX) return screen.error(`usage: /history [n], n from 1 to ${HISTORY_MAX}`);
+      if (limit < 1 || limit > HISTORY_MAX) return screen.error(`usage: ${CLIENT_ROWS.history.syntax}, a count from 1 to ${HISTORY_MAX}`);
       const before = screen.oldestSeq(room);
-      const answer = await screen.client.request({ type: 'history', room, limit: n, ...(before !== undefined && { before }) });
+      const answer = await screen.client.request({ type: 'history', room, limit, ...(before !== undefined && { before }) });
       if (answer.type === 'history') screen.showHistory(answer);
       else reply(screen, answer);
     },
   },
   {
-    name: 'ping',
-    syntax: '/ping',
-    help: 'measure the round trip to the server',
+    row: COMMAND_ROWS.ping,
     async run(screen) {
       const started = performance.now();
       const answer = await screen.client.request({ type: 'ping' });
@@ -193,52 +152,44 @@ export const CHAT_COMMANDS: readonly ChatCommand[] = [
     },
   },
   {
-    name: 'help',
-    syntax: '/help [command]',
-    help: 'list the commands, or explain one',
+    row: COMMAND_ROWS.help,
     completes: 'command',
-    run(screen, args) {
-      const wanted = split(args)[0].replace(/^\//, '').toLowerCase();
-      const found = wanted ? CHAT_COMMANDS.filter((c) => c.name === wanted || c.aliases?.includes(wanted)) : CHAT_COMMANDS;
-      if (found.length === 0) screen.error(`no command /${wanted}; /help lists them`);
-      for (const c of found) {
-        const aliases = c.aliases?.length ? ` = ${c.aliases.map((a) => '/' + a).join(' ')}` : '';
-        screen.notice(`${c.syntax.padEnd(19)} ${c.help}${aliases}`);
+    run(screen, { command }) {
+      const found = command === undefined ? CHAT_ROWS : CHAT_ROWS.filter((row) => row === findRow(command, CHAT_ROWS));
+      if (found.length === 0) screen.error(`no command /${command!.replace(/^\//, '')}; /help lists them`);
+      for (const row of found) {
+        const aliases = row.aliases ? ` = ${row.aliases.map((a) => '/' + a).join(' ')}` : '';
+        screen.notice(`${row.syntax.padEnd(24)} ${row.help}${aliases}`);
       }
-      if (!wanted) {
-        screen.notice(`${'//text'.padEnd(19)} say a line that starts with /`);
+      if (command === undefined) {
+        screen.notice(`${'//text'.padEnd(24)} Say a line that starts with /.`);
         screen.notice('Tab completes; Up/Down recall what you sent; Ctrl-C or Ctrl-D leaves.');
       }
       return Promise.resolve();
     },
   },
   {
-    name: 'quit',
-    aliases: ['exit', 'bye'],
-    syntax: '/quit [reason]',
-    help: 'leave the chat (so do Ctrl-C and Ctrl-D)',
-    run: (screen, args) => screen.leave(args.trim() || undefined),
+    row: COMMAND_ROWS.quit,
+    run: (screen, { reason }) => screen.leave(reason),
   },
 ];
 
-export function findCommand(name: string): ChatCommand | undefined {
-  const key = name.toLowerCase();
-  return CHAT_COMMANDS.find((c) => c.name === key || c.aliases?.includes(key));
+const CHAT_ROWS = CHAT_COMMANDS.map((c) => c.row);
+
+export function findCommand(verb: string): ChatCommand | undefined {
+  const row = findRow(verb, CHAT_ROWS);
+  return CHAT_COMMANDS.find((c) => c.row === row);
 }
 
 /** Every spelling of every command, with its slash, for Tab. */
-export const COMMAND_WORDS: readonly string[] = CHAT_COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]).map((w) => '/' + w);
+export const COMMAND_WORDS: readonly string[] = CHAT_ROWS.flatMap((row) => [row.name, ...(row.aliases ?? [])]).map((w) => '/' + w);
 
 /** Runs one typed line: a command, or something to say in the current room. */
 export async function runLine(screen: ChatScreen, line: string): Promise<void> {
-  if (line.trim() === '') return;
-  if (line.startsWith('/') && !line.startsWith('//')) {
-    const [verb, args] = split(line.slice(1));
-    const command = findCommand(verb);
-    if (!command) return screen.error(`unknown command /${verb}; /help lists them`);
-    return command.run(screen, args);
-  }
+  const input = readSlashLine(line, CHAT_ROWS);
+  if (input === undefined) return;
+  if (input.kind === 'invalid') return screen.error(input.message);
+  if (input.kind === 'command') return findCommand(input.row.name)!.run(screen, input.params);
   const room = needRoom(screen);
-  if (room === undefined) return;
-  await sayIn(screen, room, line.startsWith('//') ? line.slice(1) : line, false);
+  if (room !== undefined) await sayIn(screen, room, input.text, false);
 }

@@ -1,19 +1,7 @@
-/** @module The frames a client sends (JSON field names as in docs/protocol.md). */
-import type { Ref } from './server-frames.js';
+/** @module The frames a client sends, as the wire's schema declares them (src/protocol/schema/client-frames.ts). */
+import type { ClientFrame } from '../protocol/schema/client-frames.js';
 
-export type RequestFrame =
-  | { type: 'nick'; nick: string }
-  | { type: 'join'; room: string }
-  | { type: 'part'; room: string }
-  | { type: 'whisper'; to: string; text: string; action?: boolean }
-  | { type: 'who'; room?: string }
-  | { type: 'rooms' }
-  | { type: 'ping' }
-  | { type: 'help'; command?: string }
-  | { type: 'history'; room: string; before?: number; after?: number; limit?: number }
-  | { type: 'resume'; rooms: Record<string, number>; epoch?: string };
+export type { ClientFrame };
 
-export type ClientFrame =
-  | (RequestFrame & { ref?: Ref })
-  | { type: 'say'; room: string; text: string; action?: boolean; ref?: Ref }
-  | { type: 'quit'; reason?: string };
+/** A frame whose answer the client waits for; it adds the ref itself. */
+export type RequestFrame = Exclude<ClientFrame, { type: 'say' | 'quit' }> extends infer F ? (F extends unknown ? Omit<F, 'ref'> : never) : never;

@@ -4,7 +4,7 @@
  * reconnecting client opens a new one).
  */
 import type { ClientFrame } from './client-frames.js';
-import { parseServerFrame } from './server-frames.js';
+import { readServerFrame } from './server-frames.js';
 
 export interface LinkEvents {
   /** Every frame from the welcome on, as received text, synchronously and in arrival order. */
@@ -61,7 +61,8 @@ export function describeSocketError(err: Error & { code?: string }): string {
 
 /**
  * What both wires share: frames before the JSON welcome are not the caller's business (on TCP they
- * are the text-mode greeting), a `bye` before it is a refusal, and the open times out.
+ * are the text-mode greeting), a `bye` before it is a refusal, so is a welcome of another protocol
+ * version, and the open times out.
  */
 export class LinkOpening {
   private open = false;
@@ -85,8 +86,10 @@ export class LinkOpening {
       return;
     }
     if (this.settled) return;
-    const frame = parseServerFrame(raw);
-    if (frame?.type === 'welcome') {
+    const { frame, mismatch } = readServerFrame(raw);
+    if (mismatch !== undefined) {
+      this.fail(mismatch);
+    } else if (frame?.type === 'welcome') {
       this.open = true;
       this.settled = true;
       clearTimeout(this.timer);

@@ -1,211 +1,95 @@
 /**
- * @module The frames a client receives, as a client reads them. A client cannot trust the other end
- * to be the same version as itself, so this is its own declaration of the wire format (see
- * docs/protocol.md), checked on arrival: a frame of an unknown type, or missing a field the client
- * relies on, is reported as unrecognised rather than trusted.
+ * @module The frames a client receives, recognised against the wire's schema
+ * (src/protocol/schema/server-frames.ts, by way of its shapes) leniently, as docs/protocol.md
+ * promises: extra fields are ignored, and a value from a set the server may grow (an error code, a
+ * leave reason) may be any string. A frame of an unknown type, or missing a field the schema
+ * requires, or with a field of the wrong kind, is unrecognised, never trusted. Pure, with no Node
+ * imports: the web page bundles it too.
  */
+import { SERVER_FRAME_SHAPES, type Shape } from '../protocol/schema/frame-shapes.js';
+import { PROTOCOL_VERSION, type ServerFrameOf, type ServerFrameType } from '../protocol/schema/server-frames.js';
 
-/** A client-chosen correlation token, echoed on the answer to the frame that carried it. */
-export type Ref = string | number;
+/** A frame's type as a client may receive it: literal sets (other than `type`) opened up. */
+type Lenient<T> = T extends string
+  ? string
+  : T extends boolean
+    ? boolean
+    : T extends readonly (infer E)[]
+      ? Lenient<E>[]
+      : T extends object
+        ? { [K in keyof T]: K extends 'type' ? T[K] : Lenient<T[K]> }
+        : T;
 
-export interface WelcomeFrame {
-  type: 'welcome';
-  id: number;
-  nick: string;
-  rooms: string[];
-  server: string;
-  /** Names the server's message store; seqs from a store with another epoch mean nothing here. */
-  epoch?: string;
-  limits?: { maxTextBytes?: number; maxLineBytes?: number; maxRoomsPerConn?: number };
+export type ServerFrame = { [T in ServerFrameType]: Lenient<ServerFrameOf<T>> }[ServerFrameType];
+export type FrameOf<T extends ServerFrameType> = Extract<ServerFrame, { type: T }>;
+export type WelcomeFrame = FrameOf<'welcome'>;
+export type MessageFrame = FrameOf<'message'>;
+export type HistoryFrame = FrameOf<'history'>;
+export type ResumedFrame = FrameOf<'resumed'>;
+export type ErrorFrame = FrameOf<'error'>;
+export type { Ref } from '../protocol/schema/fields.js';
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export interface MessageFrame {
-  type: 'message';
-  room: string;
-  seq: number;
-  from: string;
-  fromId: number;
-  text: string;
-  ts: number;
-  action?: true;
-  ref?: Ref;
-  /** Replayed from the room's history (on join, resume), not live. */
-  history?: true;
+const KIND_LETTERS: Readonly<Record<string, string>> = { string: 's', number: 'n', boolean: 'b' };
+
+function isArrayShape(shape: Shape): shape is readonly [Shape] {
+  return Array.isArray(shape);
 }
 
-export interface WhisperFrame {
-  type: 'whisper';
-  from: string;
-  fromId: number;
-  to: string;
-  toId: number;
-  text: string;
-  ts: number;
-  action?: true;
-  ref?: Ref;
+function fits(shape: Shape, value: unknown): boolean {
+  if (typeof shape === 'string') return shape.includes(KIND_LETTERS[typeof value] ?? '-');
+  if (isArrayShape(shape)) return Array.isArray(value) && value.every((item) => fits(shape[0], item));
+  return (
+    isObject(value) &&
+    Object.entries(shape).every(([key, fieldShape]) => {
+      const optional = key.endsWith('?');
+      const field = value[optional ? key.slice(0, -1) : key];
+      return field === undefined ? optional : fits(fieldShape, field);
+    })
+  );
 }
 
-export interface JoinedFrame {
-  type: 'joined';
-  room: string;
-  nick: string;
-  id: number;
-  ref?: Ref;
+/** The frame, when it is an object of a known type with every field the schema requires. */
+export function recogniseFrame(value: unknown): ServerFrame | undefined {
+  if (!isObject(value) || typeof value.type !== 'string' || !Object.hasOwn(SERVER_FRAME_SHAPES, value.type)) return undefined;
+  return fits(SERVER_FRAME_SHAPES[value.type]!, value) ? (value as ServerFrame) : undefined;
 }
 
-export interface LeftFrame {
-  type: 'left';
-  room: string;
-  nick: string;
-  id: number;
-  reason: string;
-  ref?: Ref;
-}
-
-/** Others' joins and leaves in a room, gathered over a short window. */
-export interface PresenceFrame {
-  type: 'presence';
-  room: string;
-  joined: { id: number; nick: string }[];
-  left: { id: number; nick: string; reason: string }[];
-}
-
-export interface NickFrame {
-  type: 'nick';
-  id: number;
-  old: string;
-  nick: string;
-  ref?: Ref;
-}
-
-export interface WhoFrame {
-  type: 'who';
-  room: string;
-  members: { id: number; nick: string }[];
-  ref?: Ref;
-}
-
-export interface RoomsFrame {
-  type: 'rooms';
-  rooms: { room: string; members: number }[];
-  ref?: Ref;
-}
-
-export interface PongFrame {
-  type: 'pong';
-  ref?: Ref;
-}
-
-export interface HelpFrame {
-  type: 'help';
-  commands: { command: string; syntax: string; help: string }[];
-  ref?: Ref;
-}
-
-export interface HistoryFrame {
-  type: 'history';
-  room: string;
-  messages: MessageFrame[];
-  more: boolean;
-  ref?: Ref;
-}
-
-/** The end of a room's replay after `resume`; `complete: false` when retention dropped some. */
-export interface ResumedFrame {
-  type: 'resumed';
-  room: string;
-  complete: boolean;
-  /** With complete:false, the first seq the server still has. */
-  firstSeq?: number;
-  /** The replay stopped at the server's cap: page on with `history` `after`. */
-  more?: boolean;
-  /** The client's seqs belong to another store (a new epoch): what followed is the room's recent history, numbered afresh. */
-  reset?: boolean;
-  ref?: Ref;
-}
-
-export interface ErrorFrame {
-  type: 'error';
-  code: string;
-  message: string;
-  ref?: Ref;
-}
-
-/** The server's last word before it closes the connection. */
-export interface ByeFrame {
-  type: 'bye';
-  code: string;
-  message: string;
-}
-
-export type ServerFrame =
-  | WelcomeFrame
-  | MessageFrame
-  | WhisperFrame
-  | JoinedFrame
-  | LeftFrame
-  | PresenceFrame
-  | NickFrame
-  | WhoFrame
-  | RoomsFrame
-  | PongFrame
-  | HelpFrame
-  | HistoryFrame
-  | ResumedFrame
-  | ErrorFrame
-  | ByeFrame;
-
-type Kind = 'string' | 'number' | 'boolean' | 'array';
-
-// The fields each frame type must carry for the client to act on it; extra fields are allowed.
-const REQUIRED: { readonly [T in ServerFrame['type']]: Readonly<Record<string, Kind>> } = {
-  welcome: { id: 'number', nick: 'string', rooms: 'array', server: 'string' },
-  message: { room: 'string', seq: 'number', from: 'string', fromId: 'number', text: 'string', ts: 'number' },
-  whisper: { from: 'string', to: 'string', text: 'string', ts: 'number' },
-  joined: { room: 'string', nick: 'string', id: 'number' },
-  left: { room: 'string', nick: 'string', id: 'number' },
-  presence: { room: 'string', joined: 'array', left: 'array' },
-  nick: { id: 'number', old: 'string', nick: 'string' },
-  who: { room: 'string', members: 'array' },
-  rooms: { rooms: 'array' },
-  pong: {},
-  help: { commands: 'array' },
-  history: { room: 'string', messages: 'array' },
-  resumed: { room: 'string', complete: 'boolean' },
-  error: { code: 'string', message: 'string' },
-  bye: { code: 'string', message: 'string' },
-};
-
-function isMember(value: unknown): boolean {
-  const member = value as { id?: unknown; nick?: unknown } | null;
-  return typeof member === 'object' && member !== null && typeof member.id === 'number' && typeof member.nick === 'string';
-}
-
-function hasKind(value: unknown, kind: Kind): boolean {
-  return kind === 'array' ? Array.isArray(value) : typeof value === kind;
-}
-
-function isFrameOf(value: Record<string, unknown>): value is Record<string, unknown> & ServerFrame {
-  if (typeof value.type !== 'string' || !Object.hasOwn(REQUIRED, value.type)) return false;
-  const required = REQUIRED[value.type as ServerFrame['type']];
-  return Object.entries(required).every(([field, kind]) => hasKind(value[field], kind));
+function parseObject(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A parsed frame, or undefined when the text is not a frame this client recognises. */
 export function parseServerFrame(raw: string): ServerFrame | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const frame = value as Record<string, unknown>;
-  if (!isFrameOf(frame)) return undefined;
-  // A history page is only as good as its weakest message, a presence notice as its weakest member.
-  if (frame.type === 'history' && !frame.messages.every((m) => typeof m === 'object' && m !== null && isFrameOf({ ...m, type: 'message' }))) {
-    return undefined;
-  }
-  if (frame.type === 'presence' && ![...frame.joined, ...frame.left].every(isMember)) return undefined;
-  return frame;
+  return recogniseFrame(parseObject(raw));
+}
+
+/**
+ * Why this client cannot talk to the server that sent this welcome, or undefined when it can: the
+ * server's protocol version is missing (it predates versions), older or newer than this client's.
+ */
+function protocolMismatch(welcome: Record<string, unknown>): string | undefined {
+  const version = welcome.protocol;
+  if (version === PROTOCOL_VERSION) return undefined;
+  const known = typeof version === 'number';
+  return `the server is too ${known && version > PROTOCOL_VERSION ? 'new' : 'old'} for this client: it speaks protocol ${known ? version : 'none'}, this client ${PROTOCOL_VERSION}`;
+}
+
+/**
+ * One frame as received: the frame when recognised, and, for a welcome from a server of another
+ * protocol version, why this client cannot talk to it (the frame is then not recognised).
+ */
+export function readServerFrame(raw: string): { readonly frame?: ServerFrame; readonly mismatch?: string } {
+  const value = parseObject(raw);
+  const mismatch = isObject(value) && value.type === 'welcome' ? protocolMismatch(value) : undefined;
+  if (mismatch !== undefined) return { mismatch };
+  const frame = recogniseFrame(value);
+  return frame ? { frame } : {};
 }

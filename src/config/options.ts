@@ -121,6 +121,8 @@ export const OPTIONS: readonly OptionSpec[] = [
       get: (c) => c.limits.retentionAgeMs / 86_400_000,
       set: (c, v) => (c.limits.retentionAgeMs = Math.round((v as number) * 86_400_000)),
     },
+    limit('rooms-in-memory', 'roomsInMemory', 'int', 'restart', 'rooms whose history state stays in memory, least recently posted to dropped first (memory store: their history; sqlite: cached counters)'),
+    limit('memory-store-bytes', 'memoryStoreBytes', 'int', 'restart', 'memory store: bytes all rooms\' messages may take (estimated); past it, rooms posted to longest ago are forgotten'),
     limit('commit-interval', 'commitIntervalMs', 'number', 'restart', 'sqlite: under load, at most one history transaction per this many ms (messages wait for it)'),
   ]),
   ...section('limits', [

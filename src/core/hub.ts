@@ -4,6 +4,7 @@
  * session index, the room index, presence batching, the commit-and-flush cycle, history replies —
  * and knows no door, codec or store by name.
  */
+import { PROTOCOL_VERSION } from '../protocol/schema/server-frames.js';
 import type { Conn, Disconnect, Door } from './conn.js';
 import { ERRORS, HubError, type ErrorCode } from './errors.js';
 import type { LeftReason, Member, Ref, RoomMessage, ServerEvent } from './events.js';
@@ -380,6 +381,7 @@ export class Hub {
     const { maxTextBytes, maxLineBytes, maxRoomsPerConn } = this.limits;
     this.reply(session, {
       type: 'welcome',
+      protocol: PROTOCOL_VERSION,
       id: session.id,
       nick: session.nick,
       rooms: session.rooms.list(),

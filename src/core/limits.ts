@@ -53,6 +53,14 @@ export interface Limits {
   retentionMessages: number;
   /** Age after which messages are dropped (0: no age limit). */
   retentionAgeMs: number;
+  /**
+   * Rooms whose history state the store keeps in memory (at least 1); the least recently posted
+   * to go first. The memory store forgets those rooms' history; SQLite only drops their cached
+   * seq counters and reads them back when needed.
+   */
+  roomsInMemory: number;
+  /** The memory store: bytes its messages may take in all (estimated); past it, rooms posted to longest ago are forgotten. */
+  memoryStoreBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -79,6 +87,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   resumeMaxMessages: 1_000,
   retentionMessages: 10_000,
   retentionAgeMs: 0,
+  roomsInMemory: 10_000,
+  memoryStoreBytes: 256 * 1024 * 1024,
 });
 
 export const NICK_MAX_CHARS = 32;

@@ -184,7 +184,7 @@ test('slash commands work as in the terminal: /who /rooms /help /me /part, and u
   await hal.type('/rooms');
   await hal.waitForNotice(room, /#cmds \(1\)/);
   await hal.type('/help');
-  await hal.waitForNotice(room, '/msg <nick> <text>');
+  await hal.waitForNotice(room, '/whisper <nick> <text>');
   await hal.type('/me waves');
   const action = await hal.waitForMessage('cmds', 'waves');
   assert.equal(await action.locator('.text').textContent(), '* hal waves');

@@ -73,23 +73,28 @@ test('only http and https URLs become links; surrounding punctuation stays text'
   }
 });
 
-test('the message box accepts text and the terminal commands', () => {
-  assert.deepEqual(parseInput('hello'), { kind: 'say', text: 'hello', action: false });
-  assert.deepEqual(parseInput('//etc'), { kind: 'say', text: '/etc', action: false });
-  assert.deepEqual(parseInput('/me waves'), { kind: 'say', text: 'waves', action: true });
-  assert.deepEqual(parseInput('/msg bob  hi  there'), { kind: 'whisper', to: 'bob', text: 'hi  there' });
-  assert.deepEqual(parseInput('/W bob hi'), { kind: 'whisper', to: 'bob', text: 'hi' });
-  assert.deepEqual(parseInput('/nick alice'), { kind: 'nick', nick: 'alice' });
-  assert.deepEqual(parseInput('/join #dev'), { kind: 'join', room: '#dev' });
-  assert.deepEqual(parseInput('/part'), { kind: 'part' });
-  assert.deepEqual(parseInput('/leave dev'), { kind: 'part', room: 'dev' });
-  assert.deepEqual(parseInput('/who'), { kind: 'who' });
-  assert.deepEqual(parseInput('/rooms'), { kind: 'rooms' });
-  assert.deepEqual(parseInput('/help /msg'), { kind: 'help', command: 'msg' });
-  assert.deepEqual(parseInput('/nick two words'), { kind: 'invalid', message: 'usage: /nick <name>' });
-  assert.deepEqual(parseInput('/msg bob'), { kind: 'invalid', message: 'usage: /msg <nick> <text>' });
-  assert.deepEqual(parseInput('/frob'), { kind: 'invalid', message: 'unknown command /frob; /help lists them' });
-  assert.equal(parseInput('   '), undefined);
+test('the message box accepts text and the commands of the one table', () => {
+  const read = (line: string) => {
+    const input = parseInput(line);
+    return input?.kind === 'command' ? { verb: input.row.name, ...input.params } : input;
+  };
+  assert.deepEqual(read('hello'), { kind: 'say', text: 'hello' });
+  assert.deepEqual(read('//etc'), { kind: 'say', text: '/etc' });
+  assert.deepEqual(read('/me waves'), { verb: 'me', text: 'waves' });
+  assert.deepEqual(read('/msg bob  hi  there'), { verb: 'whisper', to: 'bob', text: 'hi  there' });
+  assert.deepEqual(read('/W bob hi'), { verb: 'whisper', to: 'bob', text: 'hi' });
+  assert.deepEqual(read('/nick alice'), { verb: 'nick', nick: 'alice' });
+  assert.deepEqual(read('/join #dev'), { verb: 'join', room: '#dev' });
+  assert.deepEqual(read('/part'), { verb: 'part' });
+  assert.deepEqual(read('/leave dev'), { verb: 'part', room: 'dev' });
+  assert.deepEqual(read('/who'), { verb: 'who' });
+  assert.deepEqual(read('/rooms'), { verb: 'rooms' });
+  assert.deepEqual(read('/help /msg'), { verb: 'help', command: '/msg' });
+  assert.deepEqual(read('/nick two words'), { kind: 'invalid', message: 'too many arguments; usage: /nick <name>' });
+  assert.deepEqual(read('/msg bob'), { kind: 'invalid', message: 'usage: /whisper <nick> <text>' });
+  assert.deepEqual(read('/history 5'), { kind: 'invalid', message: 'unknown command /history; /help lists them' }, 'not a command the page offers');
+  assert.deepEqual(read('/frob'), { kind: 'invalid', message: 'unknown command /frob; /help lists them' });
+  assert.equal(read('   '), undefined);
 });
 
 test('reconnect delays grow to a cap and are jittered within their half', () => {

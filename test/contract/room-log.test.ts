@@ -1,23 +1,13 @@
 /** One contract, run against every RoomLog: memory and SQLite (a real database file). */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { RoomMessage } from '../../src/core/events.js';
 import type { Retention, RoomLog } from '../../src/core/room-log.js';
-import { MemoryRoomLog } from '../../src/store/memory-room-log.js';
-import { SqliteRoomLog } from '../../src/store/sqlite-room-log.js';
+import { PRUNE_BATCH, SqliteRoomLog } from '../../src/store/sqlite-room-log.js';
+import { STORE_KINDS, openStore, tempDatabase } from './stores.js';
 
-type Factory = (retention: Retention) => RoomLog;
-
-const tempDb = (): string => join(mkdtempSync(join(tmpdir(), 'hubbub-contract-')), 'hubbub.db');
-
-const implementations: [string, Factory][] = [
-  ['memory', (retention) => new MemoryRoomLog(retention)],
-  ['sqlite', (retention) => new SqliteRoomLog(tempDb(), retention)],
-];
+const tempDb = (): string => tempDatabase().path;
 
 const KEEP_ALL: Retention = { maxMessages: 100_000, maxAgeMs: 0 };
 
@@ -27,7 +17,8 @@ function post(log: RoomLog, room: string, text: string, ts = 1000): RoomMessage 
 
 const seqs = (messages: RoomMessage[]): number[] => messages.map((m) => m.seq);
 
-for (const [name, open] of implementations) {
+for (const name of STORE_KINDS) {
+  const open = (retention: Retention): RoomLog => openStore(name, retention);
   describe(`RoomLog contract: ${name}`, () => {
     test('seq is 1, 2, 3… per room, independent across rooms', () => {
       const log = open(KEEP_ALL);
@@ -153,6 +144,23 @@ describe('SQLite specifics', () => {
     second.close();
   });
 
+  test('retention deletes at most PRUNE_BATCH chunks of a room per call and finishes on the next calls', () => {
+    const log = new SqliteRoomLog(tempDb(), { maxMessages: 10, maxAgeMs: 0 });
+    const total = 2 * PRUNE_BATCH + 500;
+    for (let i = 1; i <= total; i++) {
+      post(log, 'r', `m${i}`);
+      log.commit(); // one chunk per message
+    }
+    log.prune(2000);
+    assert.equal(log.firstSeq('r'), PRUNE_BATCH + 1);
+    log.prune(2000);
+    assert.equal(log.firstSeq('r'), 2 * PRUNE_BATCH + 1);
+    log.prune(2000);
+    assert.equal(log.firstSeq('r'), total - 9);
+    assert.deepEqual(seqs(log.read('r', { after: 0, limit: 20 }).messages), Array.from({ length: 10 }, (_, i) => total - 9 + i));
+    log.close();
+  });
+
   test('a commit that SQLite refuses stores nothing and hands the seqs out again', () => {
     const log = new SqliteRoomLog(tempDb(), KEEP_ALL);
     post(log, 'r', 'stored');
@@ -180,8 +188,10 @@ describe('SQLite specifics', () => {
       INSERT INTO rooms VALUES ('a', 0), ('b', 0);`);
     const insert = old.prepare('INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?)');
     // Room a lost seqs 1-2 to retention and has a hole at 300; room b has one /me message.
-    for (let seq = 3; seq <= 600; seq++) if (seq !== 300) insert.run('a', seq, 'alice', 1, `a${seq}`, seq, 0);
-    insert.run('b', 1, 'bob', 2, 'waves', 7, 1);
+    old.transaction(() => {
+      for (let seq = 3; seq <= 600; seq++) if (seq !== 300) insert.run('a', seq, 'alice', 1, `a${seq}`, seq, 0);
+      insert.run('b', 1, 'bob', 2, 'waves', 7, 1);
+    })();
     old.close();
     const log = new SqliteRoomLog(path, KEEP_ALL);
     assert.equal(log.epoch, 'old-epoch');

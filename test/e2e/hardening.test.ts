@@ -4,7 +4,10 @@
  * and checks that it is answered, that the client is not cut off, and that the server carries on.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { RoomLog } from '../../src/core/room-log.js';
 import { MemoryRoomLog } from '../../src/store/memory-room-log.js';
@@ -281,6 +284,31 @@ test('an error repeats at most 40 characters of what the client sent, whatever i
     assert.ok(String((await json.frames.next(isType('error', { ref: 't' }))).message).length < 100);
     text.close();
     json.close();
+  } finally {
+    await s.close();
+  }
+});
+
+test('two history reads on SQLite (before 50, before 40, limit 0) leave the store working: retention, commits and reads go on', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hubbub-reads-'));
+  const s = await startTestServer({ floodBurst: 0 }, { store: 'sqlite', dataDir });
+  try {
+    const client = await WsClient.connect(s.httpPort);
+    for (let i = 1; i <= 50; i++) client.send({ type: 'say', room: 'lobby', text: `m${i}`, ref: `m${i}` });
+    await client.frames.next(isType('message', { ref: 'm50' }), 10_000);
+    for (const [ref, query] of [['a', { before: 50, limit: 10 }], ['b', { before: 40, limit: 10 }], ['c', { limit: 0 }]] as const) {
+      client.send({ type: 'history', room: 'lobby', ...query, ref });
+      const page = await client.frames.next(isType('history', { ref }));
+      assert.equal(page.more, true, `${ref}: older messages exist`);
+      if (ref === 'c') assert.deepEqual(page.messages, [], 'limit 0 is no messages, on every store');
+    }
+    s.hub.maintain();
+    assert.equal(s.hub.storeHealth.ok, true, 'retention ran on the same connection');
+    client.send({ type: 'say', room: 'lobby', text: 'after', ref: 'after' });
+    assert.equal((await client.frames.next(isType('message', { ref: 'after' }))).seq, 51);
+    client.send({ type: 'history', room: 'lobby', before: 52, limit: 2, ref: 'last' });
+    assert.deepEqual(((await client.frames.next(isType('history', { ref: 'last' }))).messages as Frame[]).map((m) => m.text), ['m50', 'after']);
+    client.close();
   } finally {
     await s.close();
   }

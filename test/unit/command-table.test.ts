@@ -23,9 +23,14 @@ test('the JSON contract types and the text verbs resolve', () => {
   assert.equal(commandForJsonType('me'), undefined);
 });
 
-test('only the last text argument can take the rest of the line', () => {
+test("each command's syntax shows its text arguments, optional ones in brackets", () => {
   for (const spec of COMMANDS) {
-    const textFields = spec.fields.filter((f) => !f.jsonOnly);
-    textFields.slice(0, -1).forEach((f) => assert.ok(!f.rest, `${spec.name}.${f.field}`));
+    const shown = spec.syntax.split(' ').slice(1);
+    assert.deepEqual(
+      shown.map((word) => word.startsWith('[')),
+      spec.args.map((arg) => arg.optional === true),
+      spec.name,
+    );
+    if (spec.restOfLine) assert.ok(spec.args.length > 0, spec.name);
   }
 });

@@ -41,6 +41,27 @@ test('garbage gets stable codes, with the ref when it could be read', () => {
   assert.equal(decode(`{"type":"ping","ref":"${'r'.repeat(65)}"}`).code, 'bad_field');
 });
 
+test('a bad field is named in the message, as clients have always seen it (a null field counts as absent)', () => {
+  const cases: [string, string][] = [
+    ['{"type":"say","room":"dev"}', 'bad_field: "say" needs the field "text"'],
+    ['{"type":"say","room":"dev","text":null}', 'bad_field: "say" needs the field "text"'],
+    ['{"type":"part","room":null}', 'ok'],
+    ['{"type":"history","limit":-1}', 'bad_field: "limit" must be a whole number from 0'],
+    ['{"type":"history","before":1.5}', 'bad_field: "before" must be a whole number from 0'],
+    [`{"type":"history","after":${2 ** 60}}`, 'bad_field: "after" must be a whole number from 0'],
+    ['{"type":"say","room":"a","text":"b","action":1}', 'bad_field: "action" must be true or false'],
+    ['{"type":"nick","nick":7}', 'bad_field: "nick" must be a string'],
+    ['{"type":"resume","rooms":{"dev":"7"}}', 'bad_field: "rooms" must be an object of room names to whole numbers from 0'],
+    ['{"type":"resume","rooms":[1]}', 'bad_field: "rooms" must be an object of room names to whole numbers from 0'],
+    ['{"type":"ping","ref":true}', 'bad_field: "ref" must be a string of at most 64 characters or a number'],
+    ['{"type":"explode"}', 'unknown_type: unknown frame type "explode"'],
+  ];
+  for (const [line, expected] of cases) {
+    const result = jsonCodec.decode(line);
+    assert.equal(result.ok ? 'ok' : `${result.error.code}: ${result.error.message}`, expected, line);
+  }
+});
+
 test('__proto__, constructor and prototype keys are refused at any depth', () => {
   assert.equal(decode('{"type":"say","__proto__":{"admin":true},"room":"a","text":"b"}').code, 'forbidden_key');
   assert.equal(decode('{"type":"say","room":"a","text":"b","x":{"constructor":{}}}').code, 'forbidden_key');

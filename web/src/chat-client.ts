@@ -6,8 +6,11 @@
 import { Conversation, type ConversationKind } from './conversation.js';
 import { nickKey, roomKey } from './names.js';
 import { ReconnectingSocket, type SocketState } from './reconnecting-socket.js';
-import { SLASH_COMMANDS, findSlashCommand, parseInput } from './slash-commands.js';
-import type { ClientFrame, Member, Ref, ServerFrame, WireMessage } from './wire.js';
+import { findRow } from '../../src/clients/slash-line.js';
+import { SLASH_COMMANDS, parseInput } from './slash-commands.js';
+import type { Member } from '../../src/protocol/schema/fields.js';
+import type { ClientFrame } from '../../src/protocol/schema/client-frames.js';
+import type { FrameOf, MessageFrame, Ref, ServerFrame } from '../../src/clients/server-frames.js';
 
 const HISTORY_PAGE = 50;
 /** Catching up after a replay that stopped short asks for this many at a time (the server caps it). */
@@ -78,6 +81,7 @@ export class ChatClient {
     this.socket = new ReconnectingSocket(url, {
       onFrame: (frame) => this.onFrame(frame),
       onClose: () => this.onClose(),
+      onMismatch: (reason) => this.active?.addNotice(`${reason}: reload the page to get the one this server serves`, 'error'),
       onState: (state) => {
         this.connection = state;
         this.hooks.changed();
@@ -101,35 +105,39 @@ export class ChatClient {
 
   /** Handles one line from the message box; false when it could not be sent (keep the text). */
   submit(line: string): boolean {
-    const action = parseInput(line);
+    const input = parseInput(line);
     const here = this.active;
-    if (!action || !here) return action === undefined;
-    switch (action.kind) {
+    if (!input || !here) return input === undefined;
+    if (input.kind === 'invalid') {
+      here.addNotice(input.message, 'error');
+      return true;
+    }
+    const { room, nick, to, text, command } = input.kind === 'say' ? { text: input.text } : input.params;
+    const name = input.kind === 'say' ? 'say' : input.row.name;
+    switch (name) {
       case 'say':
-        return here.kind === 'room' ? this.say(here, action.text, action.action) : this.whisper(here.name, action.text, action.action);
+      case 'me':
+        return here.kind === 'room' ? this.say(here, text!, name === 'me') : this.whisper(here.name, text!, name === 'me');
       case 'whisper':
-        return this.whisper(action.to, action.text, false);
+        return this.whisper(to!, text!, false);
       case 'nick':
-        return this.changeNick(action.nick, (error) => here.addNotice(error.message, 'error'));
+        return this.changeNick(nick!, (error) => here.addNotice(error.message, 'error'));
       case 'join':
-        return this.join(action.room);
+        return this.join(room!);
       case 'part': {
-        const room = action.room ?? (here.kind === 'room' ? here.name : undefined);
-        if (room === undefined) {
+        const leaving = room ?? (here.kind === 'room' ? here.name : undefined);
+        if (leaving === undefined) {
           here.addNotice('this is a whisper thread; name a room: /part <room>', 'error');
           return true;
         }
-        return this.part(room);
+        return this.part(leaving);
       }
       case 'who':
-        return this.who(action.room ?? (here.kind === 'room' ? here.name : 'lobby'));
+        return this.who(room ?? (here.kind === 'room' ? here.name : 'lobby'));
       case 'rooms':
         return this.request({ type: 'rooms', ref: this.ref() }, { onReply: () => this.noticeRooms() });
-      case 'help':
-        this.help(action.command);
-        return true;
-      case 'invalid':
-        here.addNotice(action.message, 'error');
+      default:
+        this.help(command);
         return true;
     }
   }
@@ -271,11 +279,11 @@ export class ChatClient {
     const here = this.active;
     if (!here) return;
     if (command !== undefined) {
-      const spec = findSlashCommand(command);
+      const spec = findRow(command, SLASH_COMMANDS);
       here.addNotice(spec ? `${spec.syntax} — ${spec.help}` : `no command called /${command}; /help lists them`, spec ? 'info' : 'error');
       return;
     }
-    here.addNotice('Commands (a line without / is said in the current conversation):');
+    here.addNotice('Commands (a line without / is said in the current conversation; // sends one that starts with /):');
     for (const spec of SLASH_COMMANDS) here.addNotice(`${spec.syntax} — ${spec.help}`);
   }
 
@@ -320,7 +328,7 @@ export class ChatClient {
     this.hooks.changed();
   }
 
-  private onWelcome(frame: Extract<ServerFrame, { type: 'welcome' }>): void {
+  private onWelcome(frame: FrameOf<'welcome'>): void {
     const first = this.connectionCount === 0;
     this.connectionCount++;
     this.me = { id: frame.id, nick: frame.nick };
@@ -350,7 +358,7 @@ export class ChatClient {
    * After a reconnect: back into every room this page shows, replaying what was missed from the
    * last seq seen. A room the server put us in that the user had left is left again.
    */
-  private resumeRooms(welcome: Extract<ServerFrame, { type: 'welcome' }>): void {
+  private resumeRooms(welcome: FrameOf<'welcome'>): void {
     const rooms = [...this.conversations.values()].filter((c) => c.kind === 'room');
     // Another store (a restart that lost its history): our seqs mean nothing there. The server
     // answers a resume under the old epoch with `reset` and the rooms' recent messages.
@@ -387,7 +395,7 @@ export class ChatClient {
     }
   }
 
-  private onResumed(frame: Extract<ServerFrame, { type: 'resumed' }>): void {
+  private onResumed(frame: FrameOf<'resumed'>): void {
     const room = this.conversations.get(roomConversationId(frame.room));
     if (!room || room.resumingFrom === undefined) return;
     const from = room.resumingFrom;
@@ -467,20 +475,20 @@ export class ChatClient {
   }
 
   /** A room's recent history, sent after joining it: replayed messages, and whether older ones exist. */
-  private onJoinHistory(frame: Extract<ServerFrame, { type: 'history' }>): void {
+  private onJoinHistory(frame: FrameOf<'history'>): void {
     const room = this.conversations.get(roomConversationId(frame.room));
     if (!room) return;
     for (const message of frame.messages) this.addRoomMessage(room, message, 'replay');
     if (!frame.more) room.older = 'none';
   }
 
-  private onMessage(frame: Extract<ServerFrame, { type: 'message' }>): void {
+  private onMessage(frame: FrameOf<'message'>): void {
     const room = this.conversations.get(roomConversationId(frame.room));
     if (room) this.addRoomMessage(room, frame, frame.history ? 'replay' : 'live');
   }
 
   /** `live` and `replay` (join backlog, resume) come as message frames; `page` from loadOlder. */
-  private addRoomMessage(room: Conversation, message: WireMessage, source: 'live' | 'replay' | 'page'): void {
+  private addRoomMessage(room: Conversation, message: MessageFrame, source: 'live' | 'replay' | 'page'): void {
     // A live message is newer than anything held, and a resume replays only what is newer than its
     // start: anything else means the server counts this room's seqs afresh (its history was lost).
     const resuming = room.resumingFrom !== undefined;
@@ -506,7 +514,7 @@ export class ChatClient {
     if (missed && !this.isSeen(room)) room.unread++;
   }
 
-  private onWhisper(frame: Extract<ServerFrame, { type: 'whisper' }>): void {
+  private onWhisper(frame: FrameOf<'whisper'>): void {
     const own = frame.fromId === this.me.id;
     const thread = this.ensureDm(own ? frame.to : frame.from);
     if (frame.ref !== undefined) this.settle(frame.ref);
@@ -515,17 +523,17 @@ export class ChatClient {
   }
 
   /** Our own join (others' come in presence notices). */
-  private onJoined(frame: Extract<ServerFrame, { type: 'joined' }>): void {
+  private onJoined(frame: FrameOf<'joined'>): void {
     if (frame.id === this.me.id) this.ensureRoom(frame.room).members.set(frame.id, frame.nick);
   }
 
   /** Our own leaving (others' come in presence notices). */
-  private onLeft(frame: Extract<ServerFrame, { type: 'left' }>): void {
+  private onLeft(frame: FrameOf<'left'>): void {
     const room = this.conversations.get(roomConversationId(frame.room));
     if (room && frame.id === this.me.id) this.removeConversation(room);
   }
 
-  private onPresence(frame: Extract<ServerFrame, { type: 'presence' }>): void {
+  private onPresence(frame: FrameOf<'presence'>): void {
     const room = this.conversations.get(roomConversationId(frame.room));
     if (!room) return;
     const arrived = frame.joined.filter((m) => m.id !== this.me.id && !room.members.has(m.id));
@@ -539,7 +547,7 @@ export class ChatClient {
     }
   }
 
-  private onNick(frame: Extract<ServerFrame, { type: 'nick' }>): void {
+  private onNick(frame: FrameOf<'nick'>): void {
     const mine = frame.id === this.me.id;
     if (mine) this.me = { ...this.me, nick: frame.nick };
     const text = mine ? `you are now known as ${frame.nick}` : `${frame.old} is now known as ${frame.nick}`;
@@ -558,13 +566,13 @@ export class ChatClient {
     }
   }
 
-  private onError(frame: Extract<ServerFrame, { type: 'error' }>): void {
+  private onError(frame: FrameOf<'error'>): void {
     const error = { code: frame.code, message: frame.message };
     if (frame.ref !== undefined) {
       const pendingIn = this.pendingRefs.get(frame.ref);
       if (pendingIn !== undefined) {
         this.pendingRefs.delete(frame.ref);
-        this.conversations.get(pendingIn)?.failPending(frame.ref, frame.message);
+        this.conversations.get(pendingIn)?.failPending(String(frame.ref), frame.message);
         return;
       }
       const handler = this.replies.get(frame.ref);
@@ -622,7 +630,7 @@ export class ChatClient {
     const conversationId = this.pendingRefs.get(ref);
     if (conversationId === undefined) return;
     this.pendingRefs.delete(ref);
-    this.conversations.get(conversationId)?.takePending(ref);
+    this.conversations.get(conversationId)?.takePending(String(ref));
   }
 
   /** A replayed message of ours (sent just before a connection loss) confirms the pending entry. */
@@ -679,12 +687,13 @@ export class ChatClient {
     }
   }
 
-  private ref(): Ref {
+  /** The page's refs are strings; a number in a frame's ref is never one of ours. */
+  private ref(): string {
     return `c${this.nextRef++}`;
   }
 
   /** Sends a frame whose answer (or error) goes to `handler`; false when not connected. */
-  private request(frame: ClientFrame, handler: ReplyHandler): boolean {
+  private request(frame: ClientFrame & { ref: string }, handler: ReplyHandler): boolean {
     if (!this.socket.send(frame)) {
       this.active?.addNotice('not connected; try again once the connection is back', 'error');
       return false;

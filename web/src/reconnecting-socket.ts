@@ -3,15 +3,20 @@
  * reports its state so the page can always show it. Frames are JSON both ways.
  */
 import { backoffDelay } from './backoff.js';
-import { parseServerFrame, type ClientFrame, type ServerFrame } from './wire.js';
+import { readServerFrame, type ServerFrame } from '../../src/clients/server-frames.js';
+import type { ClientFrame } from '../../src/protocol/schema/client-frames.js';
 
 export type SocketState =
   | { kind: 'connecting'; attempt: number }
   | { kind: 'open' }
-  | { kind: 'waiting'; attempt: number; retryAt: number };
+  | { kind: 'waiting'; attempt: number; retryAt: number }
+  /** Given up for good: the server speaks another protocol version (a reload fetches its page). */
+  | { kind: 'stopped' };
 
 export interface SocketHandlers {
   onFrame(frame: ServerFrame): void;
+  /** The server speaks another protocol version: the socket has closed and stays closed. */
+  onMismatch(reason: string): void;
   /** The connection ended (whoever ended it); a retry is already scheduled. */
   onClose(event: { code: number; reason: string }): void;
   onState(state: SocketState): void;
@@ -71,11 +76,19 @@ export class ReconnectingSocket {
     };
     ws.onmessage = (event: MessageEvent<unknown>) => {
       if (this.ws !== ws || typeof event.data !== 'string') return;
-      const frame = parseServerFrame(event.data);
-      if (frame) this.handlers.onFrame(frame);
+      const { frame, mismatch } = readServerFrame(event.data);
+      if (mismatch !== undefined) this.stop(ws, mismatch);
+      else if (frame) this.handlers.onFrame(frame);
     };
     // Browsers follow every `error` with a `close` (which carries the code), so `close` handles both.
     ws.onclose = (event: CloseEvent) => this.lost(ws, { code: event.code, reason: event.reason });
+  }
+
+  private stop(ws: WebSocket, reason: string): void {
+    this.ws = undefined;
+    ws.close();
+    this.handlers.onState({ kind: 'stopped' });
+    this.handlers.onMismatch(reason);
   }
 
   private lost(ws: WebSocket, event: { code: number; reason: string }): void {

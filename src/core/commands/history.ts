@@ -5,20 +5,12 @@ import type { Hub } from '../hub.js';
 import { checkRoom } from '../names.js';
 import type { HistoryQuery } from '../room-log.js';
 import type { Session } from '../session.js';
+import * as COMMAND_ROWS from '../../protocol/schema/commands.js';
 import type { CommandSpec } from './command-spec.js';
 import { roomOrCurrent } from './rooms.js';
 
 export const history: CommandSpec = {
-  name: 'history',
-  modes: 'both',
-  fields: [
-    { field: 'limit', optional: true },
-    { field: 'room', optional: true, jsonOnly: true },
-    { field: 'before', optional: true, jsonOnly: true },
-    { field: 'after', optional: true, jsonOnly: true },
-  ],
-  syntax: '/history [count]',
-  help: 'Show the latest messages of your current room (JSON: page with "before" or "after" a seq).',
+  ...COMMAND_ROWS.history,
   run({ hub, session, ref }, { room: named, before, after, limit }) {
     if (before !== undefined && after !== undefined) throw new HubError('bad_field', 'give "before" or "after", not both');
     const room = roomOrCurrent(session, named);
@@ -89,16 +81,7 @@ function resumePoints(rooms: Record<string, number>, maxRooms: number): Map<stri
 }
 
 export const resume: CommandSpec = {
-  name: 'resume',
-  modes: 'both',
-  fields: [
-    { field: 'room', textOnly: true },
-    { field: 'after', textOnly: true },
-    { field: 'rooms', jsonOnly: true },
-    { field: 'epoch', optional: true, jsonOnly: true },
-  ],
-  syntax: '/resume <room> <seq>',
-  help: 'Catch up on a room from the last seq you saw (joins it if needed); the server says if anything is gone.',
+  ...COMMAND_ROWS.resume,
   run({ hub, session, ref }, params) {
     const seen = resumePoints(params.rooms ?? { [params.room!]: params.after! }, hub.limits.maxRoomsPerConn);
     const joining = [...seen.keys()].filter((room) => !session.rooms.has(room)).length;

@@ -1,13 +1,10 @@
 /** @module Commands about who you are: nick. */
 import { checkNick } from '../names.js';
+import * as COMMAND_ROWS from '../../protocol/schema/commands.js';
 import type { CommandSpec } from './command-spec.js';
 
 export const nick: CommandSpec = {
-  name: 'nick',
-  modes: 'both',
-  fields: [{ field: 'nick' }],
-  syntax: '/nick <name>',
-  help: 'Change your nick (1-32 letters, digits, _ or -; unique regardless of case).',
+  ...COMMAND_ROWS.nick,
   run({ hub, session, ref }, { nick: wanted }) {
     const nick = checkNick(wanted!, session.id);
     const old = hub.rename(session, nick);

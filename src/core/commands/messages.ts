@@ -1,6 +1,7 @@
 /** @module Commands that carry text: say, me, whisper. */
 import { echo, HubError } from '../errors.js';
 import { checkText } from '../names.js';
+import * as COMMAND_ROWS from '../../protocol/schema/commands.js';
 import type { CommandContext, CommandSpec } from './command-spec.js';
 import { roomOrCurrent } from './rooms.js';
 
@@ -16,34 +17,21 @@ function sayIn(ctx: CommandContext, room: string | undefined, rawText: string, a
 }
 
 export const say: CommandSpec = {
-  name: 'say',
-  modes: 'both',
-  fields: [{ field: 'room' }, { field: 'text', rest: true }, { field: 'action', optional: true, jsonOnly: true }],
-  syntax: '/say <room> <text>',
-  help: 'Say something in a room you are in (a line not starting with / goes to your current room).',
+  ...COMMAND_ROWS.say,
   run(ctx, { room, text, action }) {
     sayIn(ctx, room, text!, action === true);
   },
 };
 
 export const me: CommandSpec = {
-  name: 'me',
-  modes: 'text',
-  fields: [{ field: 'text', rest: true }],
-  syntax: '/me <action>',
-  help: 'Describe an action in your current room ("* alice waves").',
+  ...COMMAND_ROWS.me,
   run(ctx, { text }) {
     sayIn(ctx, undefined, text!, true);
   },
 };
 
 export const whisper: CommandSpec = {
-  name: 'whisper',
-  aliases: ['msg', 'w', 'tell'],
-  modes: 'both',
-  fields: [{ field: 'to' }, { field: 'text', rest: true }, { field: 'action', optional: true, jsonOnly: true }],
-  syntax: '/whisper <nick> <text>',
-  help: 'Send a private message to one user (also /msg, /w); you receive a copy.',
+  ...COMMAND_ROWS.whisper,
   run({ hub, session, ref }, { to, text: rawText, action }) {
     const target = hub.findNick(to!);
     if (!target) throw new HubError('no_such_nick', `nobody is called "${echo(to!)}"`);

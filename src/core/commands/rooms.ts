@@ -2,6 +2,7 @@
 import { HubError } from '../errors.js';
 import { checkRoom } from '../names.js';
 import type { Session } from '../session.js';
+import * as COMMAND_ROWS from '../../protocol/schema/commands.js';
 import type { CommandSpec } from './command-spec.js';
 
 /** The named room, or the session's current room when none is named. */
@@ -13,11 +14,7 @@ export function roomOrCurrent(session: Session, room: string | undefined): strin
 }
 
 export const join: CommandSpec = {
-  name: 'join',
-  modes: 'both',
-  fields: [{ field: 'room' }],
-  syntax: '/join <room>',
-  help: 'Join a room (creating it) and make it your current room.',
+  ...COMMAND_ROWS.join,
   run({ hub, session, ref }, params) {
     const room = checkRoom(params.room!);
     // Joining a room you are in only makes it current again.
@@ -33,12 +30,7 @@ export const join: CommandSpec = {
 };
 
 export const part: CommandSpec = {
-  name: 'part',
-  aliases: ['leave'],
-  modes: 'both',
-  fields: [{ field: 'room', optional: true }],
-  syntax: '/part [room]',
-  help: 'Leave a room (your current room when none is named).',
+  ...COMMAND_ROWS.part,
   run({ hub, session, ref }, params) {
     const room = roomOrCurrent(session, params.room);
     hub.leaveRoom(session, room, 'left');
@@ -47,12 +39,7 @@ export const part: CommandSpec = {
 };
 
 export const who: CommandSpec = {
-  name: 'who',
-  aliases: ['names'],
-  modes: 'both',
-  fields: [{ field: 'room', optional: true }],
-  syntax: '/who [room]',
-  help: 'List the members of a room (your current room when none is named).',
+  ...COMMAND_ROWS.who,
   run({ hub, session, ref }, params) {
     const room = roomOrCurrent(session, params.room);
     // The room's gathered joins and leaves go out first: a member list is never older than the notices after it.
@@ -62,12 +49,7 @@ export const who: CommandSpec = {
 };
 
 export const rooms: CommandSpec = {
-  name: 'rooms',
-  aliases: ['list'],
-  modes: 'both',
-  fields: [],
-  syntax: '/rooms',
-  help: 'List every room that has members, with member counts.',
+  ...COMMAND_ROWS.rooms,
   run({ hub, session, ref }) {
     hub.reply(session, { type: 'rooms', rooms: hub.roomList(), ...(ref !== undefined && { ref }) });
   },

@@ -1,4 +1,5 @@
 /** @module The command table: every command, looked up by JSON type or text-mode verb. */
+import * as COMMAND_ROWS from '../../protocol/schema/commands.js';
 import { echo, HubError } from '../errors.js';
 import type { CommandSpec } from './command-spec.js';
 import { json, ping, quit } from './connection.js';
@@ -9,15 +10,11 @@ import { join, part, rooms, who } from './rooms.js';
 
 // help lives here because it reads the table it belongs to.
 export const help: CommandSpec = {
-  name: 'help',
-  modes: 'both',
-  fields: [{ field: 'command', optional: true }],
-  syntax: '/help [command]',
-  help: 'List the commands, or explain one.',
+  ...COMMAND_ROWS.help,
   run({ hub, session, ref }, { command }) {
     const mode = session.codec.name;
     const wanted = command?.replace(/^\//, '').toLowerCase();
-    const commands = COMMANDS.filter((c) => c.modes === 'both' || c.modes === mode)
+    const commands = COMMANDS.filter((c) => c.modes === undefined || c.modes === mode)
       .filter((c) => wanted === undefined || c.name === wanted || c.aliases?.includes(wanted))
       .map((c) => ({ command: c.name, syntax: c.syntax, help: c.help }));
     if (commands.length === 0) throw new HubError('unknown_command', `no command called "${echo(command ?? '')}"; /help lists them`);

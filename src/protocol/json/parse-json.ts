@@ -1,10 +1,17 @@
-/** @module JSON mode, inbound: one JSON object becomes a command, or an error with a stable code. */
-import { FIELD_KINDS, type FieldKind, type Params } from '../../core/commands/command-spec.js';
+/**
+ * @module JSON mode, inbound: one JSON object becomes a command, or an error with a stable code.
+ * Frames are checked by validators compiled from the wire's schema (src/protocol/schema/), one per
+ * frame type; when a frame fails, its fields are checked one by one to say which is wrong.
+ */
+import type { TObject, TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import type { CommandSpec, Params } from '../../core/commands/command-spec.js';
 import { commandForJsonType } from '../../core/commands/table.js';
 import type { Decoded } from '../../core/conn.js';
 import { echo, HubError } from '../../core/errors.js';
-import type { Ref } from '../../core/events.js';
 import { JSON_MAX_DEPTH, REF_MAX_CHARS } from '../../core/limits.js';
+import { CLIENT_FRAMES } from '../schema/client-frames.js';
+import { Ref } from '../schema/fields.js';
 import { nestsDeeperThan } from './json-depth.js';
 
 const FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype'];
@@ -18,34 +25,72 @@ function hasForbiddenKey(value: unknown): boolean {
   return false;
 }
 
-function checkRef(value: unknown): Ref | undefined | HubError {
-  if (value === undefined) return undefined;
-  if (typeof value === 'string' && value.length <= REF_MAX_CHARS) return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  return new HubError('bad_field', `"ref" must be a string of at most ${REF_MAX_CHARS} characters or a number`);
-}
-
-const KIND_NAMES: Record<FieldKind, string> = {
-  string: 'a string',
-  boolean: 'true or false',
-  integer: 'a whole number from 0',
-  seqmap: 'an object of room names to whole numbers from 0',
-};
-
-function isCount(value: unknown): boolean {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-function hasKind(value: unknown, kind: FieldKind): boolean {
-  switch (kind) {
+/** What a field of each kind must be, as a `bad_field` message says it. */
+function expected(schema: TSchema, plural = false): string {
+  switch (schema.type) {
     case 'string':
+      return plural ? 'strings' : 'a string';
     case 'boolean':
-      return typeof value === kind;
+      return 'true or false';
     case 'integer':
-      return isCount(value);
-    case 'seqmap':
-      return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every(isCount);
+      return `${plural ? 'whole numbers' : 'a whole number'} from ${schema.minimum}`;
+    case 'object': {
+      // The one map a client sends: resume's room → seq.
+      const [value] = Object.values(schema.patternProperties as Record<string, TSchema>);
+      return `an object of room names to ${expected(value!, true)}`;
+    }
+    default:
+      throw new Error(`no bad_field wording for a field of kind ${String(schema.type)}`);
   }
+}
+
+interface FieldCheck {
+  readonly name: string;
+  readonly required: boolean;
+  readonly check: TypeCheck<TSchema>;
+  readonly expected: string;
+}
+
+interface FrameCheck {
+  readonly spec: CommandSpec;
+  readonly frame: TypeCheck<TObject>;
+  readonly fields: readonly FieldCheck[];
+}
+
+function frameCheck(type: string, schema: TObject): FrameCheck {
+  const spec = commandForJsonType(type);
+  if (!spec) throw new Error(`the schema has a "${type}" frame but the command table has no such JSON command`);
+  const required = new Set(schema.required);
+  const fields = Object.entries(schema.properties)
+    .filter(([name]) => name !== 'type' && name !== 'ref')
+    .map(([name, field]) => ({ name, required: required.has(name), check: TypeCompiler.Compile(field), expected: expected(field) }));
+  return { spec, frame: TypeCompiler.Compile(schema), fields };
+}
+
+const FRAME_CHECKS = new Map<string, FrameCheck>(Object.entries(CLIENT_FRAMES).map(([type, schema]) => [type, frameCheck(type, schema)]));
+const REF_CHECK = TypeCompiler.Compile(Ref);
+
+/**
+ * The fields of a frame that failed its schema, one by one: the first missing or mistyped field
+ * is the error. A field set to null counts as absent.
+ */
+function checkFields(check: FrameCheck, frame: Record<string, unknown>): Params | HubError {
+  const params: Record<string, unknown> = {};
+  for (const field of check.fields) {
+    const value = frame[field.name];
+    if (value === undefined || value === null) {
+      if (field.required) return new HubError('bad_field', `"${check.spec.name}" needs the field "${field.name}"`);
+    } else if (!field.check.Check(value)) {
+      return new HubError('bad_field', `"${field.name}" must be ${field.expected}`);
+    } else params[field.name] = value;
+  }
+  return params;
+}
+
+function paramsOf(check: FrameCheck, frame: Record<string, unknown>): Params {
+  const params: Record<string, unknown> = {};
+  for (const { name } of check.fields) if (frame[name] !== undefined) params[name] = frame[name];
+  return params;
 }
 
 export function parseJsonFrame(line: string): Decoded {
@@ -63,31 +108,22 @@ export function parseJsonFrame(line: string): Decoded {
     return { ok: false, error: new HubError('bad_frame') };
   }
   const frame = value as Record<string, unknown>;
-  const ref = checkRef(frame.ref);
-  if (ref instanceof HubError) return { ok: false, error: ref };
+  const ref = frame.ref;
+  if (ref !== undefined && !REF_CHECK.Check(ref)) {
+    return { ok: false, error: new HubError('bad_field', `"ref" must be a string of at most ${REF_MAX_CHARS} characters or a number`) };
+  }
   const withRef = ref === undefined ? {} : { ref };
   // The cheap substring test keeps the deep walk off the common path.
   if (/__proto__|constructor|prototype/.test(line) && hasForbiddenKey(value)) {
     return { ok: false, error: new HubError('forbidden_key'), ...withRef };
   }
   if (typeof frame.type !== 'string') return { ok: false, error: new HubError('bad_frame'), ...withRef };
-  const spec = commandForJsonType(frame.type);
-  if (!spec) {
+  const check = FRAME_CHECKS.get(frame.type);
+  if (!check) {
     return { ok: false, error: new HubError('unknown_type', `unknown frame type "${echo(frame.type)}"`), ...withRef };
   }
-  const params: Params = {};
-  for (const { field, optional, textOnly } of spec.fields) {
-    if (textOnly) continue;
-    const fieldValue = frame[field];
-    if (fieldValue === undefined || fieldValue === null) {
-      if (optional) continue;
-      return { ok: false, error: new HubError('bad_field', `"${spec.name}" needs the field "${field}"`), ...withRef };
-    }
-    const kind = FIELD_KINDS[field];
-    if (!hasKind(fieldValue, kind)) {
-      return { ok: false, error: new HubError('bad_field', `"${field}" must be ${KIND_NAMES[kind]}`), ...withRef };
-    }
-    (params as Record<string, unknown>)[field] = fieldValue;
-  }
-  return { ok: true, spec, params, ...withRef };
+  if (check.frame.Check(frame)) return { ok: true, spec: check.spec, params: paramsOf(check, frame), ...withRef };
+  const params = checkFields(check, frame);
+  if (params instanceof HubError) return { ok: false, error: params, ...withRef };
+  return { ok: true, spec: check.spec, params, ...withRef };
 }
