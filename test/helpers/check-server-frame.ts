@@ -3,155 +3,65 @@
  * `checkTextLine` for text-mode lines. Each returns undefined for a conforming frame or line, else
  * what is wrong with it. Callers depend only on that contract, not on how it is checked.
  */
-import { ERRORS } from '../../src/core/errors.js';
+import { Kind, type TArray, type TObject, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { SERVER_FRAMES } from '../../src/protocol/schema/server-frames.js';
 
 const NAME = /^[\p{L}\p{M}\p{N}_-]+$/u;
-const LEFT_REASONS = new Set(['left', 'quit', 'disconnected', 'slow_reader', 'kicked', 'shutdown']);
-const ERROR_CODES = new Set(Object.entries(ERRORS).filter(([, spec]) => !spec.fatal).map(([code]) => code));
-const BYE_CODES = new Set([...Object.entries(ERRORS).filter(([, spec]) => spec.fatal).map(([code]) => code), 'quit']);
-
-type Check = (value: unknown) => string | undefined;
-type Shape = Record<string, { check: Check; optional?: boolean }>;
+const CHECKS = new Map(Object.entries(SERVER_FRAMES).map(([type, schema]) => [type, { schema: schema satisfies TSchema, check: TypeCompiler.Compile(schema) }]));
 
 const codePoints = (s: string): number => [...s].length;
 
-const isInt = (min: number): Check => (v) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= min ? undefined : `must be a whole number ≥ ${min}`);
-const str: Check = (v) => (typeof v === 'string' ? undefined : 'must be a string');
-const bool: Check = (v) => (typeof v === 'boolean' ? undefined : 'must be true or false');
-const isTrue: Check = (v) => (v === true ? undefined : 'must be true when present');
-const oneOf =
-  (values: ReadonlySet<string>): Check =>
-  (v) =>
-    typeof v === 'string' && values.has(v) ? undefined : `must be one of ${[...values].join(', ')}`;
-const nick: Check = (v) => (typeof v === 'string' && NAME.test(v) && codePoints(v) <= 32 ? undefined : 'must be a nick (1-32 letters, digits, _ or -)');
-const room: Check = (v) =>
-  typeof v === 'string' && NAME.test(v) && codePoints(v) <= 64 && v === v.toLowerCase()
-    ? undefined
-    : 'must be a case-folded room name (1-64 letters, digits, _ or -)';
-const ref: Check = (v) =>
-  (typeof v === 'string' && v.length <= 64) || (typeof v === 'number' && Number.isFinite(v)) ? undefined : 'must be a string of ≤ 64 characters or a number';
-const id = isInt(1);
-const seq = isInt(1);
-const ts = isInt(0);
-
-function object(shape: Shape): Check {
-  return (value) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'must be an object';
-    const record = value as Record<string, unknown>;
-    for (const key of Object.keys(record)) if (!Object.hasOwn(shape, key)) return `has an undocumented field "${key}"`;
-    for (const [key, { check, optional }] of Object.entries(shape)) {
-      if (!Object.hasOwn(record, key)) {
-        if (optional) continue;
-        return `lacks the field "${key}"`;
-      }
-      const problem = check(record[key]);
-      if (problem) return `"${key}" ${problem}`;
+/** The first field the schema does not declare, at any depth (a server of this version sends none). */
+function undeclared(value: unknown, schema: TSchema, path: string): string | undefined {
+  if (schema[Kind] === 'Object' && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const properties = (schema as TObject).properties;
+    for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+      if (!Object.hasOwn(properties, key)) return `has an undocumented field "${path}${key}"`;
+      const problem = undeclared(field, properties[key]!, `${path}${key}.`);
+      if (problem) return problem;
     }
-    return undefined;
-  };
+  } else if (schema[Kind] === 'Array' && Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const problem = undeclared(item, (schema as TArray).items, `${path}${i}.`);
+      if (problem) return problem;
+    }
+  }
+  return undefined;
 }
 
-function list(item: Check): Check {
-  return (value) => {
-    if (!Array.isArray(value)) return 'must be an array';
-    for (const [i, element] of value.entries()) {
-      const problem = item(element);
-      if (problem) return `[${i}] ${problem}`;
+const isRoom = (v: unknown) => typeof v === 'string' && NAME.test(v) && codePoints(v) <= 64 && v === v.toLowerCase();
+const isNick = (v: unknown) => typeof v === 'string' && NAME.test(v) && codePoints(v) <= 32;
+
+/** Rules docs/protocol.md states that the schema's types do not: names as the server makes them, pages of one room's history. */
+function documentedValues(frame: Record<string, unknown>): string | undefined {
+  if ('room' in frame && !isRoom(frame.room)) return `"room" must be a folded room name (1-64 letters, digits, _ or -): ${JSON.stringify(frame.room)}`;
+  for (const field of ['nick', 'from', 'to', 'old']) {
+    if (field in frame && !isNick(frame[field])) return `"${field}" must be a nick (1-32 letters, digits, _ or -): ${JSON.stringify(frame[field])}`;
+  }
+  const members = [...((frame.members ?? []) as unknown[]), ...((frame.joined ?? []) as unknown[]), ...((frame.left ?? []) as unknown[])];
+  if (frame.type !== 'joined' && members.some((m) => !isNick((m as { nick?: unknown }).nick))) return 'a member with a nick that is not one';
+  if (frame.type === 'rooms' && (frame.rooms as { room: unknown }[]).some((r) => !isRoom(r.room))) return 'a room that is not a folded room name';
+  if (frame.type === 'history') {
+    const messages = frame.messages as Record<string, unknown>[];
+    if (messages.some((m) => m.type !== 'message' || m.room !== frame.room || m.history !== true || 'ref' in m)) {
+      return 'a history page holds something other than its room\'s messages marked "history": true';
     }
-    return undefined;
-  };
+  }
+  return undefined;
 }
 
-const required = (check: Check) => ({ check });
-const optional = (check: Check) => ({ check, optional: true });
-const TYPE = required(str);
-const REF = optional(ref);
-
-const member = object({ id: required(id), nick: required(nick) });
-const messageShape: Shape = {
-  type: TYPE,
-  room: required(room),
-  seq: required(seq),
-  from: required(nick),
-  fromId: required(id),
-  text: required(str),
-  ts: required(ts),
-  action: optional(isTrue),
-  history: optional(isTrue),
-  ref: REF,
-};
-const historyMessage: Check = (value) => {
-  const problem = object({ ...messageShape, ref: { check: () => 'must not be in a history page', optional: true } })(value);
-  if (problem) return problem;
-  const m = value as Record<string, unknown>;
-  return m.type === 'message' && m.history === true ? undefined : 'must be a message frame marked "history": true';
-};
-
-const SHAPES: Record<string, Check> = {
-  welcome: object({
-    type: TYPE,
-    id: required(id),
-    nick: required(nick),
-    rooms: required(list(room)),
-    server: required(str),
-    epoch: required((v) => (typeof v === 'string' && v.length > 0 ? undefined : 'must be a non-empty string')),
-    limits: required(object({ maxTextBytes: required(isInt(1)), maxLineBytes: required(isInt(1)), maxRoomsPerConn: required(isInt(1)) })),
-  }),
-  message: object(messageShape),
-  whisper: object({
-    type: TYPE,
-    from: required(nick),
-    fromId: required(id),
-    to: required(nick),
-    toId: required(id),
-    text: required(str),
-    ts: required(ts),
-    action: optional(isTrue),
-    ref: REF,
-  }),
-  joined: object({ type: TYPE, room: required(room), nick: required(nick), id: required(id), ref: REF }),
-  left: object({ type: TYPE, room: required(room), nick: required(nick), id: required(id), reason: required(oneOf(LEFT_REASONS)), ref: REF }),
-  presence: object({
-    type: TYPE,
-    room: required(room),
-    joined: required(list(member)),
-    left: required(list(object({ id: required(id), nick: required(nick), reason: required(oneOf(LEFT_REASONS)) }))),
-  }),
-  nick: object({ type: TYPE, id: required(id), old: required(nick), nick: required(nick), ref: REF }),
-  who: object({ type: TYPE, room: required(room), members: required(list(member)), ref: REF }),
-  rooms: object({ type: TYPE, rooms: required(list(object({ room: required(room), members: required(isInt(1)) }))), ref: REF }),
-  history: object({ type: TYPE, room: required(room), messages: required(list(historyMessage)), more: required(bool), ref: REF }),
-  resumed: object({
-    type: TYPE,
-    room: required(room),
-    complete: required(bool),
-    firstSeq: optional(seq),
-    more: optional(isTrue),
-    reset: optional(isTrue),
-    ref: REF,
-  }),
-  pong: object({ type: TYPE, ref: REF }),
-  help: object({
-    type: TYPE,
-    commands: required(list(object({ command: required(str), syntax: required(str), help: required(str) }))),
-    ref: REF,
-  }),
-  error: object({ type: TYPE, code: required(oneOf(ERROR_CODES)), message: required(str), ref: REF }),
-  bye: object({ type: TYPE, code: required(oneOf(BYE_CODES)), message: required(str) }),
-};
-
-/** Undefined when `frame` (a parsed JSON value) is a server frame as docs/protocol.md describes it; else the problem. */
+/** Undefined when `frame` (a parsed JSON value) is a server frame as docs/protocol.md and its schema describe it; else the problem. */
 export function checkServerFrame(frame: unknown): string | undefined {
   if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) return 'a frame must be a JSON object';
   const type = (frame as Record<string, unknown>).type;
   if (typeof type !== 'string') return 'a frame needs a string "type"';
-  const shape = Object.hasOwn(SHAPES, type) ? SHAPES[type] : undefined;
-  if (!shape) return `"${type.slice(0, 40)}" is not a documented frame type`;
-  const problem = shape(frame);
-  if (problem) return `${type}: ${problem}`;
-  const f = frame as Record<string, unknown>;
-  if (type === 'history' && (f.messages as { room: string }[]).some((m) => m.room !== f.room)) return 'history: a message from another room';
-  return undefined;
+  const known = CHECKS.get(type);
+  if (!known) return `"${type.slice(0, 40)}" is not a documented frame type`;
+  const error = known.check.Errors(frame).First();
+  if (error) return `${type}: ${error.path || '/'} ${error.message}`;
+  const problem = undeclared(frame, known.schema, '') ?? documentedValues(frame as Record<string, unknown>);
+  return problem && `${type}: ${problem}`;
 }
 
 // Terminal controls a line must never carry: C0 (LF splits lines, so it cannot occur), DEL, C1 and bidi overrides.
