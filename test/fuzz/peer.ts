@@ -514,7 +514,8 @@ export class Peer {
     const problem = checkTextLine(line);
     if (problem) return this.host.fail('text-line', `${problem}: ${JSON.stringify(line.slice(0, 160))}`, this.label);
     if (this.bye) return this.host.fail('after-bye', `a line after bye: ${line.slice(0, 120)}`, this.label);
-    const welcome = /^-!- Welcome to .*, (\S+)! You are connection #(\d+),/.exec(line);
+    // dotAll: user text may hold U+2028/U+2029, which `.` would not match.
+    const welcome = /^-!- Welcome to .*, (\S+)! You are connection #(\d+),/s.exec(line);
     if (welcome) {
       this.nick = welcome[1];
       this.id = Number(welcome[2]);
@@ -522,9 +523,9 @@ export class Peer {
       this.welcomed = true;
       return;
     }
-    const bye = /^-!- bye: .* \[(\w+)\]$/.exec(line);
+    const bye = /^-!- bye: .* \[(\w+)\]$/s.exec(line);
     if (bye) return this.onBye(bye[1]!);
-    const serverBug = /^-!- error: .* \[(internal_error|store_failed)\]$/.exec(line);
+    const serverBug = /^-!- error: .* \[(internal_error|store_failed)\]$/s.exec(line);
     if (serverBug) return this.host.fail('server-error', `${serverBug[1]}: ${line.slice(0, 200)}`, this.label);
     const message = /^(\[history\] )?#(\S+):(\d+) (?:<(\S+)>|\* (\S+)) /u.exec(line);
     if (message) this.sawMessage({ type: 'message', room: message[2], seq: Number(message[3]), from: message[4] ?? message[5], ...(message[1] && { history: true }) });

@@ -64,8 +64,9 @@ export function checkServerFrame(frame: unknown): string | undefined {
   return problem && `${type}: ${problem}`;
 }
 
-// Terminal controls a line must never carry: C0 (LF splits lines, so it cannot occur), DEL, C1 and bidi overrides.
-const TERMINAL_CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+// What a line must never carry: C0 (LF splits lines, so it cannot occur), DEL, C1, bidi overrides,
+// and U+2028/U+2029, which end a line for Unicode and JavaScript readers.
+const TERMINAL_CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u2028\u2029]/u;
 const N = '[\\p{L}\\p{M}\\p{N}_-]';
 const MESSAGE_LINE = new RegExp(`^(\\[history\\] )?#${N}{1,64}:\\d+ (<${N}{1,32}>|\\* ${N}{1,32}) `, 'u');
 const WHISPER_LINE = new RegExp(`^\\*${N}{1,32} -> ${N}{1,32}\\* `, 'u');
@@ -76,7 +77,7 @@ const WHISPER_LINE = new RegExp(`^\\*${N}{1,32} -> ${N}{1,32}\\* `, 'u');
  */
 export function checkTextLine(line: string): string | undefined {
   const control = TERMINAL_CONTROL.exec(line);
-  if (control) return `carries the control character U+${control[0].codePointAt(0)!.toString(16).padStart(4, '0')}`;
+  if (control) return `carries U+${control[0].codePointAt(0)!.toString(16).padStart(4, '0')}, which can drive a terminal or break the line`;
   if (line.startsWith('-!- ') || MESSAGE_LINE.test(line) || WHISPER_LINE.test(line)) return undefined;
   return 'is neither a message, a whisper nor a "-!- " notice';
 }
