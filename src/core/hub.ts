@@ -5,8 +5,9 @@
  * and knows no door, codec or store by name.
  */
 import { PROTOCOL_VERSION } from '../protocol/schema/server-frames.js';
+import type { CommandHub } from './command-hub.js';
 import type { Conn, Disconnect, Door } from './conn.js';
-import { ERRORS, HubError, type ErrorCode } from './errors.js';
+import { echo, ERRORS, HubError, type ErrorCode } from './errors.js';
 import type { LeftReason, Member, Ref, RoomMessage, ServerEvent } from './events.js';
 import { FlushCycle } from './flush-cycle.js';
 import { HistoryReplies } from './history-replies.js';
@@ -53,7 +54,13 @@ function disconnectFor(code: ErrorCode): Disconnect {
   return { code, message: spec.message, wsClose: 'wsClose' in spec ? spec.wsClose : 1000 };
 }
 
-export class Hub {
+/**
+ * Commands a session may have waiting while an earlier one is still being carried out (only a
+ * cluster makes a command wait); past this, a command is refused as rate-limited.
+ */
+const MAX_WAITING_COMMANDS = 64;
+
+export class Hub implements CommandHub {
   readonly limits: Limits;
   readonly log: RoomLog;
   readonly logger: HubLogger;
@@ -166,9 +173,26 @@ export class Hub {
     conn.close(d, goodbye);
   }
 
-  /** One complete, UTF-8-valid input line (or WebSocket text frame) from a client. */
+  /**
+   * One complete, UTF-8-valid input line (or WebSocket text frame) from a client. Carried out at
+   * once, unless an earlier command of the same session is still waiting (on Redis, in a cluster):
+   * then it waits its turn, so a client's commands are always carried out in the order it sent them.
+   */
   receive(session: Session, line: string): void {
     if (session.closing) return;
+    const waiting = session.waiting;
+    if (waiting === null) {
+      this.dispatch(session, line);
+      return;
+    }
+    if (waiting.length < MAX_WAITING_COMMANDS) {
+      waiting.push(line);
+      return;
+    }
+    this.replyOrReport(session, () => this.replyError(session, new HubError('rate_limited', 'too many commands waiting for an earlier one; this one was not carried out'), session.codec.decode(line).ref));
+  }
+
+  private dispatch(session: Session, line: string): void {
     let ref: Ref | undefined;
     let command: string | undefined;
     try {
@@ -184,10 +208,33 @@ export class Hub {
         return;
       }
       session.floodStrikes = 0;
-      spec.run({ hub: this, session, ref }, params);
+      const pending = spec.run({ hub: this, session, ref }, params);
+      if (pending !== undefined) this.waitFor(session, pending, ref, command);
     } catch (err) {
       this.reportFailure(session, err, ref, { command, input: line.slice(0, 200) });
     }
+  }
+
+  /** Holds the session's later commands until `pending` settles, then carries them out in order. */
+  private waitFor(session: Session, pending: Promise<void>, ref: Ref | undefined, command: string): void {
+    session.waiting = [];
+    const resume = (): void => {
+      const queued = session.waiting ?? [];
+      session.waiting = null;
+      for (let i = 0; i < queued.length; i++) {
+        if (session.closing) return;
+        if (session.waiting !== null) {
+          // A queued command is waiting in turn: the rest wait behind it, in order.
+          (session.waiting as string[]).push(...queued.slice(i));
+          return;
+        }
+        this.dispatch(session, queued[i]!);
+      }
+    };
+    pending.then(resume, (err: unknown) => {
+      this.reportFailure(session, err, ref, { command });
+      resume();
+    });
   }
 
   /**
@@ -285,7 +332,15 @@ export class Hub {
     }
   }
 
-  // ---- primitives for command handlers ----
+  // ---- the CommandHub: what command handlers may do ----
+
+  get epoch(): string {
+    return this.log.epoch;
+  }
+
+  now(): number {
+    return this.clock();
+  }
 
   reply(session: Session, event: ServerEvent): void {
     session.deliver(new Outgoing(event));
@@ -296,26 +351,9 @@ export class Hub {
     this.reply(session, { type: 'error', code: error.code, message: error.message, ...(ref !== undefined && { ref }) });
   }
 
-  /** Sends the room's gathered joins and leaves now (see PresenceBatcher.send). */
-  sendPresence(room: string): void {
-    this.presence.send(room);
-  }
-
-  presenceNoticesOn(room: string): boolean {
-    return this.presence.noticesOn(room);
-  }
-
-  roomMembers(room: string): ReadonlySet<Session> {
-    return this.rooms.members(room);
-  }
-
-  /** Sends one event to a set of sessions, encoded once per codec. */
-  deliverTo(sessions: Iterable<Session>, event: ServerEvent): void {
-    const out = new Outgoing(event);
-    for (const session of sessions) session.deliver(out);
-  }
-
   members(room: string): Member[] {
+    // The room's gathered joins and leaves go out first: a member list is never older than the notices after it.
+    this.presence.send(room);
     return this.rooms.memberList(room);
   }
 
@@ -323,13 +361,38 @@ export class Hub {
     return this.rooms.list();
   }
 
-  findNick(nick: string): Session | undefined {
-    return this.sessions.findNick(nick);
+  changeNick(session: Session, nick: string, ref: Ref | undefined): void {
+    const old = this.sessions.rename(session, nick);
+    const event = { type: 'nick', id: session.id, old, nick } as const;
+    // Everyone sharing a room with you hears it once, however many rooms you share.
+    const told = new Set([session]);
+    for (const room of session.rooms.list()) {
+      if (!this.presence.noticesOn(room)) continue;
+      // Joins and leaves gathered before the rename go out first, under the names they happened with.
+      this.presence.send(room);
+      for (const member of this.rooms.members(room)) told.add(member);
+    }
+    told.delete(session);
+    const out = new Outgoing(event);
+    for (const member of told) member.deliver(out);
+    this.reply(session, ref === undefined ? event : { ...event, ref });
   }
 
-  /** Renames in the unique-nick index; throws nick_taken. Returns the old nick. */
-  rename(session: Session, nick: string): string {
-    return this.sessions.rename(session, nick);
+  whisper(session: Session, to: string, text: string, action: boolean, ref: Ref | undefined): void {
+    const target = this.sessions.findNick(to);
+    if (!target) throw new HubError('no_such_nick', `nobody is called "${echo(to)}"`);
+    const event = {
+      type: 'whisper',
+      from: session.nick,
+      fromId: session.id,
+      to: target.nick,
+      toId: target.id,
+      text,
+      ts: this.clock(),
+      ...(action && { action: true as const }),
+    } as const;
+    if (target !== session) this.reply(target, event);
+    this.reply(session, ref === undefined ? event : { ...event, ref });
   }
 
   /** Adds a session to a room (creating it) and tells the other members. */
@@ -352,7 +415,7 @@ export class Hub {
    * Appends to the room log (which assigns seq) and fans the message out. The copies are only
    * queued: the flush commits the log before writing them, or cancels them if it cannot.
    */
-  publish(session: Session, message: Omit<RoomMessage, 'seq'>, ref?: Ref): RoomMessage {
+  publish(session: Session, message: Omit<RoomMessage, 'seq'>, ref: Ref | undefined): void {
     if (!session.rooms.has(message.room)) throw new HubError('not_in_room', `you are not in #${message.room}`);
     const stored = this.store.call('an append', () => this.log.append(message));
     const event: ServerEvent = { type: 'message', ...stored };
@@ -367,7 +430,6 @@ export class Hub {
     for (const member of members) {
       member.deliver(own && member === session ? own : out);
     }
-    return stored;
   }
 
   /** Switches a session to another door of the same connection (`/json`) and welcomes it there. */
@@ -377,7 +439,7 @@ export class Hub {
     this.sendWelcome(session);
   }
 
-  sendWelcome(session: Session): void {
+  private sendWelcome(session: Session): void {
     const { maxTextBytes, maxLineBytes, maxRoomsPerConn } = this.limits;
     this.reply(session, {
       type: 'welcome',

@@ -53,6 +53,11 @@ export class Session implements BucketState {
   closing = false;
   /** Consecutive commands refused by flood control. */
   floodStrikes = 0;
+  /**
+   * Lines that arrived while a command of this session was still being carried out (waiting on
+   * Redis, in a cluster), in order; null when none is, as on one node.
+   */
+  waiting: string[] | null = null;
   /** Flood-control bucket state (see token-bucket.ts). */
   tokens: number;
   lastRefill: number;
