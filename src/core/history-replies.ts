@@ -13,6 +13,14 @@ import type { HistoryPage, HistoryQuery } from './room-log.js';
 import type { Session } from './session.js';
 import type { StoreGuard } from './store-guard.js';
 
+/**
+ * What a page costs beyond its messages' own encodings: the `history` envelope (its room and ref,
+ * escaped at worst) and the frame around it; and per message, its separator and, in a replay,
+ * its own frame. Counted so that a whole answer stays within the budget, not just its messages.
+ */
+const PAGE_OVERHEAD_BYTES = 1024;
+const MESSAGE_OVERHEAD_BYTES = 16;
+
 export class HistoryReplies implements HistoryService {
   constructor(
     private readonly broker: Broker,
@@ -48,7 +56,7 @@ export class HistoryReplies implements HistoryService {
    * reader, whatever the messages hold, and replays of several rooms share half the outbox.
    */
   budget(session: Session): number {
-    return Math.min(this.limits.historyPageBytes, this.limits.outboxBytes / 2 - session.queuedBytes);
+    return Math.min(this.limits.historyPageBytes, this.limits.outboxBytes / 2 - session.queuedBytes) - PAGE_OVERHEAD_BYTES;
   }
 
   /**
@@ -61,7 +69,7 @@ export class HistoryReplies implements HistoryService {
     const fitted: RoomMessage[] = [];
     let bytes = 0;
     for (const message of ordered) {
-      bytes += Buffer.byteLength(session.codec.encode({ type: 'message', ...message, history: true }, session));
+      bytes += Buffer.byteLength(session.codec.encode({ type: 'message', ...message, history: true }, session)) + MESSAGE_OVERHEAD_BYTES;
       if (bytes > budget && fitted.length > 0) break;
       fitted.push(message);
     }

@@ -259,26 +259,40 @@ export class Hub implements CommandHub, BrokerListener {
   }
 
   private dispatch(session: Session, line: string): void {
+    // An empty line says nothing and is answered by nothing (a blank line in NDJSON, Enter at a terminal).
+    if (line.length === 0) return;
     let ref: Ref | undefined;
     let command: string | undefined;
     try {
       const decoded = session.codec.decode(line);
       ref = decoded.ref;
+      // Everything answered costs a token, what could not be read included: otherwise a stream of
+      // junk lines would buy an error frame each, many times the bytes it took to send them.
+      if (!(decoded.ok && decoded.spec.free) && !this.withinFloodLimit(session, ref)) return;
       if (!decoded.ok) throw decoded.error;
       const { spec, params } = decoded;
       command = spec.name;
-      if (!spec.free && !takeToken(session, this.flood, this.clock())) {
-        session.floodStrikes++;
-        if (session.floodStrikes >= this.limits.floodKickAfter) this.end(session, disconnectFor('excess_flood'), 'kicked');
-        else this.replyError(session, new HubError('rate_limited'), ref);
-        return;
-      }
-      session.floodStrikes = 0;
       const pending = spec.run({ hub: this, session, ref }, params);
       if (pending !== undefined) this.waitFor(session, pending, ref, command);
     } catch (err) {
       this.reportFailure(session, err, ref, { command, input: line.slice(0, 200) });
     }
+  }
+
+  /**
+   * Takes a flood-control token for something the session sent. Without one, it is refused
+   * (`rate_limited`, with its ref) and, after `floodKickAfter` refusals in a row, the session is
+   * kicked for excess flood.
+   */
+  private withinFloodLimit(session: Session, ref: Ref | undefined): boolean {
+    if (takeToken(session, this.flood, this.clock())) {
+      session.floodStrikes = 0;
+      return true;
+    }
+    session.floodStrikes++;
+    if (session.floodStrikes >= this.limits.floodKickAfter) this.end(session, disconnectFor('excess_flood'), 'kicked');
+    else this.replyError(session, new HubError('rate_limited'), ref);
+    return false;
   }
 
   /** Holds the session's later commands until `pending` settles, then carries them out in order. */
@@ -306,6 +320,7 @@ export class Hub implements CommandHub, BrokerListener {
       }
       this.dispatch(session, queued[i]!);
     }
+    if (session.quitWhenIdle && session.waiting === null) this.peerEnded(session);
   }
 
   /**
@@ -332,7 +347,7 @@ export class Hub implements CommandHub, BrokerListener {
 
   /** The transport rejected input before it became a line (too long, invalid UTF-8, binary). */
   inputError(session: Session, code: ErrorCode): void {
-    if (!session.closing) this.replyOrReport(session, () => this.replyError(session, new HubError(code)));
+    if (!session.closing) this.replyOrReport(session, () => this.withinFloodLimit(session, undefined) && this.replyError(session, new HubError(code)));
   }
 
   /** The transport saw the connection end without the hub asking (peer closed, reset, fatal frame). */
@@ -361,6 +376,11 @@ export class Hub implements CommandHub, BrokerListener {
 
   /** The client closed its sending side (TCP): what it sent has been handled; it has quit. */
   peerEnded(session: Session): void {
+    if (session.waiting !== null) {
+      // Its last lines are still being carried out: the goodbye comes after their answers.
+      session.quitWhenIdle = true;
+      return;
+    }
     try {
       this.quit(session);
     } catch (err) {

@@ -58,6 +58,8 @@ export class Session implements BucketState {
    * Redis, in a cluster), in order; null when none is, as on one node.
    */
   waiting: string[] | null = null;
+  /** The peer closed its sending side while commands were waiting: quit once they are done. */
+  quitWhenIdle = false;
   /** Flood-control bucket state (see token-bucket.ts). */
   tokens: number;
   lastRefill: number;

@@ -176,6 +176,8 @@ export class AnswerBook {
   }
 
   private receivedFrame(text: string): boolean {
+    // Documented: an empty line (or WebSocket frame) is ignored and answered by nothing.
+    if (text.length === 0) return false;
     if (nesting(text) > MAX_NESTING) {
       this.owesRefless(1, 1);
       return false;
