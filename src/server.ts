@@ -13,6 +13,7 @@ import { createTcpServer } from './transports/tcp/tcp-server.js';
 import { SocketGate } from './transports/socket-gate.js';
 import { TlsCredentials } from './transports/tls-credentials.js';
 import { createHttpServer } from './transports/ws/http-server.js';
+import { VERSION } from './version.js';
 
 /** How often retention runs; each run does bounded work. */
 const MAINTENANCE_INTERVAL_MS = 10_000;
@@ -60,6 +61,7 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
     log,
     logger,
     serverName: config.serverName,
+    version: VERSION,
     commitsCostIo: !(log instanceof MemoryRoomLog),
     ...(clock && { clock }),
   });

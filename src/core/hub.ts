@@ -39,6 +39,8 @@ export type HubOptions = HubStore & {
   readonly limits: Limits;
   readonly logger: HubLogger;
   readonly serverName: string;
+  /** The software's version, told in the welcome. */
+  readonly version?: string;
   /** The wall clock: message timestamps and flood control. */
   readonly clock?: Clock;
   /** When deferred work runs (flushes, presence windows); the event loop unless a test drives it. */
@@ -650,6 +652,7 @@ export class Hub implements CommandHub, BrokerListener {
       nick: session.nick,
       rooms: session.rooms.list(),
       server: this.options.serverName,
+      ...(this.options.version !== undefined && { version: this.options.version }),
       epoch: this.broker.epoch,
       limits: { maxTextBytes, maxLineBytes, maxRoomsPerConn },
     });

@@ -58,6 +58,7 @@ test('the server prints the addresses it bound, serves /healthz, and takes setti
     assert.ok(server.tcpPort > 0 && server.httpPort > 0);
     const ws = await WsClient.connect(server.httpPort);
     assert.equal(ws.welcome.server, 'envhub');
+    assert.equal(ws.welcome.version, PACKAGE_VERSION, 'the welcome says which software it is');
     assert.equal((ws.welcome.limits as { maxRoomsPerConn: number }).maxRoomsPerConn, 2);
     const res = await fetch(`http://127.0.0.1:${server.httpPort}/healthz`);
     assert.equal(res.status, 200);

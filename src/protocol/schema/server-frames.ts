@@ -61,6 +61,7 @@ export const SERVER_FRAMES = {
       nick: text('Your nick (at first `guest-<id>`).'),
       rooms: Type.Array(room, { description: 'The rooms you are in (at first lobby).' }),
       server: text('The server name (`--server-name`).'),
+      version: Type.Optional(text('The server software\'s version (as `hubbub --version` prints it), for operators and bug reports; never needed to speak the protocol.')),
       epoch: text('Names the server\'s history store: seqs seen under another epoch mean nothing here.'),
       limits,
     },
