@@ -8,7 +8,7 @@ import { nickColour } from '../names.js';
 import { el } from './dom.js';
 
 export interface EntryActions {
-  retry(ref: string): void;
+  retry(entry: PendingEntry): void;
 }
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
@@ -58,7 +58,7 @@ function pendingItem(entry: PendingEntry, me: string, actions: EntryActions): HT
         ]);
   const item = said({ from: me, ts: entry.ts, text: entry.text, action: entry.action, own: true }, [status]);
   item.classList.add('pending', entry.state);
-  item.querySelector('button')?.addEventListener('click', () => actions.retry(entry.ref));
+  item.querySelector('button')?.addEventListener('click', () => actions.retry(entry));
   return item;
 }
 
