@@ -3,7 +3,7 @@
  * text for a person. Every string from the server is sanitised first, so nothing it sends can drive
  * the terminal.
  */
-import { describeNotice } from '../clients/engine/describe.js';
+import { counted, describeNotice } from '../clients/engine/describe.js';
 import type { ClientNotice } from '../clients/engine/hub-client.js';
 import { SetupError } from '../clients/node-client.js';
 import type { MessageFrame, ServerFrame } from '../clients/server-frames.js';
@@ -88,7 +88,7 @@ export function formatFrame(frame: ServerFrame, options: FormatOptions): string 
       return notice(`${nick(frame.old)} is now known as ${nick(frame.nick)}`, style);
     case 'who':
       return notice(
-        `${room(frame.room, style)} has ${frame.members.length} member${frame.members.length === 1 ? '' : 's'}: ` +
+        `${room(frame.room, style)} has ${counted(frame.members.length, 'member')}: ` +
           frame.members.map((m) => nick(m.nick)).join(', '),
         style,
       );

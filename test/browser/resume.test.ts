@@ -190,6 +190,31 @@ test('a restart that lost the history (memory store) is said plainly; new messag
   }
 });
 
+test('one outage is one notice, rewritten in place: each attempt, then back online', async () => {
+  const first = await startTestServer();
+  const port = first.httpPort;
+  const alice = await ChatPage.as(browser, port, 'alice');
+  const lobby = alice.room('lobby');
+  const outage = lobby.locator('li.notice', { hasText: /connection lost|catching up|reconnected/ });
+  await first.close();
+  // Nothing listens on the port: every attempt fails, and the one notice follows them.
+  await lobby.locator('li.notice', { hasText: '(attempt 3)' }).waitFor({ state: 'attached', timeout: UI_TIMEOUT_MS });
+  assert.equal(await outage.count(), 1, 'one notice for the outage, however many attempts');
+  assert.match((await outage.textContent()) ?? '', /^connection lost \(.+\); reconnecting in [\d.]+m?s \(attempt 3\)/);
+
+  const server = await startTestServer({}, { httpPort: port });
+  try {
+    await alice.connected();
+    await lobby.locator('li.notice', { hasText: 'reconnected as alice after' }).waitFor({ state: 'attached', timeout: UI_TIMEOUT_MS });
+    assert.equal(await outage.count(), 1, 'still one notice, now saying it is over');
+    assert.match((await outage.textContent()) ?? '', /^reconnected as alice after [\d.]+m?s; caught up on #lobby/);
+    assert.deepEqual(alice.problems, []);
+    await alice.close();
+  } finally {
+    await server.close();
+  }
+});
+
 test('history: a joiner sees the recent messages, and older pages load on scrolling up', async () => {
   const server = await startTestServer({ floodBurst: 0 });
   try {

@@ -6,14 +6,14 @@
  * views read it and are told when it changes. A closure, like the engine, for the page's byte
  * budget.
  */
-import { describeNotice, describeState } from '../../src/clients/engine/describe.js';
+import { counted, describeNotice, describeState } from '../../src/clients/engine/describe.js';
 import { createHubClient, type ConnectionState } from '../../src/clients/engine/hub-client.js';
 import type { FrameOf, MessageFrame, ServerFrame } from '../../src/clients/server-frames.js';
 import { findRow } from '../../src/clients/slash-line.js';
 import { leavesByReason, listNames } from '../../src/core/presence-text.js';
 import type { Member } from '../../src/protocol/schema/fields.js';
 import { browserLink } from './browser-link.js';
-import { createConversation, type Conversation, type ConversationKind, type NoticeEntry, type PendingEntry } from './conversation.js';
+import { createConversation, type Conversation, type ConversationKind, type NoticeEntry } from './conversation.js';
 import { nickKey } from './names.js';
 import { SLASH_COMMANDS, parseInput } from './slash-commands.js';
 
@@ -52,8 +52,6 @@ export interface PageModel {
   setPageVisible(visible: boolean): void;
   /** Asks for the page of messages before the oldest one held. */
   loadOlder(conversation: Conversation): void;
-  /** Sends a refused message again. */
-  retry(conversation: Conversation, entry: PendingEntry): void;
   refreshDirectory(): void;
 }
 
@@ -134,15 +132,13 @@ export function createPageModel(url: string, hooks: PageHooks, rememberedNick: s
       settle(client.request({ type: 'who', room: room ?? (here.kind === 'room' ? here.name : 'lobby') }), (answer) => {
         if (answer.type !== 'who') return;
         setMembers(answer.room, answer.members);
-        const count = answer.members.length;
-        active()?.addNotice(`#${answer.room} has ${count} member${count === 1 ? '' : 's'}: ${answer.members.map((m) => m.nick).join(', ')}`);
+        active()?.addNotice(`#${answer.room} has ${counted(answer.members.length, 'member')}: ${answer.members.map((m) => m.nick).join(', ')}`);
       });
     } else if (name === 'rooms') {
       settle(client.request({ type: 'rooms' }), (answer) => {
         if (answer.type !== 'rooms') return;
         directory = answer.rooms;
-        const count = answer.rooms.length;
-        active()?.addNotice(`${count} room${count === 1 ? '' : 's'}: ${answer.rooms.map((r) => `#${r.room} (${r.members})`).join(', ')}`);
+        active()?.addNotice(`${counted(answer.rooms.length, 'room')}: ${answer.rooms.map((r) => `#${r.room} (${r.members})`).join(', ')}`);
       });
     } else if (command !== undefined) {
       const spec = findRow(command, SLASH_COMMANDS);
@@ -193,9 +189,9 @@ export function createPageModel(url: string, hooks: PageHooks, rememberedNick: s
         const lowest = conversation.lowestSeq;
         conversation.older = answer.more && lowest !== undefined && lowest > 1 ? 'unknown' : 'none';
       } else {
-        const lost = answer.type === 'error' && answer.code === 'connection_lost';
-        conversation.older = lost ? 'unknown' : 'none';
-        if (!lost) conversation.addNotice(`older messages are not available: ${refusal(answer)}`, 'warning');
+        // Asked again on the next scroll or click.
+        conversation.older = 'unknown';
+        conversation.addNotice(`older messages could not be loaded: ${refusal(answer)}`, 'warning');
       }
       hooks.changed();
     });
@@ -413,10 +409,6 @@ export function createPageModel(url: string, hooks: PageHooks, rememberedNick: s
       hooks.changed();
     },
     loadOlder,
-    retry(conversation, entry) {
-      conversation.remove(entry);
-      send(conversation, entry.text, entry.action);
-    },
     refreshDirectory,
   };
 }

@@ -5,6 +5,11 @@
  */
 import type { ClientNotice, ConnectionState } from './hub-client.js';
 
+/** "1 member", "3 members". */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 /** A short human phrase for a delay: "800ms", "3.2s". */
 export function duration(ms: number): string {
   return ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(1)}s`;
@@ -31,7 +36,7 @@ export function describeNotice(n: ClientNotice): string {
   switch (n.kind) {
     case 'gap': {
       const count = n.toSeq - n.fromSeq + 1;
-      return `${count} message${count === 1 ? '' : 's'} in #${n.room} could not be recovered (seq ${n.fromSeq}${count > 1 ? `–${n.toSeq}` : ''}): the server no longer has them`;
+      return `${counted(count, 'message')} in #${n.room} could not be recovered (seq ${n.fromSeq}${count > 1 ? `–${n.toSeq}` : ''}): the server no longer has them`;
     }
     case 'resume-failed':
       return `could not catch up (${n.reason}): messages sent while you were away may be missing`;

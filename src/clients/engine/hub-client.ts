@@ -156,8 +156,8 @@ export interface HubClient {
   say(room: string, text: string, options?: { action?: boolean }): Promise<SayOutcome>;
   /**
    * Sends a request and resolves with the server's answer (possibly an `error` frame). While
-   * offline it resolves at once with the client-side error `offline`; a connection lost before
-   * the answer gives `connection_lost`.
+   * offline it resolves at once with the client-side error `offline` (`closed` once quit); a
+   * connection lost before the answer gives `connection_lost`.
    */
   request(frame: RequestFrame): Promise<ServerFrame>;
   /** Joins a room and keeps this client in it across reconnects. */
@@ -178,6 +178,9 @@ type InternalHandler = (frame: ServerFrame) => boolean;
 function clientError(code: string, message: string): ErrorFrame {
   return { type: 'error', code, message };
 }
+
+/** What is left to do after quit(): nothing, and everything still waiting is answered so. */
+const QUIT = clientError('closed', 'the client has quit');
 
 /** A room's name as the server keeps it: folded, without a leading `#` (the server checks the rest). */
 export function roomKey(room: string): string {
@@ -461,12 +464,9 @@ export function createHubClient(options: HubClientOptions): HubClient {
         break;
       }
       holdPage(answer);
-      if (!answer.more || answer.messages.length === 0) {
-        backfill.delete(room);
-        release(room);
-        return;
-      }
+      if (!answer.more || answer.messages.length === 0) break;
     }
+    // Short of the live messages still (too many pages): what lies between is a gap.
     const { lastReplayed, firstLive } = heldRange(cursors, room);
     if (lastReplayed !== undefined && firstLive !== undefined && firstLive > lastReplayed + 1) {
       notify({ kind: 'gap', room, fromSeq: lastReplayed + 1, toSeq: firstLive - 1 });
@@ -689,7 +689,7 @@ export function createHubClient(options: HubClientOptions): HubClient {
 
   function request(frame: RequestFrame): Promise<ServerFrame> {
     return new Promise((resolve) => {
-      if (!ready) resolve(clientError('offline', quitting ? 'the client has quit' : 'not connected; reconnecting'));
+      if (!ready) resolve(quitting ? QUIT : clientError('offline', 'not connected; reconnecting'));
       else outgoing.add('request', { ...frame, ref: makeRef() }, resolve);
     });
   }
@@ -726,7 +726,7 @@ export function createHubClient(options: HubClientOptions): HubClient {
 
     say(room, text, sayOptions = {}) {
       return new Promise((resolve) => {
-        if (quitting) return resolve({ ok: false, code: 'closed', message: 'the client has quit' });
+        if (quitting) return resolve({ ok: false, ...errorOf(QUIT) });
         const frame = { type: 'say', room, text, ...(sayOptions.action && { action: true }), ref: makeRef() } as const;
         outgoing.add('say', frame, (reply) => resolve(reply.type === 'message' ? { ok: true, message: reply } : { ok: false, ...errorOf(reply) }));
       });
@@ -736,7 +736,6 @@ export function createHubClient(options: HubClientOptions): HubClient {
 
     async join(room) {
       const name = roomKey(room);
-      if (!ready) return request({ type: 'join', room: name });
       // Wanted before the answer: the room's recent history may come ahead of it.
       const had = wanted.has(name);
       wanted.add(name);
@@ -780,7 +779,7 @@ export function createHubClient(options: HubClientOptions): HubClient {
         leaving.destroy();
       }
       stopWatching();
-      outgoing.closeAll(clientError('closed', 'the client has quit'));
+      outgoing.closeAll(QUIT);
       setState({ kind: 'closed' });
     },
   };

@@ -2,6 +2,7 @@
  * @module The page: connects the page model to its views, the message box, the drawers used on
  * narrow screens, and the keyboard shortcuts. Rendering is coalesced to once per task.
  */
+import { counted } from '../../../src/clients/engine/describe.js';
 import { createPageModel, type PageHooks } from '../page-model.js';
 import type { Conversation } from '../conversation.js';
 import { loadNick, saveNick } from '../nick-store.js';
@@ -40,7 +41,6 @@ export function startApp(): void {
     conversationAdded(conversation: Conversation) {
       const view = conversationView(conversation, {
         me: () => model.me.nick,
-        actions: { retry: (entry) => model.retry(conversation, entry) },
         loadOlder: () => model.loadOlder(conversation),
       });
       views.set(conversation.id, view);
@@ -82,8 +82,7 @@ export function startApp(): void {
     if (active) {
       const isRoom = active.kind === 'room';
       title.textContent = isRoom ? `#${active.name}` : `@${active.name}`;
-      const count = active.members.size;
-      subtitle.textContent = isRoom ? `${count} member${count === 1 ? '' : 's'}` : 'private whispers · not kept by the server';
+      subtitle.textContent = isRoom ? counted(active.members.size, 'member') : 'private whispers · not kept by the server';
       input.placeholder = isRoom ? `Message #${active.name}` : `Whisper to ${active.name}`;
     }
     let unread = 0;

@@ -5,7 +5,7 @@
  */
 import type { Conversation, EntryListener } from '../conversation.js';
 import { el } from './dom.js';
-import { renderEntry, speakerOf, type EntryActions } from './entry-view.js';
+import { renderEntry, speakerOf } from './entry-view.js';
 
 /** Lines by the same person closer together than this are shown as one group. */
 const GROUP_WINDOW_MS = 5 * 60_000;
@@ -14,7 +14,6 @@ const EDGE_PX = 48;
 
 export interface ConversationViewOptions {
   me(): string;
-  actions: EntryActions;
   loadOlder(): void;
 }
 
@@ -81,7 +80,7 @@ export function conversationView(conversation: Conversation, options: Conversati
   const listener: EntryListener = {
     inserted(index, entry) {
       noteChange(index === frontInserts || index === 0);
-      list.insertBefore(renderEntry(entry, options.me(), options.actions), list.children[index] ?? null);
+      list.insertBefore(renderEntry(entry, options.me()), list.children[index] ?? null);
       regroup(index);
       regroup(index + 1);
     },
@@ -92,7 +91,7 @@ export function conversationView(conversation: Conversation, options: Conversati
     },
     replaced(index, entry) {
       noteChange(false);
-      list.children[index]?.replaceWith(renderEntry(entry, options.me(), options.actions));
+      list.children[index]?.replaceWith(renderEntry(entry, options.me()));
       regroup(index);
       regroup(index + 1);
     },

@@ -2,6 +2,7 @@
 import type { PageModel } from '../page-model.js';
 import { nickColour } from '../names.js';
 import { byId, el, syncList } from './dom.js';
+import { avatar } from './entry-view.js';
 
 interface Row {
   id: number;
@@ -26,7 +27,7 @@ export function membersView(model: PageModel, whisperTo: (nick: string) => void)
     button.dataset.nick = row.nick;
     button.className = `member nick-c${nickColour(row.nick)}${me ? ' is-me' : ''}`;
     button.replaceChildren(
-      el('span', { className: 'avatar', attrs: { 'aria-hidden': 'true', 'data-initial': [...row.nick][0]?.toUpperCase() ?? '?' } }),
+      avatar(row.nick),
       el('span', { className: 'name', text: row.nick }),
       // Your own row says its visible text aloud ("alice you"); the others say what a press does.
       ...(me ? [' ', el('span', { className: 'tag', text: 'you' })] : []),

@@ -2,6 +2,7 @@
  * @module The sidebar: the rooms you are in (member counts, unread badges), whisper threads, a
  * join box and the directory of every room on the server.
  */
+import { counted } from '../../../src/clients/engine/describe.js';
 import { roomConversationId, type PageModel } from '../page-model.js';
 import type { Conversation } from '../conversation.js';
 import { byId, el, syncList } from './dom.js';
@@ -29,7 +30,7 @@ function conversationItem(conversation: Conversation, active: boolean, picked: (
   ];
   button.replaceChildren(...parts.filter((p): p is Node => p !== false));
   const described = [isRoom ? `#${conversation.name}` : `whispers with ${conversation.name}`];
-  if (isRoom && count > 0) described.push(`${count} member${count === 1 ? '' : 's'}`);
+  if (isRoom && count > 0) described.push(counted(count, 'member'));
   if (conversation.unread > 0) described.push(`${conversation.unread} unread`);
   button.setAttribute('aria-label', described.join(', '));
   if (active) button.setAttribute('aria-current', 'true');
@@ -70,7 +71,7 @@ export function sidebarView(model: PageModel, picked: (id: string) => void): () 
       item.append(el('span', { className: 'name', text: `#${entry.room}` }), el('span', { className: 'count' }), button);
     }
     const verb = model.conversations.has(id) ? 'Open' : 'Join';
-    item.querySelector('.count')!.textContent = `${entry.members} member${entry.members === 1 ? '' : 's'}`;
+    item.querySelector('.count')!.textContent = counted(entry.members, 'member');
     button.textContent = verb;
     button.setAttribute('aria-label', `${verb} #${entry.room}`);
     return item;
