@@ -264,6 +264,15 @@ export class RedisBroker implements Broker {
     }
   }
 
+  /** Redis stores a message before it is published: nothing is left for the hub to commit. */
+  readonly storesOnCommit = false;
+
+  commit(): void {}
+
+  lastDelivered(room: string): number {
+    return this.sequencer.delivered(room) ?? 0;
+  }
+
   unsubscribe(room: string): void {
     if (!this.subscriptions.delete(room)) return;
     this.sequencer.untrack(room);

@@ -46,12 +46,30 @@ export type Decoded =
   | { readonly ok: true; readonly spec: CommandSpec; readonly params: Params; readonly ref?: Ref }
   | { readonly ok: false; readonly error: HubError; readonly ref?: Ref };
 
+/** Who an event is being encoded for. */
+export interface Viewer {
+  readonly id: number;
+  readonly nick: string;
+}
+
 /** Pure: no sockets, no state beyond its own configuration. */
 export interface Codec {
   /** The protocol mode it speaks; command rows say in which modes they exist (help lists those). */
   readonly name: string;
   decode(line: string): Decoded;
-  encode(event: ServerEvent): string;
+  /**
+   * One event as one payload (several lines are allowed where the framing allows them); the empty
+   * string sends nothing. An event sent to several sessions is encoded once per codec and must
+   * read alike for each: what depends on the `viewer` belongs in replies, which reach one session,
+   * and in a sender's own copy of its room message (see `ownCopy`).
+   */
+  encode(event: ServerEvent, viewer?: Viewer): string;
+  /**
+   * The sender of a room message gets a copy of its own encoded apart from everyone else's (an IRC
+   * client does not expect its message echoed unless it asked). Without it, the sender shares
+   * everyone's copy unless its command carried a ref.
+   */
+  readonly ownCopy?: boolean;
 }
 
 /**

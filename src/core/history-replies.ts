@@ -3,17 +3,27 @@
  * resume replays, each within the reader's history budget so catching up never makes it a slow
  * reader, and each saying `more` when it was cut.
  */
+import type { Broker } from './broker.js';
+import type { Awaitable, HistoryService } from './command-hub.js';
 import type { RoomMessage } from './events.js';
 import type { HubCounters } from './hub-counters.js';
 import type { Limits } from './limits.js';
 import { Outgoing } from './outgoing.js';
-import type { HistoryPage, HistoryQuery, RoomLog } from './room-log.js';
+import type { HistoryPage, HistoryQuery } from './room-log.js';
 import type { Session } from './session.js';
 import type { StoreGuard } from './store-guard.js';
 
-export class HistoryReplies {
+/**
+ * What a page costs beyond its messages' own encodings: the `history` envelope (its room and ref,
+ * escaped at worst) and the frame around it; and per message, its separator and, in a replay,
+ * its own frame. Counted so that a whole answer stays within the budget, not just its messages.
+ */
+const PAGE_OVERHEAD_BYTES = 1024;
+const MESSAGE_OVERHEAD_BYTES = 16;
+
+export class HistoryReplies implements HistoryService {
   constructor(
-    private readonly log: RoomLog,
+    private readonly broker: Broker,
     private readonly store: StoreGuard,
     /** Commits what is appended, so nothing unstored is ever shown from history. */
     private readonly commit: () => void,
@@ -22,22 +32,23 @@ export class HistoryReplies {
   ) {}
 
   /** Reads stored history, committing first: a message whose commit fails now is cancelled before anyone could see it. */
-  read(room: string, query: HistoryQuery): HistoryPage {
+  read(room: string, query: HistoryQuery): Awaitable<HistoryPage> {
     this.commit();
-    return this.store.call('a history read', () => {
-      const started = performance.now();
-      const page = this.log.read(room, query);
+    const started = performance.now();
+    const observe = (page: HistoryPage): HistoryPage => {
       this.counters.readLatency.observe((performance.now() - started) / 1000);
       return page;
-    });
+    };
+    const page = this.store.call('a history read', () => this.broker.read(room, query));
+    return page instanceof Promise ? page.then(observe) : observe(page);
   }
 
-  lastSeq(room: string): number {
-    return this.store.call('a seq lookup', () => this.log.lastSeq(room));
+  lastSeq(room: string): Awaitable<number> {
+    return this.store.call('a seq lookup', () => this.broker.lastSeq(room));
   }
 
-  firstSeq(room: string): number {
-    return this.store.call('a seq lookup', () => this.log.firstSeq(room));
+  firstSeq(room: string): Awaitable<number> {
+    return this.store.call('a seq lookup', () => this.broker.firstSeq(room));
   }
 
   /**
@@ -45,7 +56,7 @@ export class HistoryReplies {
    * reader, whatever the messages hold, and replays of several rooms share half the outbox.
    */
   budget(session: Session): number {
-    return Math.min(this.limits.historyPageBytes, this.limits.outboxBytes / 2 - session.queuedBytes);
+    return Math.min(this.limits.historyPageBytes, this.limits.outboxBytes / 2 - session.queuedBytes) - PAGE_OVERHEAD_BYTES;
   }
 
   /**
@@ -58,7 +69,7 @@ export class HistoryReplies {
     const fitted: RoomMessage[] = [];
     let bytes = 0;
     for (const message of ordered) {
-      bytes += Buffer.byteLength(session.codec.encode({ type: 'message', ...message, history: true }));
+      bytes += Buffer.byteLength(session.codec.encode({ type: 'message', ...message, history: true }, session)) + MESSAGE_OVERHEAD_BYTES;
       if (bytes > budget && fitted.length > 0) break;
       fitted.push(message);
     }
@@ -80,10 +91,21 @@ export class HistoryReplies {
    * The room's most recent messages, as a new member gets them: one `history` frame with the newest
    * that fit, and `more` when older ones exist, so a cut page is never a silent hole.
    */
-  sendRecent(session: Session, room: string): void {
+  sendRecent(session: Session, room: string): Awaitable<void> {
+    if (this.limits.historyOnJoin <= 0) return;
+    const last = this.lastSeq(room);
     // A room that never had a message needs no query: a join storm into a new room stays cheap.
-    if (this.limits.historyOnJoin <= 0 || this.lastSeq(room) === 0) return;
+    if (last instanceof Promise) return last.then((seq) => (seq === 0 ? undefined : this.sendLatest(session, room)));
+    if (last !== 0) return this.sendLatest(session, room);
+  }
+
+  private sendLatest(session: Session, room: string): Awaitable<void> {
     const page = this.read(room, { latest: true, limit: this.limits.historyOnJoin });
+    if (page instanceof Promise) return page.then((read) => this.sendPage(session, room, read));
+    this.sendPage(session, room, page);
+  }
+
+  private sendPage(session: Session, room: string, page: HistoryPage): void {
     const messages = this.fit(session, page.messages, 'newest');
     session.deliver(
       new Outgoing({

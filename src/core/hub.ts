@@ -5,8 +5,10 @@
  * and knows no door, codec or store by name.
  */
 import { PROTOCOL_VERSION } from '../protocol/schema/server-frames.js';
+import type { Broker, BrokerListener } from './broker.js';
+import type { Awaitable, CommandHub } from './command-hub.js';
 import type { Conn, Disconnect, Door } from './conn.js';
-import { ERRORS, HubError, type ErrorCode } from './errors.js';
+import { echo, ERRORS, HubError, type ErrorCode } from './errors.js';
 import type { LeftReason, Member, Ref, RoomMessage, ServerEvent } from './events.js';
 import { FlushCycle } from './flush-cycle.js';
 import { HistoryReplies } from './history-replies.js';
@@ -16,6 +18,8 @@ import { DEFAULT_ROOM, type Limits } from './limits.js';
 import { guestNick } from './names.js';
 import { Outgoing } from './outgoing.js';
 import { PresenceBatcher } from './presence-batcher.js';
+import { IdBlocks, type IdSource } from './id-source.js';
+import { LocalBroker } from './local-broker.js';
 import type { RoomLog } from './room-log.js';
 import { RoomIndex } from './room-index.js';
 import { EVENT_LOOP, type Scheduler } from './scheduler.js';
@@ -28,18 +32,29 @@ export type { HubLogger } from './hub-logger.js';
 export { HubCounters } from './hub-counters.js';
 export type { StoreHealth } from './store-guard.js';
 
-export interface HubOptions {
+/** Where messages get their seq and are stored: the local room log, or a broker (Redis) whose listener is the hub. */
+export type HubStore = { readonly log: RoomLog } | { readonly broker: Broker; readonly ids: IdSource };
+
+export type HubOptions = HubStore & {
   readonly limits: Limits;
-  readonly log: RoomLog;
   readonly logger: HubLogger;
   readonly serverName: string;
   /** The wall clock: message timestamps and flood control. */
   readonly clock?: Clock;
   /** When deferred work runs (flushes, presence windows); the event loop unless a test drives it. */
   readonly scheduler?: Scheduler;
-  /** Whether `log.commit` does I/O worth batching (limits.commitIntervalMs applies only then). */
+  /** Whether committing does I/O worth batching (limits.commitIntervalMs applies only then). */
   readonly commitsCostIo: boolean;
+};
+
+/** Who published a message this node is waiting to see come back: its copy carries the ref. */
+interface Origin {
+  readonly session: Session;
+  readonly ref: Ref | undefined;
 }
+
+/** Publications of this node awaited from a remote broker, at most; past that the oldest are forgotten (their copies then carry no ref). */
+const MAX_AWAITED_ORIGINS = 100_000;
 
 export interface HubStats {
   connections: number;
@@ -53,9 +68,15 @@ function disconnectFor(code: ErrorCode): Disconnect {
   return { code, message: spec.message, wsClose: 'wsClose' in spec ? spec.wsClose : 1000 };
 }
 
-export class Hub {
+/**
+ * Commands a session may have waiting while an earlier one is still being carried out (only a
+ * cluster makes a command wait); past this, a command is refused as rate-limited.
+ */
+const MAX_WAITING_COMMANDS = 64;
+
+export class Hub implements CommandHub, BrokerListener {
   readonly limits: Limits;
-  readonly log: RoomLog;
+  readonly broker: Broker;
   readonly logger: HubLogger;
   readonly clock: Clock;
   readonly history: HistoryReplies;
@@ -67,12 +88,29 @@ export class Hub {
   private readonly presence: PresenceBatcher;
   private readonly store: StoreGuard;
   private readonly cycle: FlushCycle;
-  private nextId = 1;
+  private readonly ids: IdSource;
   private accepting = true;
+  /** Rooms whose subscription is being set up (a remote broker): joiners wait for it. */
+  private readonly subscribing = new Map<string, Promise<void>>();
+  /**
+   * Who is publishing through a local broker right now: it hands the message back before `publish`
+   * returns, so its origin needs no lookup (and, on the hot path, no allocation).
+   */
+  private publishingSession: Session | undefined;
+  private publishingRef: Ref | undefined;
+  /** This node's publications acknowledged by a remote broker and not yet back: room and seq → origin. */
+  private readonly awaited = new Map<string, Origin>();
 
   constructor(private readonly options: HubOptions) {
     this.limits = options.limits;
-    this.log = options.log;
+    if ('broker' in options) {
+      this.broker = options.broker;
+      this.ids = options.ids;
+    } else {
+      const log = options.log;
+      this.broker = new LocalBroker(log, this);
+      this.ids = new IdBlocks((count) => log.reserveIds(count));
+    }
     this.logger = options.logger;
     this.clock = options.clock ?? Date.now;
     const scheduler = options.scheduler ?? EVENT_LOOP;
@@ -89,7 +127,7 @@ export class Hub {
     this.store = new StoreGuard(this.logger, this.clock);
     this.presence = new PresenceBatcher(this.rooms, scheduler, this.limits, this.logger);
     this.cycle = new FlushCycle({
-      commit: () => this.log.commit(),
+      commit: () => this.broker.commit(),
       store: this.store,
       scheduler,
       commitIntervalMs: options.commitsCostIo ? this.limits.commitIntervalMs : 0,
@@ -101,7 +139,7 @@ export class Hub {
         if (this.sessions.has(sender)) this.replyError(sender, new HubError('store_failed'), ref);
       },
     });
-    this.history = new HistoryReplies(this.log, this.store, () => this.cycle.commit(), this.limits, this.counters);
+    this.history = new HistoryReplies(this.broker, this.store, () => this.cycle.commit(), this.limits, this.counters);
   }
 
   stats(): HubStats {
@@ -139,22 +177,57 @@ export class Hub {
       this.logger.warn({ remote: conn.remoteAddress, door: door.name, code: refusal }, 'connection refused');
       return undefined;
     }
-    const id = this.nextId++;
-    const session = new Session(id, conn, door, guestNick(id), fullBucket(this.flood, this.clock()), this.limits.outboxBytes, this.cycle);
+    let id: number | undefined;
     try {
-      this.sessions.add(session);
-      this.enterRoom(session, DEFAULT_ROOM);
-      this.sendWelcome(session);
+      id = this.ids.nextId();
     } catch (err) {
+      this.logger.error({ err }, 'could not set aside connection ids');
+    }
+    if (id === undefined) {
+      this.refuse(conn, door, 'server_error');
+      return undefined;
+    }
+    const session = new Session(id, conn, door, guestNick(id), fullBucket(this.flood, this.clock()), this.limits.outboxBytes, this.cycle);
+    const failed = (err: unknown): void => {
       // Half a registration would leave a ghost in the indexes: undo it and let this one client go.
       this.logger.error({ err, id, remote: conn.remoteAddress, door: door.name }, 'could not admit a connection');
       if (this.sessions.has(session)) this.end(session, disconnectFor('server_error'), 'disconnected');
       else this.refuse(conn, door, 'server_error');
+    };
+    let entered: Awaitable<void>;
+    try {
+      this.sessions.add(session);
+      entered = this.enterRoom(session, DEFAULT_ROOM);
+    } catch (err) {
+      failed(err);
       return undefined;
     }
-    this.logger.debug({ id, remote: conn.remoteAddress, door: door.name }, 'connected');
-    if (door.historyOnConnect) this.replyOrReport(session, () => this.history.sendRecent(session, DEFAULT_ROOM));
-    return session;
+    if (entered instanceof Promise) {
+      // Until it is in lobby (a cluster subscribes first), what the client sends waits.
+      session.waiting = [];
+      entered.then(
+        () => this.welcome(session),
+        (err: unknown) => failed(err),
+      );
+    } else {
+      this.welcome(session);
+    }
+    return this.sessions.has(session) ? session : undefined;
+  }
+
+  /** Greets a session now in lobby, then carries out whatever it sent meanwhile. */
+  private welcome(session: Session): void {
+    if (!this.sessions.has(session)) return;
+    this.logger.debug({ id: session.id, remote: session.conn.remoteAddress, door: session.door.name }, 'connected');
+    this.sendWelcome(session);
+    let recent: Awaitable<void> | undefined;
+    try {
+      recent = session.door.historyOnConnect ? this.history.sendRecent(session, DEFAULT_ROOM) : undefined;
+    } catch (err) {
+      this.reportFailure(session, err, undefined, { during: 'history on connect' });
+    }
+    if (recent instanceof Promise) this.waitFor(session, recent, undefined, 'history on connect');
+    else if (session.waiting !== null) this.carryOn(session);
   }
 
   /** Says goodbye to a connection that never became a session. */
@@ -166,28 +239,88 @@ export class Hub {
     conn.close(d, goodbye);
   }
 
-  /** One complete, UTF-8-valid input line (or WebSocket text frame) from a client. */
+  /**
+   * One complete, UTF-8-valid input line (or WebSocket text frame) from a client. Carried out at
+   * once, unless an earlier command of the same session is still waiting (on Redis, in a cluster):
+   * then it waits its turn, so a client's commands are always carried out in the order it sent them.
+   */
   receive(session: Session, line: string): void {
     if (session.closing) return;
+    const waiting = session.waiting;
+    if (waiting === null) {
+      this.dispatch(session, line);
+      return;
+    }
+    if (waiting.length < MAX_WAITING_COMMANDS) {
+      waiting.push(line);
+      return;
+    }
+    this.replyOrReport(session, () => this.replyError(session, new HubError('rate_limited', 'too many commands waiting for an earlier one; this one was not carried out'), session.codec.decode(line).ref));
+  }
+
+  private dispatch(session: Session, line: string): void {
+    // An empty line says nothing and is answered by nothing (a blank line in NDJSON, Enter at a terminal).
+    if (line.length === 0) return;
     let ref: Ref | undefined;
     let command: string | undefined;
     try {
       const decoded = session.codec.decode(line);
       ref = decoded.ref;
+      // Everything answered costs a token, what could not be read included: otherwise a stream of
+      // junk lines would buy an error frame each, many times the bytes it took to send them.
+      if (!(decoded.ok && decoded.spec.free) && !this.withinFloodLimit(session, ref)) return;
       if (!decoded.ok) throw decoded.error;
       const { spec, params } = decoded;
       command = spec.name;
-      if (!spec.free && !takeToken(session, this.flood, this.clock())) {
-        session.floodStrikes++;
-        if (session.floodStrikes >= this.limits.floodKickAfter) this.end(session, disconnectFor('excess_flood'), 'kicked');
-        else this.replyError(session, new HubError('rate_limited'), ref);
-        return;
-      }
-      session.floodStrikes = 0;
-      spec.run({ hub: this, session, ref }, params);
+      const pending = spec.run({ hub: this, session, ref }, params);
+      if (pending !== undefined) this.waitFor(session, pending, ref, command);
     } catch (err) {
       this.reportFailure(session, err, ref, { command, input: line.slice(0, 200) });
     }
+  }
+
+  /**
+   * Takes a flood-control token for something the session sent. Without one, it is refused
+   * (`rate_limited`, with its ref) and, after `floodKickAfter` refusals in a row, the session is
+   * kicked for excess flood.
+   */
+  private withinFloodLimit(session: Session, ref: Ref | undefined): boolean {
+    if (takeToken(session, this.flood, this.clock())) {
+      session.floodStrikes = 0;
+      return true;
+    }
+    session.floodStrikes++;
+    if (session.floodStrikes >= this.limits.floodKickAfter) this.end(session, disconnectFor('excess_flood'), 'kicked');
+    else this.replyError(session, new HubError('rate_limited'), ref);
+    return false;
+  }
+
+  /** Holds the session's later commands until `pending` settles, then carries them out in order. */
+  private waitFor(session: Session, pending: Promise<void>, ref: Ref | undefined, command: string): void {
+    session.waiting ??= [];
+    pending.then(
+      () => this.carryOn(session),
+      (err: unknown) => {
+        this.reportFailure(session, err, ref, { command });
+        this.carryOn(session);
+      },
+    );
+  }
+
+  /** Carries out the lines that waited, in order, until one waits in turn. */
+  private carryOn(session: Session): void {
+    const queued = session.waiting ?? [];
+    session.waiting = null;
+    for (let i = 0; i < queued.length; i++) {
+      if (session.closing) return;
+      if (session.waiting !== null) {
+        // A queued command is waiting in turn: the rest wait behind it, in order.
+        (session.waiting as string[]).push(...queued.slice(i));
+        return;
+      }
+      this.dispatch(session, queued[i]!);
+    }
+    if (session.quitWhenIdle && session.waiting === null) this.peerEnded(session);
   }
 
   /**
@@ -214,7 +347,7 @@ export class Hub {
 
   /** The transport rejected input before it became a line (too long, invalid UTF-8, binary). */
   inputError(session: Session, code: ErrorCode): void {
-    if (!session.closing) this.replyOrReport(session, () => this.replyError(session, new HubError(code)));
+    if (!session.closing) this.replyOrReport(session, () => this.withinFloodLimit(session, undefined) && this.replyError(session, new HubError(code)));
   }
 
   /** The transport saw the connection end without the hub asking (peer closed, reset, fatal frame). */
@@ -234,7 +367,7 @@ export class Hub {
     session.closing = true;
     this.unregister(session, reason);
     const bye = new Outgoing({ type: 'bye', code: disconnect.code, message: disconnect.message });
-    queued.push(bye.bytesFor(session.codec, session.conn.framing));
+    queued.push(bye.bytesFor(session.codec, session.conn.framing, session));
     const goodbye = Buffer.concat(queued);
     this.counters.disconnect(disconnect.code);
     this.counters.bytesOut += goodbye.length;
@@ -243,6 +376,11 @@ export class Hub {
 
   /** The client closed its sending side (TCP): what it sent has been handled; it has quit. */
   peerEnded(session: Session): void {
+    if (session.waiting !== null) {
+      // Its last lines are still being carried out: the goodbye comes after their answers.
+      session.quitWhenIdle = true;
+      return;
+    }
     try {
       this.quit(session);
     } catch (err) {
@@ -277,15 +415,25 @@ export class Hub {
    */
   maintain(): void {
     this.cycle.commit();
+    const failed = (err: unknown): void => this.store.failed(err, 'retention');
     try {
-      this.log.prune(this.clock());
-      this.store.worked();
+      const pruned = this.broker.prune(this.clock());
+      if (pruned instanceof Promise) pruned.then(() => this.store.worked(), failed);
+      else this.store.worked();
     } catch (err) {
-      this.store.failed(err, 'retention');
+      failed(err);
     }
   }
 
-  // ---- primitives for command handlers ----
+  // ---- the CommandHub: what command handlers may do ----
+
+  get epoch(): string {
+    return this.broker.epoch;
+  }
+
+  now(): number {
+    return this.clock();
+  }
 
   reply(session: Session, event: ServerEvent): void {
     session.deliver(new Outgoing(event));
@@ -296,26 +444,9 @@ export class Hub {
     this.reply(session, { type: 'error', code: error.code, message: error.message, ...(ref !== undefined && { ref }) });
   }
 
-  /** Sends the room's gathered joins and leaves now (see PresenceBatcher.send). */
-  sendPresence(room: string): void {
-    this.presence.send(room);
-  }
-
-  presenceNoticesOn(room: string): boolean {
-    return this.presence.noticesOn(room);
-  }
-
-  roomMembers(room: string): ReadonlySet<Session> {
-    return this.rooms.members(room);
-  }
-
-  /** Sends one event to a set of sessions, encoded once per codec. */
-  deliverTo(sessions: Iterable<Session>, event: ServerEvent): void {
-    const out = new Outgoing(event);
-    for (const session of sessions) session.deliver(out);
-  }
-
   members(room: string): Member[] {
+    // The room's gathered joins and leaves go out first: a member list is never older than the notices after it.
+    this.presence.send(room);
     return this.rooms.memberList(room);
   }
 
@@ -323,20 +454,78 @@ export class Hub {
     return this.rooms.list();
   }
 
-  findNick(nick: string): Session | undefined {
-    return this.sessions.findNick(nick);
+  changeNick(session: Session, nick: string, ref: Ref | undefined): void {
+    const old = this.sessions.rename(session, nick);
+    const event = { type: 'nick', id: session.id, old, nick } as const;
+    // Everyone sharing a room with you hears it once, however many rooms you share.
+    const told = new Set([session]);
+    for (const room of session.rooms.list()) {
+      if (!this.presence.noticesOn(room)) continue;
+      // Joins and leaves gathered before the rename go out first, under the names they happened with.
+      this.presence.send(room);
+      for (const member of this.rooms.members(room)) told.add(member);
+    }
+    told.delete(session);
+    const out = new Outgoing(event);
+    for (const member of told) member.deliver(out);
+    this.reply(session, ref === undefined ? event : { ...event, ref });
   }
 
-  /** Renames in the unique-nick index; throws nick_taken. Returns the old nick. */
-  rename(session: Session, nick: string): string {
-    return this.sessions.rename(session, nick);
+  whisper(session: Session, to: string, text: string, action: boolean, ref: Ref | undefined): void {
+    const target = this.sessions.findNick(to);
+    if (!target) throw new HubError('no_such_nick', `nobody is called "${echo(to)}"`);
+    const event = {
+      type: 'whisper',
+      from: session.nick,
+      fromId: session.id,
+      to: target.nick,
+      toId: target.id,
+      text,
+      ts: this.clock(),
+      ...(action && { action: true as const }),
+    } as const;
+    if (target !== session) this.reply(target, event);
+    this.reply(session, ref === undefined ? event : { ...event, ref });
   }
 
-  /** Adds a session to a room (creating it) and tells the other members. */
-  enterRoom(session: Session, room: string): void {
-    const lastSeq = this.history.lastSeq(room);
+  /**
+   * Adds a session to a room (creating it) and tells the other members. The first local member of
+   * a room subscribes this node to it, which a remote broker takes a round trip for; joiners in
+   * the meantime wait for the same subscription.
+   */
+  enterRoom(session: Session, room: string): Awaitable<void> {
+    if (this.rooms.count(room) > 0) {
+      this.addMember(session, room);
+      return;
+    }
+    let ready = this.subscribing.get(room);
+    if (!ready) {
+      const subscribed = this.store.call('a subscription', () => this.broker.subscribe(room));
+      if (!(subscribed instanceof Promise)) {
+        this.addMember(session, room);
+        return;
+      }
+      ready = subscribed.then(
+        () => void this.subscribing.delete(room),
+        (err: unknown) => {
+          this.subscribing.delete(room);
+          throw err;
+        },
+      );
+      this.subscribing.set(room, ready);
+    }
+    return ready.then(() => this.addMember(session, room));
+  }
+
+  private addMember(session: Session, room: string): void {
+    if (!this.sessions.has(session)) {
+      // It left while the subscription was being set up.
+      if (this.rooms.count(room) === 0) this.broker.unsubscribe(room);
+      return;
+    }
+    const joinedAt = this.store.callNow('a seq lookup', () => this.broker.lastDelivered(room));
     this.rooms.add(session, room);
-    session.rooms.add(room, lastSeq);
+    session.rooms.add(room, joinedAt);
     if (this.presence.noticesOn(room)) this.presence.gather(room, session);
   }
 
@@ -344,30 +533,105 @@ export class Hub {
   leaveRoom(session: Session, room: string, reason: LeftReason): void {
     if (!this.rooms.remove(session, room)) throw new HubError('not_in_room', `you are not in #${room}`);
     session.rooms.delete(room);
-    if (this.rooms.count(room) === 0) this.presence.drop(room);
-    else if (this.presence.noticesOn(room)) this.presence.gather(room, session, reason);
+    if (this.rooms.count(room) === 0) {
+      this.presence.drop(room);
+      if (!this.subscribing.has(room)) this.broker.unsubscribe(room);
+    } else if (this.presence.noticesOn(room)) this.presence.gather(room, session, reason);
   }
 
   /**
-   * Appends to the room log (which assigns seq) and fans the message out. The copies are only
-   * queued: the flush commits the log before writing them, or cancels them if it cannot.
+   * Hands a message to the broker, which assigns its seq, stores it and brings it back through
+   * `publication` for fan-out (the local broker before this returns). If it cannot, the sender is
+   * told, with its ref: nothing is dropped silently.
    */
-  publish(session: Session, message: Omit<RoomMessage, 'seq'>, ref?: Ref): RoomMessage {
+  publish(session: Session, message: Omit<RoomMessage, 'seq'>, ref: Ref | undefined): void {
     if (!session.rooms.has(message.room)) throw new HubError('not_in_room', `you are not in #${message.room}`);
-    const stored = this.store.call('an append', () => this.log.append(message));
-    const event: ServerEvent = { type: 'message', ...stored };
-    const out = new Outgoing(event);
-    const own = ref === undefined ? undefined : new Outgoing({ ...event, ref });
-    this.presence.send(stored.room);
-    // Recorded before the copies are queued: the flush they schedule must know a commit is due.
-    this.cycle.appended(out, own, session, ref);
-    const members = this.rooms.members(stored.room);
     this.counters.messagesIn++;
+    if (!this.broker.storesOnCommit) {
+      const origin: Origin = { session, ref };
+      this.broker.publish(message, (result) => this.published(origin, result));
+      return;
+    }
+    this.publishingSession = session;
+    this.publishingRef = ref;
+    try {
+      this.broker.publish(message, this.publishedHere);
+    } finally {
+      this.publishingSession = this.publishingRef = undefined;
+    }
+  }
+
+  /** A local broker's answer, while `publishingSession` says whose message it is. */
+  private readonly publishedHere = (result: RoomMessage | Error): void => {
+    if (result instanceof Error) this.refused({ session: this.publishingSession!, ref: this.publishingRef }, result);
+  };
+
+  /** A remote broker's answer: the message comes back through `publication` later, and is recognised then. */
+  private published(origin: Origin, result: RoomMessage | Error): void {
+    if (result instanceof Error) {
+      this.refused(origin, result);
+      return;
+    }
+    if (this.awaited.size >= MAX_AWAITED_ORIGINS) this.awaited.delete(this.awaited.keys().next().value!);
+    this.awaited.set(`${result.seq} ${result.room}`, origin);
+  }
+
+  private refused(origin: Origin, err: Error): void {
+    this.counters.messagesIn--;
+    const error = err instanceof HubError ? err : this.brokerRefusal(err);
+    if (this.sessions.has(origin.session)) this.replyError(origin.session, error, origin.ref);
+  }
+
+  /** How a broker's failure reads for the sender: the local store's is store_failed. */
+  private brokerRefusal(err: Error): HubError {
+    this.store.failed(err, 'an append');
+    return new HubError('store_failed');
+  }
+
+  // ---- BrokerListener: the broker drives fan-out ----
+
+  /**
+   * A room message, in seq order, for a room this node has members in: encoded once per codec and
+   * queued for every local member (the sender's own copy carries its ref). With a local log the
+   * copies wait for the flush's commit, which cancels them if the store refuses.
+   */
+  publication(message: RoomMessage): void {
+    let sender = this.publishingSession;
+    let ref = this.publishingRef;
+    if (sender === undefined && this.awaited.size > 0) {
+      const key = `${message.seq} ${message.room}`;
+      const origin = this.awaited.get(key);
+      if (origin) {
+        this.awaited.delete(key);
+        sender = origin.session;
+        ref = origin.ref;
+      }
+    }
+    const members = this.rooms.members(message.room);
+    if (members.size === 0) return;
+    const event: ServerEvent = { type: 'message', ...message };
+    const out = new Outgoing(event);
+    const own = sender === undefined || (ref === undefined && !sender.codec.ownCopy) ? undefined : new Outgoing(ref === undefined ? event : { ...event, ref });
+    this.presence.send(message.room);
+    // Recorded before the copies are queued: the flush they schedule must know a commit is due.
+    if (this.broker.storesOnCommit && sender) this.cycle.appended(out, own, sender, ref);
     this.counters.messagesOut += members.size;
     for (const member of members) {
-      member.deliver(own && member === session ? own : out);
+      member.deliver(own && member === sender ? own : out);
     }
-    return stored;
+  }
+
+  lost(room: string, fromSeq: number, toSeq: number): void {
+    this.logger.warn({ room, fromSeq, toSeq }, 'messages of a room were trimmed before this node could deliver them');
+  }
+
+  health(ok: boolean, reason?: string): void {
+    if (ok) this.store.worked();
+    else this.store.failed(new Error(reason ?? 'the broker cannot be reached'), 'the broker');
+  }
+
+  epochChanged(epoch: string): void {
+    this.logger.warn({ epoch }, 'the history was lost: seqs start again under a new epoch');
   }
 
   /** Switches a session to another door of the same connection (`/json`) and welcomes it there. */
@@ -377,7 +641,7 @@ export class Hub {
     this.sendWelcome(session);
   }
 
-  sendWelcome(session: Session): void {
+  private sendWelcome(session: Session): void {
     const { maxTextBytes, maxLineBytes, maxRoomsPerConn } = this.limits;
     this.reply(session, {
       type: 'welcome',
@@ -386,7 +650,7 @@ export class Hub {
       nick: session.nick,
       rooms: session.rooms.list(),
       server: this.options.serverName,
-      epoch: this.log.epoch,
+      epoch: this.broker.epoch,
       limits: { maxTextBytes, maxLineBytes, maxRoomsPerConn },
     });
   }

@@ -1,11 +1,18 @@
 /** @module One server event on its way to many recipients, encoded at most once per (codec, framing). */
-import type { Codec, Framing } from './conn.js';
+import type { Codec, Framing, Viewer } from './conn.js';
 import type { ServerEvent } from './events.js';
 
 interface Encoding {
   codec: Codec;
   framing: Framing;
   bytes: Buffer;
+}
+
+const NOTHING = Buffer.alloc(0);
+
+function frame(codec: Codec, framing: Framing, event: ServerEvent, viewer: Viewer | undefined): Buffer {
+  const payload = codec.encode(event, viewer);
+  return payload === '' ? NOTHING : framing.frame(payload);
 }
 
 export class Outgoing {
@@ -18,16 +25,17 @@ export class Outgoing {
 
   constructor(readonly event: ServerEvent) {}
 
-  bytesFor(codec: Codec, framing: Framing): Buffer {
+  /** The framed bytes for a codec and framing (empty when the codec sends nothing for this event). */
+  bytesFor(codec: Codec, framing: Framing, viewer?: Viewer): Buffer {
     if (codec === this.firstCodec && framing === this.firstFraming) return this.firstBytes!;
     if (this.firstBytes === undefined) {
       this.firstCodec = codec;
       this.firstFraming = framing;
-      return (this.firstBytes = framing.frame(codec.encode(this.event)));
+      return (this.firstBytes = frame(codec, framing, this.event, viewer));
     }
     const known = this.others?.find((e) => e.codec === codec && e.framing === framing);
     if (known) return known.bytes;
-    const bytes = framing.frame(codec.encode(this.event));
+    const bytes = frame(codec, framing, this.event, viewer);
     (this.others ??= []).push({ codec, framing, bytes });
     return bytes;
   }

@@ -41,6 +41,11 @@ export interface RoomLog {
   firstSeq(room: string): number;
   /** Drops what retention no longer keeps. Bounded work per call, so it never stalls fan-out. */
   prune(now: number): void;
+  /**
+   * Sets aside `count` connection ids, kept with the history so they are never handed out twice,
+   * across restarts too (while the history lasts): returns the first of the block.
+   */
+  reserveIds(count: number): number;
   close(): void;
 }
 

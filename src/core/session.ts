@@ -53,6 +53,13 @@ export class Session implements BucketState {
   closing = false;
   /** Consecutive commands refused by flood control. */
   floodStrikes = 0;
+  /**
+   * Lines that arrived while a command of this session was still being carried out (waiting on
+   * Redis, in a cluster), in order; null when none is, as on one node.
+   */
+  waiting: string[] | null = null;
+  /** The peer closed its sending side while commands were waiting: quit once they are done. */
+  quitWhenIdle = false;
   /** Flood-control bucket state (see token-bucket.ts). */
   tokens: number;
   lastRefill: number;
@@ -94,7 +101,8 @@ export class Session implements BucketState {
    */
   deliver(out: Outgoing): number {
     if (this.closing) return 0;
-    const bytes = out.bytesFor(this.codec, this.conn.framing);
+    const bytes = out.bytesFor(this.codec, this.conn.framing, this);
+    if (bytes.length === 0) return 0;
     if (this.socketBacklog + this.pendingBytes + bytes.length > this.outboxBytes) {
       this.socketBacklog = this.conn.bufferedBytes; // it may have drained since our last write
       if (this.socketBacklog + this.pendingBytes + bytes.length > this.outboxBytes) {

@@ -3,6 +3,7 @@
  * (on /healthz), turned into `store_failed` for the client concerned, and forgotten at the next
  * store call that succeeds.
  */
+import type { Awaitable } from './command-hub.js';
 import { HubError } from './errors.js';
 import type { HubLogger } from './hub-logger.js';
 import type { Clock } from './token-bucket.js';
@@ -33,13 +34,32 @@ export class StoreGuard {
     this.current = { ok: false, reason, since: this.current.ok ? this.clock() : this.current.since };
   }
 
-  /** A store call on behalf of a client: a failure is `store_failed` for that client. */
-  call<T>(during: string, work: () => T): T {
+  /**
+   * A store call on behalf of a client: a failure (thrown, or a rejected promise) makes the store
+   * unhealthy and is `store_failed` for that client. A failure the broker already worded for
+   * clients (a HubError, such as `unavailable`) goes through as it is.
+   */
+  call<T>(during: string, work: () => Awaitable<T>): Awaitable<T> {
+    try {
+      const result = work();
+      return result instanceof Promise ? result.catch((err: unknown) => this.refuse(err, during)) : result;
+    } catch (err) {
+      return this.refuse(err, during);
+    }
+  }
+
+  /** A synchronous store call on behalf of a client (see `call`). */
+  callNow<T>(during: string, work: () => T): T {
     try {
       return work();
     } catch (err) {
-      this.failed(err, during);
-      throw new HubError('store_failed', 'the history store failed; nothing was read or stored, try again shortly');
+      return this.refuse(err, during);
     }
+  }
+
+  private refuse(err: unknown, during: string): never {
+    if (err instanceof HubError) throw err;
+    this.failed(err, during);
+    throw new HubError('store_failed', 'the history store failed; nothing was read or stored, try again shortly');
   }
 }

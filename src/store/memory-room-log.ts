@@ -44,6 +44,7 @@ export class MemoryRoomLog implements RoomLog {
   private readonly uncommitted: RoomRing[] = [];
   /** What every ring's messages cost together. */
   private bytes = 0;
+  private nextId = 1;
 
   /** `retention.maxMessages` bounds each ring; the memory store always has such a bound. */
   constructor(
@@ -132,6 +133,13 @@ export class MemoryRoomLog implements RoomLog {
       while (drop < committed && ring.messages[drop]!.ts < cutoff) drop++;
       if (drop > 0) this.drop(ring, 0, drop);
     }
+  }
+
+  /** Ids live as long as this history: both go with the process. */
+  reserveIds(count: number): number {
+    const first = this.nextId;
+    this.nextId += count;
+    return first;
   }
 
   close(): void {}

@@ -112,6 +112,8 @@ export class SqliteRoomLog implements RoomLog {
     }
     const db = this.db;
     this.statements = {
+      nextId: db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'next_id'"),
+      saveNextId: db.prepare<[string]>("INSERT INTO meta (key, value) VALUES ('next_id', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
       insert: db.prepare('INSERT INTO chunks (room, first_seq, last_seq, last_ts, body) VALUES (?, ?, ?, ?, ?)'),
       addRoom: db.prepare('INSERT OR IGNORE INTO rooms (room, last_seq) VALUES (?, 0)'),
       saveSeq: db.prepare<[number, string, number]>('UPDATE rooms SET last_seq = ? WHERE room = ? AND last_seq < ?'),
@@ -221,6 +223,15 @@ export class SqliteRoomLog implements RoomLog {
     const cutoff = maxAgeMs > 0 ? now - maxAgeMs : undefined;
     this.db.transaction(() => {
       for (const room of this.nextRoomsToPrune()) this.pruneRoom(room, maxMessages, cutoff);
+    })();
+  }
+
+  reserveIds(count: number): number {
+    // Written at once, in a transaction of its own: an id handed out must outlive a crash.
+    return this.db.transaction(() => {
+      const first = Number(this.statements.nextId.get()?.value ?? 1);
+      this.statements.saveNextId.run(String(first + count));
+      return first;
     })();
   }
 

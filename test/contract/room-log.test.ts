@@ -106,6 +106,13 @@ for (const name of STORE_KINDS) {
       log.close();
     });
 
+    test('id blocks set aside never overlap, starting from 1', () => {
+      const log = open(KEEP_ALL);
+      const blocks = [log.reserveIds(10), log.reserveIds(1), log.reserveIds(1000), log.reserveIds(5)];
+      assert.deepEqual(blocks, [1, 11, 12, 1012]);
+      log.close();
+    });
+
     test('an epoch names the history', () => {
       const log = open(KEEP_ALL);
       assert.match(log.epoch, /^[\w-]{4,}$/);
@@ -127,6 +134,16 @@ describe('SQLite specifics', () => {
     assert.equal(second.lastSeq('r'), 5);
     assert.equal(post(second, 'r', 'after restart').seq, 6);
     assert.deepEqual(seqs(second.read('r', { latest: true, limit: 10 }).messages), [1, 2, 3, 4, 5, 6]);
+    second.close();
+  });
+
+  test('id blocks set aside are never handed out again after reopening the file', () => {
+    const path = tempDb();
+    const first = new SqliteRoomLog(path, KEEP_ALL);
+    assert.equal(first.reserveIds(1000), 1);
+    first.close();
+    const second = new SqliteRoomLog(path, KEEP_ALL);
+    assert.equal(second.reserveIds(1000), 1001);
     second.close();
   });
 

@@ -313,3 +313,26 @@ test('two history reads on SQLite (before 50, before 40, limit 0) leave the stor
     await s.close();
   }
 });
+
+test('connection ids are kept with the history: after a restart on the same SQLite file they count on, never from 1 again', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hubbub-ids-'));
+  const first = await startTestServer({}, { store: 'sqlite', dataDir });
+  const before: number[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      const client = await WsClient.connect(first.httpPort);
+      before.push(client.welcome.id as number);
+      client.close();
+    }
+  } finally {
+    await first.close();
+  }
+  const second = await startTestServer({}, { store: 'sqlite', dataDir });
+  try {
+    const client = await WsClient.connect(second.httpPort);
+    assert.ok((client.welcome.id as number) > Math.max(...before), `id ${String(client.welcome.id)} after ${before.join(', ')}`);
+    client.close();
+  } finally {
+    await second.close();
+  }
+});

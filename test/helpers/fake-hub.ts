@@ -12,6 +12,11 @@ import type { Session } from '../../src/core/session.js';
 import { MemoryRoomLog } from '../../src/store/memory-room-log.js';
 import { jsonCodec } from '../../src/protocol/json/json-codec.js';
 
+/** Every promise reaction queued so far has run (the real event loop's check phase comes after them all). */
+function settled(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Deferred work runs only when the test says so: `endTurn()` for setImmediate, `advance()` for timers. */
 export class ManualScheduler implements Scheduler {
   private time = 0;
@@ -30,13 +35,21 @@ export class ManualScheduler implements Scheduler {
     return this.time;
   }
 
-  /** Runs everything deferred to the end of the turn, including what that schedules in turn. */
-  endTurn(): void {
-    while (this.immediate.length > 0) this.immediate.shift()!();
+  /**
+   * Ends the turn: lets the commands still being carried out (handlers that await) finish, as they
+   * would before the event loop moves on, then runs everything deferred to the end of the turn,
+   * including what that schedules in turn.
+   */
+  async endTurn(): Promise<void> {
+    await settled();
+    while (this.immediate.length > 0) {
+      this.immediate.shift()!();
+      await settled();
+    }
   }
 
   /** Lets `ms` pass: timers that fall due run in order, each followed by the end of its turn. */
-  advance(ms: number): void {
+  async advance(ms: number): Promise<void> {
     const until = this.time + ms;
     for (;;) {
       const next = this.timers.filter((t) => t.due <= until).sort((a, b) => a.due - b.due)[0];
@@ -44,7 +57,7 @@ export class ManualScheduler implements Scheduler {
       this.timers = this.timers.filter((t) => t !== next);
       this.time = next.due;
       next.task();
-      this.endTurn();
+      await this.endTurn();
     }
     this.time = until;
   }

@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { Inbox } from './inbox.js';
 
 export const HUBBUB_BIN = fileURLToPath(new URL('../../bin/hubbub.js', import.meta.url));
@@ -21,14 +22,17 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts the binary on ephemeral ports; its SQLite history goes to a fresh temporary directory unless `args` say otherwise. */
+/**
+ * Starts the binary on ephemeral ports, with the node flags its shebang gives it; its SQLite history
+ * goes to a fresh temporary directory unless `args` say otherwise.
+ */
 export async function spawnServer(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
   const dataDir = args.includes('--data-dir') ? [] : ['--data-dir', mkdtempSync(join(tmpdir(), 'hubbub-test-'))];
   // A flag would win over a configuration file's log level, which a test may want to change by SIGHUP.
   const logLevel = args.includes('--log-level') || args.includes('--config') ? [] : ['--log-level', 'warn'];
   const child = spawn(
     process.execPath,
-    [HUBBUB_BIN, 'serve', '--host', '127.0.0.1', '--tcp-port', '0', '--http-port', '0', ...logLevel, ...dataDir, ...args],
+    [...SERVER_NODE_FLAGS, HUBBUB_BIN, 'serve', '--host', '127.0.0.1', '--tcp-port', '0', '--http-port', '0', ...logLevel, ...dataDir, ...args],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const stdout = new Inbox<string>();

@@ -109,6 +109,11 @@ test('nesting depth is found without recursion, strings and escapes included, ex
   assert.equal(decode(`{"type":"ping","ref":"r","x":${'['.repeat(JSON_MAX_DEPTH - 1)}${']'.repeat(JSON_MAX_DEPTH - 1)}}`).ok, true, 'the deepest accepted frame');
 });
 
+test('a forbidden key is refused with the ref the frame carried', () => {
+  assert.deepEqual(decode('{"ref":"r1","__proto__":"b"}'), { ok: false, code: 'forbidden_key', ref: 'r1' });
+  assert.deepEqual(decode('{"type":"ping","x":[{"prototype":1}],"ref":7}'), { ok: false, code: 'forbidden_key', ref: 7 });
+});
+
 test('text-mode-only commands are unknown in JSON', () => {
   assert.equal(decode('{"type":"me","text":"waves"}').code, 'unknown_type');
   assert.equal(decode('{"type":"json"}').code, 'unknown_type');

@@ -74,4 +74,7 @@ test('text output is one line and cannot drive a terminal', () => {
   assert.doesNotMatch(line, /[\u0000-\u001f\u007f-\u009f]/);
   const error = textCodec.encode({ type: 'error', code: 'no_such_nick', message: 'nobody is called "\u001b[31mx"' });
   assert.doesNotMatch(error, /\u001b/);
+  // Unicode's line and paragraph separators break lines for some readers: shown like a newline.
+  const bye = textCodec.encode({ type: 'bye', code: 'quit', message: 'goodbye (a\u2028b\u2029c)' });
+  assert.equal(bye, '-!- bye: goodbye (a ↵ b ↵ c) [quit]');
 });

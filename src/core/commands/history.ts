@@ -1,7 +1,7 @@
 /** @module Commands that read stored history: history (paging) and resume (catching up after a reconnect). */
 import { HubError } from '../errors.js';
 import type { Ref } from '../events.js';
-import type { Hub } from '../hub.js';
+import type { CommandHub } from '../command-hub.js';
 import { checkRoom } from '../names.js';
 import type { HistoryQuery } from '../room-log.js';
 import type { Session } from '../session.js';
@@ -11,13 +11,13 @@ import { roomOrCurrent } from './rooms.js';
 
 export const history: CommandSpec = {
   ...COMMAND_ROWS.history,
-  run({ hub, session, ref }, { room: named, before, after, limit }) {
+  async run({ hub, session, ref }, { room: named, before, after, limit }) {
     if (before !== undefined && after !== undefined) throw new HubError('bad_field', 'give "before" or "after", not both');
     const room = roomOrCurrent(session, named);
     const count = Math.min(limit ?? hub.limits.historyOnJoin, hub.limits.historyPageMax);
     const query: HistoryQuery =
       after !== undefined ? { after, limit: count } : before !== undefined ? { before, limit: count } : { latest: true, limit: count };
-    const page = hub.history.read(room, query);
+    const page = await hub.history.read(room, query);
     // A page is cut to the reader's history budget at its far end, so the next page starts where this one stops.
     const fitted = hub.history.fit(session, page.messages, after !== undefined ? 'oldest' : 'newest');
     const messages = fitted.map((m) => ({ type: 'message' as const, ...m, history: true as const }));
@@ -30,24 +30,24 @@ export const history: CommandSpec = {
  * Replays what a client missed in one room: everything after `seen` that it was not sent live.
  * Joins the room first if needed.
  */
-function resumeRoom(hub: Hub, session: Session, room: string, seen: number, sameEpoch: boolean, ref: Ref | undefined): void {
+async function resumeRoom(hub: CommandHub, session: Session, room: string, seen: number, sameEpoch: boolean, ref: Ref | undefined): Promise<void> {
   let liveFrom = session.rooms.joinedAtSeq(room);
   if (liveFrom === undefined) {
-    hub.enterRoom(session, room);
+    await hub.enterRoom(session, room);
     hub.reply(session, { type: 'joined', room, nick: session.nick, id: session.id });
     liveFrom = session.rooms.joinedAtSeq(room)!;
   }
   const withRef = ref === undefined ? {} : { ref };
-  if (!sameEpoch || seen > hub.history.lastSeq(room)) {
+  if (!sameEpoch || seen > (await hub.history.lastSeq(room))) {
     // The client's seqs belong to a history this server does not have (a new store): start afresh.
-    hub.history.sendRecent(session, room);
-    hub.reply(session, { type: 'resumed', room, complete: false, firstSeq: hub.history.firstSeq(room), reset: true, ...withRef });
+    await hub.history.sendRecent(session, room);
+    hub.reply(session, { type: 'resumed', room, complete: false, firstSeq: await hub.history.firstSeq(room), reset: true, ...withRef });
     return;
   }
-  const firstSeq = hub.history.firstSeq(room);
+  const firstSeq = await hub.history.firstSeq(room);
   const from = Math.max(seen, firstSeq - 1);
   const wanted = Math.min(liveFrom - from, hub.limits.resumeMaxMessages);
-  const messages = wanted > 0 ? hub.history.read(room, { after: from, limit: wanted }).messages : [];
+  const messages = wanted > 0 ? (await hub.history.read(room, { after: from, limit: wanted })).messages : [];
   const sent = hub.history.replay(session, messages);
   const lastSent = sent > 0 ? messages[sent - 1]!.seq : from;
   const complete = firstSeq <= seen + 1 || seen >= liveFrom;
@@ -82,13 +82,13 @@ function resumePoints(rooms: Record<string, number>, maxRooms: number): Map<stri
 
 export const resume: CommandSpec = {
   ...COMMAND_ROWS.resume,
-  run({ hub, session, ref }, params) {
+  async run({ hub, session, ref }, params) {
     const seen = resumePoints(params.rooms ?? { [params.room!]: params.after! }, hub.limits.maxRoomsPerConn);
     const joining = [...seen.keys()].filter((room) => !session.rooms.has(room)).length;
     if (session.rooms.size + joining > hub.limits.maxRoomsPerConn) {
       throw new HubError('too_many_rooms', `resuming would put you in more than ${hub.limits.maxRoomsPerConn} rooms; nothing was resumed`);
     }
-    const sameEpoch = params.epoch === undefined || params.epoch === hub.log.epoch;
-    for (const [room, seq] of seen) resumeRoom(hub, session, room, seq, sameEpoch, ref);
+    const sameEpoch = params.epoch === undefined || params.epoch === hub.epoch;
+    for (const [room, seq] of seen) await resumeRoom(hub, session, room, seq, sameEpoch, ref);
   },
 };

@@ -15,17 +15,20 @@ export function roomOrCurrent(session: Session, room: string | undefined): strin
 
 export const join: CommandSpec = {
   ...COMMAND_ROWS.join,
-  run({ hub, session, ref }, params) {
+  async run({ hub, session, ref }, params) {
     const room = checkRoom(params.room!);
     // Joining a room you are in only makes it current again.
-    const isNew = !session.rooms.has(room);
-    if (isNew && session.rooms.size >= hub.limits.maxRoomsPerConn) {
+    if (session.rooms.has(room)) {
+      session.rooms.touch(room);
+      hub.reply(session, { type: 'joined', room, nick: session.nick, id: session.id, ...(ref !== undefined && { ref }) });
+      return;
+    }
+    if (session.rooms.size >= hub.limits.maxRoomsPerConn) {
       throw new HubError('too_many_rooms', `you are already in ${hub.limits.maxRoomsPerConn} rooms; /part one first`);
     }
-    if (isNew) hub.enterRoom(session, room);
-    else session.rooms.touch(room);
+    await hub.enterRoom(session, room);
     hub.reply(session, { type: 'joined', room, nick: session.nick, id: session.id, ...(ref !== undefined && { ref }) });
-    if (isNew) hub.history.sendRecent(session, room);
+    await hub.history.sendRecent(session, room);
   },
 };
 
@@ -40,17 +43,15 @@ export const part: CommandSpec = {
 
 export const who: CommandSpec = {
   ...COMMAND_ROWS.who,
-  run({ hub, session, ref }, params) {
+  async run({ hub, session, ref }, params) {
     const room = roomOrCurrent(session, params.room);
-    // The room's gathered joins and leaves go out first: a member list is never older than the notices after it.
-    hub.sendPresence(room);
-    hub.reply(session, { type: 'who', room, members: hub.members(room), ...(ref !== undefined && { ref }) });
+    hub.reply(session, { type: 'who', room, members: await hub.members(room), ...(ref !== undefined && { ref }) });
   },
 };
 
 export const rooms: CommandSpec = {
   ...COMMAND_ROWS.rooms,
-  run({ hub, session, ref }) {
-    hub.reply(session, { type: 'rooms', rooms: hub.roomList(), ...(ref !== undefined && { ref }) });
+  async run({ hub, session, ref }) {
+    hub.reply(session, { type: 'rooms', rooms: await hub.roomList(), ...(ref !== undefined && { ref }) });
   },
 };

@@ -107,16 +107,16 @@ export function parseJsonFrame(line: string): Decoded {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, error: new HubError('bad_frame') };
   }
-  // The cheap substring test keeps the deep walk off the common path.
-  if (/__proto__|constructor|prototype/.test(line) && hasForbiddenKey(value)) {
-    return { ok: false, error: new HubError('forbidden_key') };
-  }
   const frame = value as Record<string, unknown>;
   const ref = frame.ref;
   if (ref !== undefined && !REF_CHECK.Check(ref)) {
     return { ok: false, error: new HubError('bad_field', `"ref" must be a string of at most ${REF_MAX_CHARS} characters or a number`) };
   }
   const withRef = ref === undefined ? {} : { ref };
+  // The cheap substring test keeps the deep walk off the common path.
+  if (/__proto__|constructor|prototype/.test(line) && hasForbiddenKey(value)) {
+    return { ok: false, error: new HubError('forbidden_key'), ...withRef };
+  }
   if (typeof frame.type !== 'string') return { ok: false, error: new HubError('bad_frame'), ...withRef };
   const check = FRAME_CHECKS.get(frame.type);
   if (!check) {

@@ -17,7 +17,8 @@ const REASONS: Record<LeftReason, string> = {
 
 /** One line, nothing that can drive a terminal: newlines and tabs in text are shown, not obeyed. */
 function flat(text: string): string {
-  return sanitizeText(text).replace(/\n/g, ' ↵ ').replace(/\t/g, ' ');
+  // U+2028 and U+2029 end a line for Unicode (and JavaScript) readers as LF does.
+  return sanitizeText(text).replace(/[\n\u2028\u2029]/g, ' ↵ ').replace(/\t/g, ' ');
 }
 
 function who(nick: string, id: number): string {

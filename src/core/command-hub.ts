@@ -1,0 +1,55 @@
+/**
+ * @module What a command handler may ask of the hub: a narrow interface, not the Hub itself. Every
+ * operation that a cluster must carry to Redis may return a promise (`Awaitable`); on one node they
+ * all answer at once, so a command still completes within the turn it arrived in. A handler that
+ * returns a promise makes its session's later commands wait for it, so a client's commands are
+ * always carried out in the order it sent them.
+ */
+import type { Door } from './conn.js';
+import type { Member, Ref, RoomMessage, ServerEvent } from './events.js';
+import type { LeftReason } from './events.js';
+import type { Limits } from './limits.js';
+import type { HistoryPage, HistoryQuery } from './room-log.js';
+import type { Session } from './session.js';
+
+export type Awaitable<T> = T | Promise<T>;
+
+/** Stored history as clients receive it (see HistoryReplies). */
+export interface HistoryService {
+  read(room: string, query: HistoryQuery): Awaitable<HistoryPage>;
+  lastSeq(room: string): Awaitable<number>;
+  firstSeq(room: string): Awaitable<number>;
+  /** As many of a page's messages as fit the session's history budget (at least one). */
+  fit(session: Session, messages: readonly RoomMessage[], keep: 'newest' | 'oldest'): RoomMessage[];
+  /** Sends messages as history message frames within the budget; how many went. */
+  replay(session: Session, messages: readonly RoomMessage[]): number;
+  /** The room's recent history as one `history` frame, as a new member gets it. */
+  sendRecent(session: Session, room: string): Awaitable<void>;
+}
+
+export interface CommandHub {
+  readonly limits: Readonly<Limits>;
+  /** Names the history the seqs belong to (see RoomLog.epoch). */
+  readonly epoch: string;
+  readonly history: HistoryService;
+  /** The wall clock: message timestamps. */
+  now(): number;
+  reply(session: Session, event: ServerEvent): void;
+  /** Puts the session in a room (creating it) and tells the room; its `joinedAtSeq` is set when this settles. */
+  enterRoom(session: Session, room: string): Awaitable<void>;
+  /** Takes the session out of a room and tells who remains; throws not_in_room. */
+  leaveRoom(session: Session, room: string, reason: LeftReason): void;
+  /** Every member of a room, the room's gathered join and leave notices sent first. */
+  members(room: string): Awaitable<Member[]>;
+  /** Every room with members, with counts, sorted by name. */
+  roomList(): Awaitable<{ room: string; members: number }[]>;
+  /** Takes a new nick (throws nick_taken) and tells everyone sharing a room with the session; answers the session with `ref`. */
+  changeNick(session: Session, nick: string, ref: Ref | undefined): Awaitable<void>;
+  /** Stores a room message (the log assigns its seq) and fans it out; the sender's copy carries `ref`. */
+  publish(session: Session, message: Omit<RoomMessage, 'seq'>, ref: Ref | undefined): void;
+  /** Sends a private message to whoever holds `to` (throws no_such_nick), and its copy to the sender with `ref`. */
+  whisper(session: Session, to: string, text: string, action: boolean, ref: Ref | undefined): Awaitable<void>;
+  /** Switches the session to another door of its connection (`/json`) and welcomes it there. */
+  switchDoor(session: Session, door: Door): void;
+  quit(session: Session, reason?: string): void;
+}
