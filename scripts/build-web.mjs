@@ -97,6 +97,8 @@ async function build() {
     metafile: true,
     logLevel: 'warning',
     plugins: [schemaAsData()],
+    pure: ['Object.freeze'],
+    charset: 'utf8',
   });
   if (process.env.HUBBUB_WEB_META) await writeFile(process.env.HUBBUB_WEB_META, JSON.stringify(result.metafile));
   const typebox = Object.keys(result.metafile.inputs).filter((input) => input.includes('@sinclair/typebox'));

@@ -3,7 +3,7 @@
  * command table (src/protocol/schema/commands.ts), which gives its verbs, arguments, syntax and
  * help. A line not starting with `/` is said in the current room; `//text` says "/text".
  */
-import type { HubClient } from '../clients/hub-client.js';
+import type { HubClient } from '../clients/engine/hub-client.js';
 import type { HistoryFrame, ServerFrame } from '../clients/server-frames.js';
 import { findRow, readSlashLine } from '../clients/slash-line.js';
 import { checkRoom } from '../core/names.js';

@@ -3,7 +3,9 @@
  * text for a person. Every string from the server is sanitised first, so nothing it sends can drive
  * the terminal.
  */
-import { SetupError, type ClientNotice, type ConnectionState } from '../clients/hub-client.js';
+import { counted, describeNotice } from '../clients/engine/describe.js';
+import type { ClientNotice } from '../clients/engine/hub-client.js';
+import { SetupError } from '../clients/node-client.js';
 import type { MessageFrame, ServerFrame } from '../clients/server-frames.js';
 import { sanitizeText } from '../core/names.js';
 import { leavesByReason, listNames } from '../core/presence-text.js';
@@ -86,7 +88,7 @@ export function formatFrame(frame: ServerFrame, options: FormatOptions): string 
       return notice(`${nick(frame.old)} is now known as ${nick(frame.nick)}`, style);
     case 'who':
       return notice(
-        `${room(frame.room, style)} has ${frame.members.length} member${frame.members.length === 1 ? '' : 's'}: ` +
+        `${room(frame.room, style)} has ${counted(frame.members.length, 'member')}: ` +
           frame.members.map((m) => nick(m.nick)).join(', '),
         style,
       );
@@ -112,49 +114,10 @@ export function formatFrame(frame: ServerFrame, options: FormatOptions): string 
   }
 }
 
+/** A client notice, styled: red for what was lost or refused. */
 export function formatClientNotice(n: ClientNotice, style: Style): string {
-  switch (n.kind) {
-    case 'gap': {
-      const count = n.toSeq - n.fromSeq + 1;
-      return style.error(
-        `${NOTICE} ${count} message${count === 1 ? '' : 's'} in #${oneLine(n.room)} could not be recovered ` +
-          `(seq ${n.fromSeq}${count > 1 ? `–${n.toSeq}` : ''}): the server no longer has them`,
-      );
-    }
-    case 'resume-failed':
-      return style.error(`${NOTICE} could not catch up (${oneLine(n.reason)}): messages sent while you were away may be missing`);
-    case 'reset':
-      return style.error(`${NOTICE} #${oneLine(n.room)} starts over: the server lost its history, so what was said while you were away is gone`);
-    case 'nick-fallback':
-      return notice(`could not be ${oneLine(n.wanted)} (${oneLine(n.reason)}); you are ${oneLine(n.nick)} — /nick to try again`, style);
-    case 'resent':
-      return notice(`${n.count} message${n.count === 1 ? ' that was' : 's that were'} in flight when the connection dropped sent again; they may show twice`, style);
-    case 'rejoin-failed':
-      return style.error(`${NOTICE} could not rejoin #${oneLine(n.room)}: ${oneLine(n.reason)}`);
-  }
-}
-
-/** A short human phrase for a delay: "800ms", "3.2s". */
-export function duration(ms: number): string {
-  return ms < 1000 ? `${ms}ms` : `${(ms / 1000).toFixed(1)}s`;
-}
-
-/** The line to print when the connection state changes, if any. */
-export function formatState(state: ConnectionState, nick: string, rooms: Iterable<string>, style: Style): string | undefined {
-  const where = [...rooms].map((r) => '#' + r).join(', ') || 'no room';
-  switch (state.kind) {
-    case 'online':
-      return state.reconnected
-        ? notice(`reconnected as ${oneLine(nick)}; caught up on ${where}`, style)
-        : notice(`connected as ${oneLine(nick)}, in ${where}. Type /help for the commands.`, style);
-    case 'offline':
-      return style.error(`${NOTICE} connection lost (${oneLine(state.reason)}); reconnecting in ${duration(state.retryInMs)} (attempt ${state.attempt})`);
-    case 'catching-up':
-      return notice('connected again; catching up…', style);
-    case 'connecting':
-    case 'closed':
-      return undefined;
-  }
+  const text = oneLine(describeNotice(n));
+  return n.kind === 'nick-fallback' || n.kind === 'nick-refused' || n.kind === 'resent' ? notice(text, style) : style.error(`${NOTICE} ${text}`);
 }
 
 /** Why the first connection failed, in one line: a refused nick or room, or what stopped the connection. */

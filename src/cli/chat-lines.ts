@@ -4,9 +4,10 @@
  * At end of input it waits until every line was delivered or refused, then quits.
  */
 import readline from 'node:readline';
-import { HubClient } from '../clients/hub-client.js';
+import { hubClientFor } from '../clients/node-client.js';
 import type { ChatOptions } from './chat-args.js';
-import { duration, formatClientNotice, formatFrame, oneLine, startFailure } from './chat-format.js';
+import { describeState } from '../clients/engine/describe.js';
+import { formatClientNotice, formatFrame, oneLine, startFailure } from './chat-format.js';
 import { createStyle } from './chat-style.js';
 
 /**
@@ -51,10 +52,8 @@ export async function runLines(options: ChatOptions): Promise<number> {
   const tell = (text: string): boolean => stderr.write(`hubbub chat: ${text}\n`);
   // A reader that went away (`| head`) does not stop the delivery of what is being sent.
   stdout.on('error', () => {});
-  let wasOffline = false;
 
-  const client = new HubClient({
-    url: options.url,
+  const client = hubClientFor(options.url, {
     ...(options.nick !== undefined && { nick: options.nick }),
     rooms: options.rooms,
     handlers: {
@@ -65,14 +64,9 @@ export async function runLines(options: ChatOptions): Promise<number> {
           if (text !== undefined) stdout.write(text + '\n');
         }
       },
+      // One line per change of an outage: every attempt, then back.
       state(state) {
-        if (state.kind === 'offline') {
-          wasOffline = true;
-          tell(`connection lost (${oneLine(state.reason)}); reconnecting in ${duration(state.retryInMs)} (attempt ${state.attempt})`);
-        } else if (state.kind === 'online' && wasOffline) {
-          wasOffline = false;
-          tell(`reconnected as ${oneLine(client.nick)}`);
-        }
+        if (state.kind === 'offline' || (state.kind === 'online' && state.reconnected)) tell(oneLine(describeState(state, client.nick, client.rooms)!));
       },
       notice: (n) => tell(formatClientNotice(n, style).replace(/^-!- /, '')),
     },

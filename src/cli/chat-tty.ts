@@ -3,14 +3,16 @@
  * everything that arrives is printed above it without touching what is typed there.
  */
 import readline from 'node:readline';
-import { HubClient, type ConnectionState } from '../clients/hub-client.js';
-import { checkRoom } from '../core/names.js';
+import { stripVTControlCharacters } from 'node:util';
+import { describeState } from '../clients/engine/describe.js';
+import { roomKey, type ConnectionState, type HubClient } from '../clients/engine/hub-client.js';
+import { hubClientFor } from '../clients/node-client.js';
 import type { HistoryFrame, MessageFrame, ServerFrame } from '../clients/server-frames.js';
 import type { ChatOptions } from './chat-args.js';
 import { runLine, type ChatScreen } from './chat-commands.js';
 import { completeLine } from './chat-completer.js';
 import { keystrokesOf } from './chat-keystrokes.js';
-import { formatClientNotice, formatFrame, formatMessage, formatState, notice, oneLine, startFailure, type FormatOptions } from './chat-format.js';
+import { formatClientNotice, formatFrame, formatMessage, notice, NOTICE, oneLine, startFailure, type FormatOptions } from './chat-format.js';
 import { coloursWanted, createStyle, type Style } from './chat-style.js';
 
 const HISTORY_SIZE = 1000;
@@ -27,6 +29,10 @@ class TerminalScreen implements ChatScreen {
   private readonly roomsSeen = new Set<string>();
   private readonly oldest = new Map<string, number>();
   private connection: ConnectionState['kind'] = 'connecting';
+  /** While an outage lasts, its one line, kept just above the prompt and rewritten as it changes. */
+  private status: string | undefined;
+  /** Rows the status line takes on screen now (0 or 1). */
+  private statusRows = 0;
   private toldQueued = false;
   private leaving: Promise<void> | undefined;
   private finish: (code: number) => void = () => {};
@@ -40,8 +46,7 @@ class TerminalScreen implements ChatScreen {
     this.href = options.url.href;
     this.firstRoom = options.rooms[0] ?? 'lobby';
     this.style = createStyle(coloursWanted(output, process.env));
-    this.client = new HubClient({
-      url: options.url,
+    this.client = hubClientFor(options.url, {
       ...(options.nick !== undefined && { nick: options.nick }),
       rooms: options.rooms,
       handlers: {
@@ -54,7 +59,7 @@ class TerminalScreen implements ChatScreen {
 
   async run(): Promise<number> {
     // Known before connecting, so the rooms' recent history prints as the current room's.
-    this.currentRoom = canonicalRoom(this.firstRoom);
+    this.currentRoom = roomKey(this.firstRoom);
     this.notice(`connecting to ${this.href}…`);
     try {
       await this.client.start();
@@ -135,6 +140,7 @@ class TerminalScreen implements ChatScreen {
   // ---- events ----
 
   private async onLine(line: string): Promise<void> {
+    if (this.statusRows > 0) this.keepStatusLast(line);
     // readline has moved to a fresh row; redraw the prompt so the next line can be typed at once.
     this.rl?.prompt();
     if (this.connection !== 'online' && !line.startsWith('/') && line.trim() !== '' && !this.toldQueued) {
@@ -161,12 +167,37 @@ class TerminalScreen implements ChatScreen {
     if (state.kind === 'online' && this.currentRoom !== undefined && !this.client.rooms.has(this.currentRoom)) {
       this.currentRoom = [...this.client.rooms][0];
     }
-    const text = formatState(state, this.client.nick, this.client.rooms, this.style);
-    if (text !== undefined) this.print(text);
+    const described = describeState(state, this.client.nick, this.client.rooms);
+    const text = described === undefined ? undefined : oneLine(described);
+    if (state.kind === 'offline' || state.kind === 'catching-up') {
+      // One line per outage: it stays above the prompt and changes in place, one row wide.
+      const line = [...text!].slice(0, Math.max(20, (this.output.columns || 80) - 5)).join('');
+      this.status = state.kind === 'offline' ? this.style.error(`${NOTICE} ${line}`) : notice(line, this.style);
+      this.print(undefined);
+    } else {
+      this.status = undefined;
+      this.print(text === undefined ? undefined : notice(text, this.style));
+    }
     this.updatePrompt();
   }
 
   // ---- drawing ----
+
+  /**
+   * readline leaves an entered line on screen, below the status line: printed again above it, so
+   * the outage stays one line, next to the prompt. Its rows are counted as one column per
+   * character (marks and format characters take none): exact for most text; wide characters leave
+   * a fragment behind rather than erase a row too many.
+   */
+  private keepStatusLast(line: string): void {
+    const typed = this.rl!.getPrompt() + line;
+    const columns = [...stripVTControlCharacters(typed).replace(/[\p{M}\p{Cf}]/gu, '')].length;
+    const rows = Math.max(1, Math.ceil(columns / (this.output.columns || 80)));
+    readline.moveCursor(this.output, 0, -(rows + this.statusRows));
+    readline.cursorTo(this.output, 0);
+    readline.clearScreenDown(this.output);
+    this.output.write(`${typed}\n${this.status!}\n`);
+  }
 
   /** Nicks and rooms worth completing, learned from whatever goes by. */
   private learn(frame: ServerFrame): void {
@@ -209,32 +240,27 @@ class TerminalScreen implements ChatScreen {
   }
 
   /**
-   * Prints above the input line. The prompt and typed text (possibly wrapped over several rows)
-   * are cleared, the text printed, and readline redraws prompt, text and cursor as they were.
-   * readline's redraw starts by moving up as many rows as the cursor sat below the prompt's first
-   * row, so that many blank rows follow the printed text for it to climb back over.
+   * Prints `text` (if any) above the input line, then the status line (if any). What was drawn
+   * below the last printed line (the status line, the prompt and typed text, possibly wrapped over
+   * several rows) is cleared, the text printed, and readline redraws prompt, text and cursor as they
+   * were. readline's redraw starts by moving up as many rows as the cursor sat below the prompt's
+   * first row, so that many blank rows follow for it to climb back over.
    */
-  private print(text: string): void {
+  private print(text: string | undefined): void {
     const rl = this.rl;
     if (!rl || this.leaving) {
-      this.output.write(text + '\n');
+      // No input line to keep (connecting, or leaving): each line, status included, is printed once.
+      const line = text ?? this.status;
+      if (line !== undefined) this.output.write(line + '\n');
       return;
     }
     const rows = rl.getCursorPos().rows;
-    readline.moveCursor(this.output, 0, -rows);
+    readline.moveCursor(this.output, 0, -(rows + this.statusRows));
     readline.cursorTo(this.output, 0);
     readline.clearScreenDown(this.output);
-    this.output.write(text + '\n' + '\n'.repeat(rows));
+    this.statusRows = this.status === undefined ? 0 : 1;
+    this.output.write((text === undefined ? '' : text + '\n') + (this.status === undefined ? '' : this.status + '\n') + '\n'.repeat(rows));
     rl.prompt(true);
-  }
-}
-
-/** The room's name as the server will spell it, or as given if it is not a valid name (start() says so). */
-function canonicalRoom(room: string): string {
-  try {
-    return checkRoom(room);
-  } catch {
-    return room;
   }
 }
 

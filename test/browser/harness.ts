@@ -97,7 +97,7 @@ export class ChatPage {
   }
 
   async connected(): Promise<void> {
-    await this.page.locator('#connection[data-state="open"]').waitFor({ timeout: UI_TIMEOUT_MS });
+    await this.page.locator('#connection[data-state="online"]').waitFor({ timeout: UI_TIMEOUT_MS });
   }
 
   /** Page-side expressions are strings: the tests are type-checked without the DOM library. */

@@ -48,7 +48,7 @@ async function restartBehindPage(
 ): Promise<RunningServer> {
   const port = server.httpPort;
   await server.close();
-  await page.page.locator('#connection[data-state="waiting"]').waitFor({ timeout: UI_TIMEOUT_MS });
+  await page.page.locator('#connection[data-state="offline"]').waitFor({ timeout: UI_TIMEOUT_MS });
   // Nothing listens yet, so the page cannot have reconnected before going offline.
   await page.context.setOffline(true);
   const next = await start(port);
@@ -149,7 +149,7 @@ test('messages that retention dropped while the page was away are reported where
   });
   try {
     const dev = alice.room('dev');
-    await alice.waitForNotice(dev, 'messages 3–5 of #dev could not be recovered');
+    await alice.waitForNotice(dev, '3 messages in #dev could not be recovered (seq 3–5)');
     const shown = await alice.messagesWhenCount('dev', 5);
     assert.deepEqual(shown, ['1:kept-1', '2:kept-2', '6:m6', '7:m7', '8:m8']);
     // The notice sits in the gap, between seq 2 and seq 6.
@@ -179,11 +179,36 @@ test('a restart that lost the history (memory store) is said plainly; new messag
     await say(carol, 'dev', ['new-1', 'new-2']);
   });
   try {
-    await alice.waitForNotice(alice.room('dev'), 'the server no longer has the history of #dev');
+    await alice.waitForNotice(alice.room('dev'), '#dev starts over');
     await say(carol!, 'dev', ['new-3']);
     const shown = await alice.messagesWhenCount('dev', 6);
     assert.deepEqual(shown, ['1:old-1', '2:old-2', '3:old-3', '1:new-1', '2:new-2', '3:new-3']);
     carol!.close();
+    await alice.close();
+  } finally {
+    await server.close();
+  }
+});
+
+test('one outage is one notice, rewritten in place: each attempt, then back online', async () => {
+  const first = await startTestServer();
+  const port = first.httpPort;
+  const alice = await ChatPage.as(browser, port, 'alice');
+  const lobby = alice.room('lobby');
+  const outage = lobby.locator('li.notice', { hasText: /connection lost|catching up|reconnected/ });
+  await first.close();
+  // Nothing listens on the port: every attempt fails, and the one notice follows them.
+  await lobby.locator('li.notice', { hasText: '(attempt 3)' }).waitFor({ state: 'attached', timeout: UI_TIMEOUT_MS });
+  assert.equal(await outage.count(), 1, 'one notice for the outage, however many attempts');
+  assert.match((await outage.textContent()) ?? '', /^connection lost \(.+\); reconnecting in [\d.]+m?s \(attempt 3\)/);
+
+  const server = await startTestServer({}, { httpPort: port });
+  try {
+    await alice.connected();
+    await lobby.locator('li.notice', { hasText: 'reconnected as alice after' }).waitFor({ state: 'attached', timeout: UI_TIMEOUT_MS });
+    assert.equal(await outage.count(), 1, 'still one notice, now saying it is over');
+    assert.match((await outage.textContent()) ?? '', /^reconnected as alice after [\d.]+m?s; caught up on #lobby/);
+    assert.deepEqual(alice.problems, []);
     await alice.close();
   } finally {
     await server.close();

@@ -1,8 +1,7 @@
-/** The web client's DOM-free parts, in Node: conversation ordering, links, the input parser, backoff. */
+/** The web client's DOM-free parts, in Node: conversation ordering, links, the input parser. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RECONNECT_BACKOFF, backoffDelay } from '../../web/src/backoff.js';
-import { Conversation, type Entry, type MessageEntry } from '../../web/src/conversation.js';
+import { createConversation, type Conversation, type Entry, type MessageEntry } from '../../web/src/conversation.js';
 import { linkify } from '../../web/src/linkify.js';
 import { parseInput } from '../../web/src/slash-commands.js';
 
@@ -14,44 +13,44 @@ function shown(conversation: Conversation): string[] {
   return conversation.entries.map((e: Entry) => (e.kind === 'message' ? String(e.seq) : e.kind === 'notice' ? `(${e.text})` : `[${e.kind}]`));
 }
 
-test('messages are placed by seq whatever order they arrive in, and a seq is held once', () => {
-  const room = new Conversation('room:dev', 'room', 'dev');
-  for (const seq of [5, 6, 7]) assert.equal(room.addMessage(message(seq)), true);
+test('messages are placed by seq whatever order they arrive in: pages in front, live after notices', () => {
+  const room = createConversation('room:dev', 'room', 'dev');
+  for (const seq of [5, 6, 7]) room.addMessage(message(seq));
   room.addNotice('carol joined');
-  // A resume replay arriving behind the backlog, overlapping it.
-  for (const seq of [3, 4, 5, 6]) room.addMessage(message(seq));
-  assert.equal(room.addMessage(message(6, 'again')), false, 'a duplicate is refused');
+  // An older page, arriving after the newer ones.
+  for (const seq of [3, 4]) room.addMessage(message(seq));
   room.addMessage(message(8));
   assert.deepEqual(shown(room), ['3', '4', '5', '6', '7', '(carol joined)', '8']);
   assert.equal(room.lowestSeq, 3);
-  assert.equal(room.highestSeq, 8);
 });
 
-test('pending sends stay last until settled; a gap notice sits where messages are missing', () => {
-  const room = new Conversation('room:dev', 'room', 'dev');
-  room.addPending({ kind: 'pending', ref: 'c1', text: 'hi', action: false, ts: 0, state: 'sending', connection: 1 });
+test('pending sends stay last until settled; a gap notice sits where messages are missing; a notice is rewritten in place', () => {
+  const room = createConversation('room:dev', 'room', 'dev');
+  const pending = room.addPending('hi', false);
   room.addMessage(message(10));
+  const outage = room.addNotice('connection lost');
   room.addMessage(message(20));
   room.addGapNotice(20, 'lost 11-19');
-  assert.deepEqual(shown(room), ['10', '(lost 11-19)', '20', '[pending]']);
-  room.failPending('c1', 'nope');
-  assert.equal(room.pending()[0]?.state, 'failed');
-  assert.equal(room.takePending('c1')?.text, 'hi');
-  assert.deepEqual(room.pending(), []);
+  assert.deepEqual(shown(room), ['10', '(connection lost)', '(lost 11-19)', '20', '[pending]']);
+  const failed = room.replace(pending, { ...pending, state: 'failed', error: 'nope' });
+  assert.equal(room.entries.at(-1), failed);
+  room.replace(outage, { ...outage, text: 'back online' });
+  assert.deepEqual(shown(room), ['10', '(back online)', '(lost 11-19)', '20', '[pending]']);
+  room.remove(failed);
+  assert.deepEqual(shown(room), ['10', '(back online)', '(lost 11-19)', '20']);
 });
 
 test('when the server numbers a room again, new messages go after everything shown', () => {
-  const room = new Conversation('room:dev', 'room', 'dev');
+  const room = createConversation('room:dev', 'room', 'dev');
   for (const seq of [1, 2, 3]) room.addMessage(message(seq));
-  room.synced = 3;
   room.restartNumbering();
-  assert.equal(room.synced, 0);
-  assert.equal(room.addMessage(message(1, 'new one')), true, 'seq 1 of the new numbering is not a duplicate');
+  room.addMessage(message(1, 'new one'));
   room.addMessage(message(2, 'new two'));
   assert.deepEqual(
     room.entries.map((e) => (e.kind === 'message' ? e.text : '')),
     ['m1', 'm2', 'm3', 'new one', 'new two'],
   );
+  assert.equal(room.older, 'none', 'nothing older than the new numbering');
 });
 
 test('only http and https URLs become links; surrounding punctuation stays text', () => {
@@ -95,14 +94,4 @@ test('the message box accepts text and the commands of the one table', () => {
   assert.deepEqual(read('/history 5'), { kind: 'invalid', message: 'unknown command /history; /help lists them' }, 'not a command the page offers');
   assert.deepEqual(read('/frob'), { kind: 'invalid', message: 'unknown command /frob; /help lists them' });
   assert.equal(read('   '), undefined);
-});
-
-test('reconnect delays grow to a cap and are jittered within their half', () => {
-  const low = (attempt: number): number => backoffDelay(attempt, () => 0);
-  const high = (attempt: number): number => backoffDelay(attempt, () => 1);
-  assert.equal(high(0), RECONNECT_BACKOFF.initialMs);
-  assert.equal(low(0), RECONNECT_BACKOFF.initialMs / 2);
-  assert.equal(high(1), RECONNECT_BACKOFF.initialMs * 2);
-  assert.equal(high(30), RECONNECT_BACKOFF.maxMs);
-  assert.equal(low(30), RECONNECT_BACKOFF.maxMs / 2);
 });

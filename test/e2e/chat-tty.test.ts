@@ -210,6 +210,9 @@ test('when the connection drops the prompt says so, and what is typed meanwhile 
     relay.cut(true);
     await terminal.waitForRow((row) => row.includes('connection lost'), 'the connection-lost notice');
     await terminal.waitForInput('#tunnel (offline)>');
+    // Every attempt is refused; the outage stays one line, rewritten in place.
+    await terminal.waitForRow((row) => row.includes('(attempt 3)'), 'the third attempt');
+    assert.equal(terminal.screen().filter((row) => row.includes('connection lost')).length, 1, 'one line for the outage');
     terminal.type('typed in the tunnel');
     terminal.press('Enter');
     await terminal.waitForRow((row) => row.includes('sent when the connection is back'), 'the queued notice');
@@ -223,6 +226,12 @@ test('when the connection drops the prompt says so, and what is typed meanwhile 
     const missed = await terminal.waitForRow((row) => row.endsWith('<trent> said while you were away'), 'the missed message, caught up');
     const reconnected = terminal.screen().findIndex((row) => row.includes('reconnected as roamer'));
     assert.ok(missed < reconnected, 'what was missed is shown before "reconnected"');
+    assert.match(terminal.screen()[reconnected]!, /reconnected as roamer after \d+(\.\d)?m?s; caught up on #tunnel/);
+    assert.deepEqual(
+      terminal.screen().filter((row) => /connection lost|catching up|reconnected/.test(row)),
+      [terminal.screen()[reconnected]],
+      'the outage, over, is the one line that says so',
+    );
   } finally {
     relay.close();
   }

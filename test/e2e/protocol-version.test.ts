@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
 import { test } from 'node:test';
-import { ConnectError } from '../../src/clients/frame-link.js';
-import { HubClient } from '../../src/clients/hub-client.js';
+import { ConnectError } from '../../src/clients/engine/link.js';
 import { parseHubUrl } from '../../src/clients/hub-url.js';
+import { hubClientFor } from '../../src/clients/node-client.js';
 
 /** A server that welcomes every JSON connection with `protocol` (or none, when undefined). */
 async function serverSpeaking(protocol: number | undefined): Promise<{ url: string; close: () => Promise<void> }> {
@@ -35,7 +35,7 @@ for (const [protocol, expected] of [
 ] as const) {
   test(`HubClient refuses a server speaking protocol ${protocol ?? 'none'}`, async () => {
     const server = await serverSpeaking(protocol);
-    const client = new HubClient({ url: parseHubUrl(server.url), link: { connectTimeoutMs: 30_000, maxFrameBytes: 1 << 20 } });
+    const client = hubClientFor(parseHubUrl(server.url), { timing: { connectTimeoutMs: 30_000 } });
     try {
       await assert.rejects(client.start(), (err: Error) => err instanceof ConnectError && expected.test(err.message));
       assert.equal(client.state.kind, 'closed');

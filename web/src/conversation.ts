@@ -1,7 +1,8 @@
 /**
  * @module One conversation, a room or a whisper thread: its entries in display order. Room messages
- * are placed by seq and a seq is held at most once, so backlog, resume replays and history pages can
- * arrive in any order and overlap without duplicating or reordering anything.
+ * are placed by seq (the client engine hands them over once each and in order; history pages come
+ * in front, a gap notice goes where messages are missing), notices and whispers after what is
+ * there, sends awaiting their echo last.
  */
 
 export type NoticeTone = 'info' | 'warning' | 'error';
@@ -37,14 +38,11 @@ export interface NoticeEntry {
 /** Something this page sent that the server has not confirmed yet (or refused). */
 export interface PendingEntry {
   kind: 'pending';
-  ref: string;
   text: string;
   action: boolean;
   ts: number;
   state: 'sending' | 'failed';
   error?: string;
-  /** Which connection (counted from 1) carried it: a later one can no longer receive its answer. */
-  connection: number;
 }
 
 export type Entry = MessageEntry | WhisperEntry | NoticeEntry | PendingEntry;
@@ -58,132 +56,117 @@ export interface EntryListener {
 
 export type ConversationKind = 'room' | 'dm';
 
-export class Conversation {
-  readonly entries: Entry[] = [];
-  /** Members by id (rooms only), kept live from who, joined, left and nick frames. */
-  readonly members = new Map<number, string>();
-  unread = 0;
-  /**
-   * The resume point: every message after the page first saw this room, up to this seq, is held
-   * (or was reported lost). Live messages and join backlog advance it; a resume in progress does not.
-   */
-  synced = 0;
-  /** Set between sending `resume` and receiving this room's `resumed`. */
-  resumingFrom: number | undefined;
+export interface Conversation {
+  readonly id: string;
+  readonly kind: ConversationKind;
+  /** Room name, or the peer's current nick for a whisper thread. */
+  name: string;
+  readonly entries: readonly Entry[];
+  /** Members by id (rooms only), kept live from who, presence and nick frames. */
+  readonly members: Map<number, string>;
+  unread: number;
   /** Whether older messages may exist on the server. */
-  older: 'unknown' | 'loading' | 'none' = 'unknown';
-
-  // Each entry's sort key: its seq for messages; for notices and whispers, the highest seq at the
-  // time (so they stay after what preceded them); +Infinity for pending entries, which stay last.
-  // Keys of a numbering that restarted (see restartNumbering) are offset by `base`.
-  private readonly keys: number[] = [];
-  private base = 0;
-  private readonly seqs = new Set<number>();
-  private lowest: number | undefined;
-  private highest = 0;
-  private listener: EntryListener | undefined;
-
-  constructor(
-    readonly id: string,
-    readonly kind: ConversationKind,
-    /** Room name, or the peer's current nick for a whisper thread. */
-    public name: string,
-  ) {}
-
-  setListener(listener: EntryListener | undefined): void {
-    this.listener = listener;
-  }
-
-  get lowestSeq(): number | undefined {
-    return this.lowest;
-  }
-
-  get highestSeq(): number {
-    return this.highest;
-  }
-
-  /** Places a room message by seq; returns false (and changes nothing) when that seq is already held. */
-  addMessage(entry: MessageEntry): boolean {
-    if (this.seqs.has(entry.seq)) return false;
-    this.seqs.add(entry.seq);
-    this.lowest = this.lowest === undefined ? entry.seq : Math.min(this.lowest, entry.seq);
-    this.highest = Math.max(this.highest, entry.seq);
-    this.insert(entry, this.base + entry.seq);
-    return true;
-  }
-
-  /** The highest seq up to which every message after `seq` is held (`seq` itself when the next is missing). */
-  contiguousFrom(seq: number): number {
-    let last = seq;
-    while (this.seqs.has(last + 1)) last++;
-    return last;
-  }
-
+  older: 'unknown' | 'loading' | 'none';
+  /** The lowest seq shown (of the current numbering). */
+  readonly lowestSeq: number | undefined;
+  setListener(listener: EntryListener | undefined): void;
+  addMessage(entry: MessageEntry): void;
+  addWhisper(entry: WhisperEntry): void;
+  /** A notice after what is shown now. */
+  addNotice(text: string, tone?: NoticeTone): NoticeEntry;
+  /** A notice placed where messages are missing: just before `firstSeq`, the first one still held. */
+  addGapNotice(firstSeq: number, text: string): void;
+  addPending(text: string, action: boolean): PendingEntry;
+  /** Puts `next` where `entry` stands (a notice that changes, a send that failed); returns `next`. */
+  replace<E extends Entry>(entry: Entry, next: E): E;
+  remove(entry: Entry): void;
   /**
    * The server numbers this room from 1 again (it lost its history, e.g. a restart without a
    * database): what is shown stays, and the new numbering is placed after all of it.
    */
-  restartNumbering(): void {
-    let lastKey = this.base;
-    for (const key of this.keys) if (Number.isFinite(key)) lastKey = Math.max(lastKey, key);
-    this.base = Math.floor(lastKey) + 1;
-    this.seqs.clear();
-    this.lowest = undefined;
-    this.highest = 0;
-    this.synced = 0;
-    this.older = 'none';
-  }
+  restartNumbering(): void;
+}
 
-  addWhisper(entry: WhisperEntry): void {
-    this.insert(entry, this.base + this.highest);
-  }
-
-  addNotice(text: string, tone: NoticeTone = 'info', ts = Date.now()): void {
-    this.insert({ kind: 'notice', text, ts, tone }, this.base + this.highest);
-  }
-
-  /** A notice placed where messages are missing: just before `firstSeq`, the first one still held. */
-  addGapNotice(firstSeq: number, text: string): void {
-    this.insert({ kind: 'notice', text, ts: Date.now(), tone: 'warning' }, this.base + firstSeq - 0.5);
-  }
-
-  addPending(entry: PendingEntry): void {
-    this.insert(entry, Number.POSITIVE_INFINITY);
-  }
-
-  pending(): PendingEntry[] {
-    return this.entries.filter((e): e is PendingEntry => e.kind === 'pending');
-  }
-
-  /** Removes and returns the pending entry with this ref. */
-  takePending(ref: string): PendingEntry | undefined {
-    const index = this.entries.findIndex((e) => e.kind === 'pending' && e.ref === ref);
-    if (index < 0) return undefined;
-    const [entry] = this.entries.splice(index, 1);
-    this.keys.splice(index, 1);
-    this.listener?.removed(index, entry!);
-    return entry as PendingEntry;
-  }
-
-  failPending(ref: string, error: string): void {
-    const index = this.entries.findIndex((e) => e.kind === 'pending' && e.ref === ref);
-    if (index < 0) return;
-    const failed: PendingEntry = { ...(this.entries[index] as PendingEntry), state: 'failed', error };
-    this.entries[index] = failed;
-    this.listener?.replaced(index, failed);
-  }
+export function createConversation(id: string, kind: ConversationKind, name: string): Conversation {
+  const entries: Entry[] = [];
+  // Each entry's sort key: its seq for messages; for notices and whispers, the highest seq at the
+  // time (so they stay after what preceded them); +Infinity for pending entries, which stay last.
+  // Keys of a numbering that restarted are offset by `base`.
+  const keys: number[] = [];
+  let base = 0;
+  let lowest: number | undefined;
+  let highest = 0;
+  let listener: EntryListener | undefined;
 
   /** Inserts after every entry whose key is not greater (stable: equal keys keep arrival order). */
-  private insert(entry: Entry, key: number): void {
+  function insert<E extends Entry>(entry: E, key: number): E {
     let low = 0;
-    let high = this.keys.length;
+    let high = keys.length;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (this.keys[mid]! <= key) low = mid + 1;
+      if (keys[mid]! <= key) low = mid + 1;
       else high = mid;
     }
-    this.entries.splice(low, 0, entry);
-    this.keys.splice(low, 0, key);
-    this.listener?.inserted(low, entry);
+    entries.splice(low, 0, entry);
+    keys.splice(low, 0, key);
+    listener?.inserted(low, entry);
+    return entry;
   }
+
+  const conversation: Conversation = {
+    id,
+    kind,
+    name,
+    entries,
+    members: new Map(),
+    unread: 0,
+    older: 'unknown',
+    get lowestSeq() {
+      return lowest;
+    },
+    setListener(next) {
+      listener = next;
+    },
+    addMessage(entry) {
+      lowest = Math.min(lowest ?? entry.seq, entry.seq);
+      highest = Math.max(highest, entry.seq);
+      insert(entry, base + entry.seq);
+    },
+    addWhisper(entry) {
+      insert(entry, base + highest);
+    },
+    addNotice(text, tone = 'info') {
+      return insert({ kind: 'notice', text, ts: Date.now(), tone }, base + highest);
+    },
+    addGapNotice(firstSeq, text) {
+      insert({ kind: 'notice', text, ts: Date.now(), tone: 'warning' }, base + firstSeq - 0.5);
+    },
+    addPending(text, action) {
+      return insert({ kind: 'pending', text, action, ts: Date.now(), state: 'sending' }, Infinity);
+    },
+    replace(entry, next) {
+      const index = entries.indexOf(entry);
+      if (index >= 0) {
+        entries[index] = next;
+        listener?.replaced(index, next);
+      }
+      return next;
+    },
+    remove(entry) {
+      const index = entries.indexOf(entry);
+      if (index < 0) return;
+      entries.splice(index, 1);
+      keys.splice(index, 1);
+      listener?.removed(index, entry);
+    },
+    restartNumbering() {
+      let lastKey = base;
+      for (const key of keys) if (key < Infinity) lastKey = Math.max(lastKey, key);
+      base = Math.floor(lastKey) + 1;
+      lowest = undefined;
+      highest = 0;
+      conversation.older = 'none';
+    },
+  };
+  return conversation;
 }

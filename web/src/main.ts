@@ -1,4 +1,4 @@
 /** @module Entry point of the browser client bundle (scripts/build-web.mjs bundles from here). */
-import { App } from './view/app.js';
+import { startApp } from './view/app.js';
 
-new App().start();
+startApp();

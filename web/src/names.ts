@@ -1,14 +1,9 @@
-/** @module Nick and room name handling the page needs: case-insensitive keys and a stable colour per nick. */
+/** @module Nicks as the page needs them: the case-insensitive key, and a stable colour per nick. */
 
 import { foldName } from '../../src/core/fold.js';
 
 /** The key under which the server treats nicks as equal: the server's own folding. */
 export const nickKey = foldName;
-
-/** The canonical room name as the server stores it (a leading # is accepted). */
-export function roomKey(room: string): string {
-  return foldName(room.startsWith('#') ? room.slice(1) : room);
-}
 
 /** As many as app.css defines (.nick-c0 … .nick-c7). */
 const NICK_COLOURS = 8;

@@ -7,10 +7,6 @@ import { linkify } from '../linkify.js';
 import { nickColour } from '../names.js';
 import { el } from './dom.js';
 
-export interface EntryActions {
-  retry(ref: string): void;
-}
-
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
@@ -29,7 +25,8 @@ export function richText(text: string): DocumentFragment {
   return fragment;
 }
 
-function avatar(nick: string): HTMLElement {
+/** A nick's initial in a circle (drawn by CSS from the attribute; hidden from screen readers, which read the nick). */
+export function avatar(nick: string): HTMLElement {
   const initial = [...nick][0]?.toUpperCase() ?? '?';
   return el('span', { className: 'avatar', attrs: { 'aria-hidden': 'true', 'data-initial': initial } });
 }
@@ -48,21 +45,18 @@ function said(options: { from: string; ts: number; text: string; action: boolean
   return el('li', { className: classes.filter(Boolean).join(' ') }, [avatar(from), el('div', { className: 'bubble' }, [meta, body, ...extra])]);
 }
 
-function pendingItem(entry: PendingEntry, me: string, actions: EntryActions): HTMLLIElement {
+/** A send awaiting its echo, or one the server refused for good (the engine retries what can be retried). */
+function pendingItem(entry: PendingEntry, me: string): HTMLLIElement {
   const status =
     entry.state === 'sending'
       ? el('p', { className: 'delivery', text: 'sending…' })
-      : el('p', { className: 'delivery failed', attrs: { role: 'alert' } }, [
-          `${entry.error ?? 'not delivered'} `,
-          el('button', { className: 'link-button', text: 'Retry', attrs: { type: 'button' } }),
-        ]);
+      : el('p', { className: 'delivery failed', attrs: { role: 'alert' }, text: `not delivered: ${entry.error}` });
   const item = said({ from: me, ts: entry.ts, text: entry.text, action: entry.action, own: true }, [status]);
   item.classList.add('pending', entry.state);
-  item.querySelector('button')?.addEventListener('click', () => actions.retry(entry.ref));
   return item;
 }
 
-export function renderEntry(entry: Entry, me: string, actions: EntryActions): HTMLLIElement {
+export function renderEntry(entry: Entry, me: string): HTMLLIElement {
   switch (entry.kind) {
     case 'message': {
       const item = said(entry);
@@ -74,7 +68,7 @@ export function renderEntry(entry: Entry, me: string, actions: EntryActions): HT
     case 'notice':
       return el('li', { className: `entry notice tone-${entry.tone}` }, [el('p', { text: entry.text }), timeOf(entry.ts)]);
     case 'pending':
-      return pendingItem(entry, me, actions);
+      return pendingItem(entry, me);
   }
 }
 
