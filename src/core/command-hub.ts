@@ -14,6 +14,24 @@ import type { Session } from './session.js';
 
 export type Awaitable<T> = T | Promise<T>;
 
+/**
+ * Goes on with `next` once `value` is there: at once when it already is (one node), after it
+ * settles when it is a promise (a cluster). Handlers chain with this rather than `await`, which
+ * would put even a one-node command off to a later microtask and make the session's next
+ * commands queue behind it.
+ */
+export function andThen<T, R>(value: Awaitable<T>, next: (value: T) => Awaitable<R>): Awaitable<R> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}
+
+/** Runs `step` for each item in turn, each after the previous one settled; at once on one node. */
+export function eachInTurn<T>(items: readonly T[], step: (item: T) => Awaitable<void>, from = 0): Awaitable<void> {
+  for (let i = from; i < items.length; i++) {
+    const pending = step(items[i]!);
+    if (pending instanceof Promise) return pending.then(() => eachInTurn(items, step, i + 1));
+  }
+}
+
 /** Stored history as clients receive it (see HistoryReplies). */
 export interface HistoryService {
   read(room: string, query: HistoryQuery): Awaitable<HistoryPage>;

@@ -247,7 +247,9 @@ export class Hub implements CommandHub, BrokerListener {
    * then it waits its turn, so a client's commands are always carried out in the order it sent them.
    */
   receive(session: Session, line: string): void {
-    if (session.closing) return;
+    // An empty line says nothing and is answered by nothing (a blank line in NDJSON, Enter at a
+    // terminal), not even when it would have had to wait.
+    if (session.closing || line.length === 0) return;
     const waiting = session.waiting;
     if (waiting === null) {
       this.dispatch(session, line);
@@ -261,8 +263,6 @@ export class Hub implements CommandHub, BrokerListener {
   }
 
   private dispatch(session: Session, line: string): void {
-    // An empty line says nothing and is answered by nothing (a blank line in NDJSON, Enter at a terminal).
-    if (line.length === 0) return;
     let ref: Ref | undefined;
     let command: string | undefined;
     try {

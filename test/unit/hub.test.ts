@@ -217,3 +217,45 @@ test('a command that waits holds its session\'s later commands, which then run i
   assert.deepEqual(answered.slice(0, 3), ['j', 's1', 'p'], 'then in order: the join, the say in the room just joined, the ping');
   assert.deepEqual(answered.slice(3), Array.from({ length: 62 }, (_, i) => `q${i}`), 'and every waiting command after them, in order');
 });
+
+test('on one node every command is carried out as it arrives: hundreds of pipelined joins, reads and resumes never wait or get refused', async () => {
+  const fake = fakeHub();
+  const { session, conn } = fake.connect();
+  await fake.scheduler.endTurn();
+  const refs: string[] = [];
+  for (let i = 0; i < 100; i++) {
+    const room = `r${i % 30}`;
+    const frames = [
+      { type: 'join', room },
+      { type: 'who', room },
+      { type: 'rooms' },
+      { type: 'history', room, limit: 5 },
+      { type: 'resume', rooms: { [room]: 0 } },
+      { type: 'part', room },
+    ];
+    for (const [j, frame] of frames.entries()) {
+      const ref = `c${i}-${j}`;
+      refs.push(ref);
+      fake.send(session, { ...frame, ref });
+      assert.equal(session.waiting, null, `${frame.type} was carried out at once, so nothing behind it waits`);
+    }
+  }
+  await fake.scheduler.endTurn();
+  assert.deepEqual(conn.of('error'), [], 'nothing was refused');
+  const answered = new Set(conn.frames.map((f) => (f as { ref?: string }).ref));
+  assert.deepEqual(refs.filter((r) => !answered.has(r)), [], 'every command was answered with its ref');
+});
+
+test('an empty line is answered by nothing, even when it would have had to wait behind a full queue', async () => {
+  const fake = fakeHub();
+  const { session, conn } = fake.connect();
+  await fake.scheduler.endTurn();
+  const commands: CommandHub = fake.hub;
+  commands.enterRoom = () => new Promise<void>(() => {});
+  fake.send(session, { type: 'join', room: 'never', ref: 'j' });
+  for (let i = 0; i < 64; i++) fake.send(session, { type: 'ping', ref: `q${i}` });
+  fake.hub.receive(session, '');
+  fake.send(session, { type: 'ping', ref: 'over' });
+  await fake.scheduler.endTurn();
+  assert.deepEqual(conn.of('error').map((e) => [e.code, e.ref]), [['rate_limited', 'over']], 'only the frame past the queue is refused, with its ref');
+});

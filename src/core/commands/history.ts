@@ -1,7 +1,7 @@
 /** @module Commands that read stored history: history (paging) and resume (catching up after a reconnect). */
 import { HubError } from '../errors.js';
 import type { Ref } from '../events.js';
-import type { CommandHub } from '../command-hub.js';
+import { andThen, eachInTurn, type Awaitable, type CommandHub } from '../command-hub.js';
 import { checkRoom } from '../names.js';
 import type { HistoryQuery } from '../room-log.js';
 import type { Session } from '../session.js';
@@ -11,18 +11,19 @@ import { roomOrCurrent } from './rooms.js';
 
 export const history: CommandSpec = {
   ...COMMAND_ROWS.history,
-  async run({ hub, session, ref }, { room: named, before, after, limit }) {
+  run({ hub, session, ref }, { room: named, before, after, limit }) {
     if (before !== undefined && after !== undefined) throw new HubError('bad_field', 'give "before" or "after", not both');
     const room = roomOrCurrent(session, named);
     const count = Math.min(limit ?? hub.limits.historyOnJoin, hub.limits.historyPageMax);
     const query: HistoryQuery =
       after !== undefined ? { after, limit: count } : before !== undefined ? { before, limit: count } : { latest: true, limit: count };
-    const page = await hub.history.read(room, query);
-    // A page is cut to the reader's history budget at its far end, so the next page starts where this one stops.
-    const fitted = hub.history.fit(session, page.messages, after !== undefined ? 'oldest' : 'newest');
-    const messages = fitted.map((m) => ({ type: 'message' as const, ...m, history: true as const }));
-    const more = page.more || fitted.length < page.messages.length;
-    hub.reply(session, { type: 'history', room, messages, more, ...(ref !== undefined && { ref }) });
+    return andThen(hub.history.read(room, query), (page) => {
+      // A page is cut to the reader's history budget at its far end, so the next page starts where this one stops.
+      const fitted = hub.history.fit(session, page.messages, after !== undefined ? 'oldest' : 'newest');
+      const messages = fitted.map((m) => ({ type: 'message' as const, ...m, history: true as const }));
+      const more = page.more || fitted.length < page.messages.length;
+      hub.reply(session, { type: 'history', room, messages, more, ...(ref !== undefined && { ref }) });
+    });
   },
 };
 
@@ -30,34 +31,45 @@ export const history: CommandSpec = {
  * Replays what a client missed in one room: everything after `seen` that it was not sent live.
  * Joins the room first if needed.
  */
-async function resumeRoom(hub: CommandHub, session: Session, room: string, seen: number, sameEpoch: boolean, ref: Ref | undefined): Promise<void> {
-  let liveFrom = session.rooms.joinedAtSeq(room);
-  if (liveFrom === undefined) {
-    await hub.enterRoom(session, room);
-    hub.reply(session, { type: 'joined', room, nick: session.nick, id: session.id });
-    liveFrom = session.rooms.joinedAtSeq(room)!;
-  }
+function resumeRoom(hub: CommandHub, session: Session, room: string, seen: number, sameEpoch: boolean, ref: Ref | undefined): Awaitable<void> {
+  const entered = session.rooms.has(room)
+    ? undefined
+    : andThen(hub.enterRoom(session, room), () => hub.reply(session, { type: 'joined', room, nick: session.nick, id: session.id }));
   const withRef = ref === undefined ? {} : { ref };
-  if (!sameEpoch || seen > (await hub.history.lastSeq(room))) {
-    // The client's seqs belong to a history this server does not have (a new store): start afresh.
-    await hub.history.sendRecent(session, room);
-    hub.reply(session, { type: 'resumed', room, complete: false, firstSeq: await hub.history.firstSeq(room), reset: true, ...withRef });
-    return;
-  }
-  const firstSeq = await hub.history.firstSeq(room);
+  return andThen(entered, () =>
+    andThen(sameEpoch ? hub.history.lastSeq(room) : undefined, (lastSeq) => {
+      if (lastSeq === undefined || seen > lastSeq) {
+        // The client's seqs belong to a history this server does not have (a new store): start afresh.
+        return andThen(hub.history.sendRecent(session, room), () =>
+          andThen(hub.history.firstSeq(room), (firstSeq) =>
+            hub.reply(session, { type: 'resumed', room, complete: false, firstSeq, reset: true, ...withRef }),
+          ),
+        );
+      }
+      return andThen(hub.history.firstSeq(room), (firstSeq) => replayMissed(hub, session, room, seen, firstSeq, withRef));
+    }),
+  );
+}
+
+/** Sends what a member of `room` missed after `seen`, up to where it was sent live, and says how complete that was. */
+function replayMissed(hub: CommandHub, session: Session, room: string, seen: number, firstSeq: number, withRef: { ref?: Ref }): Awaitable<void> {
+  const liveFrom = session.rooms.joinedAtSeq(room)!;
   const from = Math.max(seen, firstSeq - 1);
   const wanted = Math.min(liveFrom - from, hub.limits.resumeMaxMessages);
-  const messages = wanted > 0 ? (await hub.history.read(room, { after: from, limit: wanted })).messages : [];
-  const sent = hub.history.replay(session, messages);
-  const lastSent = sent > 0 ? messages[sent - 1]!.seq : from;
-  const complete = firstSeq <= seen + 1 || seen >= liveFrom;
-  hub.reply(session, {
-    type: 'resumed',
-    room,
-    complete,
-    ...(!complete && { firstSeq }),
-    ...(lastSent < liveFrom && { more: true as const }),
-    ...withRef,
+  const page = wanted > 0 ? hub.history.read(room, { after: from, limit: wanted }) : undefined;
+  return andThen(page, (read) => {
+    const messages = read?.messages ?? [];
+    const sent = hub.history.replay(session, messages);
+    const lastSent = sent > 0 ? messages[sent - 1]!.seq : from;
+    const complete = firstSeq <= seen + 1 || seen >= liveFrom;
+    hub.reply(session, {
+      type: 'resumed',
+      room,
+      complete,
+      ...(!complete && { firstSeq }),
+      ...(lastSent < liveFrom && { more: true as const }),
+      ...withRef,
+    });
   });
 }
 
@@ -82,13 +94,13 @@ function resumePoints(rooms: Record<string, number>, maxRooms: number): Map<stri
 
 export const resume: CommandSpec = {
   ...COMMAND_ROWS.resume,
-  async run({ hub, session, ref }, params) {
+  run({ hub, session, ref }, params) {
     const seen = resumePoints(params.rooms ?? { [params.room!]: params.after! }, hub.limits.maxRoomsPerConn);
     const joining = [...seen.keys()].filter((room) => !session.rooms.has(room)).length;
     if (session.rooms.size + joining > hub.limits.maxRoomsPerConn) {
       throw new HubError('too_many_rooms', `resuming would put you in more than ${hub.limits.maxRoomsPerConn} rooms; nothing was resumed`);
     }
     const sameEpoch = params.epoch === undefined || params.epoch === hub.epoch;
-    for (const [room, seq] of seen) await resumeRoom(hub, session, room, seq, sameEpoch, ref);
+    return eachInTurn([...seen], ([room, seq]) => resumeRoom(hub, session, room, seq, sameEpoch, ref));
   },
 };

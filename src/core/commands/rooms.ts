@@ -3,6 +3,7 @@ import { HubError } from '../errors.js';
 import { checkRoom } from '../names.js';
 import type { Session } from '../session.js';
 import * as COMMAND_ROWS from '../../protocol/schema/commands.js';
+import { andThen } from '../command-hub.js';
 import type { CommandSpec } from './command-spec.js';
 
 /** The named room, or the session's current room when none is named. */
@@ -15,7 +16,7 @@ export function roomOrCurrent(session: Session, room: string | undefined): strin
 
 export const join: CommandSpec = {
   ...COMMAND_ROWS.join,
-  async run({ hub, session, ref }, params) {
+  run({ hub, session, ref }, params) {
     const room = checkRoom(params.room!);
     // Joining a room you are in only makes it current again.
     if (session.rooms.has(room)) {
@@ -26,9 +27,10 @@ export const join: CommandSpec = {
     if (session.rooms.size >= hub.limits.maxRoomsPerConn) {
       throw new HubError('too_many_rooms', `you are already in ${hub.limits.maxRoomsPerConn} rooms; /part one first`);
     }
-    await hub.enterRoom(session, room);
-    hub.reply(session, { type: 'joined', room, nick: session.nick, id: session.id, ...(ref !== undefined && { ref }) });
-    await hub.history.sendRecent(session, room);
+    return andThen(hub.enterRoom(session, room), () => {
+      hub.reply(session, { type: 'joined', room, nick: session.nick, id: session.id, ...(ref !== undefined && { ref }) });
+      return hub.history.sendRecent(session, room);
+    });
   },
 };
 
@@ -43,15 +45,15 @@ export const part: CommandSpec = {
 
 export const who: CommandSpec = {
   ...COMMAND_ROWS.who,
-  async run({ hub, session, ref }, params) {
+  run({ hub, session, ref }, params) {
     const room = roomOrCurrent(session, params.room);
-    hub.reply(session, { type: 'who', room, members: await hub.members(room), ...(ref !== undefined && { ref }) });
+    return andThen(hub.members(room), (members) => hub.reply(session, { type: 'who', room, members, ...(ref !== undefined && { ref }) }));
   },
 };
 
 export const rooms: CommandSpec = {
   ...COMMAND_ROWS.rooms,
-  async run({ hub, session, ref }) {
-    hub.reply(session, { type: 'rooms', rooms: await hub.roomList(), ...(ref !== undefined && { ref }) });
+  run({ hub, session, ref }) {
+    return andThen(hub.roomList(), (rooms) => hub.reply(session, { type: 'rooms', rooms, ...(ref !== undefined && { ref }) }));
   },
 };
