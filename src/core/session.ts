@@ -42,8 +42,25 @@ function recycle(list: Buffer[]): void {
   spareLists.push(list);
 }
 
+/**
+ * What a verified token granted a session (src/auth checks the token; the core only reads this).
+ * A guest has none.
+ */
+export interface Grants {
+  /** The token's subject: the session's nick, reserved against guests. */
+  readonly subject: string;
+  /** The only rooms it may join (folded names); undefined: any room. */
+  readonly rooms?: ReadonlySet<string>;
+  /** Rooms it operates without having created them (folded names), or every room. */
+  readonly operatorOf?: ReadonlySet<string> | 'all';
+  /** When the token expires (ms since the epoch); undefined: never. */
+  readonly expiresAt?: number;
+}
+
 export class Session implements BucketState {
   nick: string;
+  /** What the session's token granted; undefined for a guest. */
+  grants: Grants | undefined = undefined;
   readonly rooms = new Memberships();
   /** The way this connection came in (a connection may switch, as `/json` does on TCP). */
   door: Door;
