@@ -1,7 +1,12 @@
-/** @module Wires a config to the parts: hub, room log, TCP listener, HTTP/WebSocket listener. */
+/**
+ * @module Wires a config to the parts: hub, room log (or, with --redis/--redis-cluster, a cluster
+ * node on Redis), TCP listener, HTTP/WebSocket listener.
+ */
 import type { AddressInfo, Server } from 'node:net';
 import type { Logger } from 'pino';
-import { Hub } from './core/hub.js';
+import { hostname } from 'node:os';
+import { ClusterNode, redisTarget } from './cluster/cluster-node.js';
+import { Hub, type HubStore } from './core/hub.js';
 import type { RoomLog } from './core/room-log.js';
 import type { Clock } from './core/token-bucket.js';
 import { configChanges, showValue, type ServeConfig } from './config/options.js';
@@ -55,16 +60,35 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
   const { logger, clock } = parts;
   // Certificates first: a bad one stops start-up before anything is opened.
   const credentials = config.tlsCert === '' ? undefined : new TlsCredentials({ cert: config.tlsCert, key: config.tlsKey });
-  const log = parts.log ?? openRoomLog(config);
+  const target = redisTarget(config.redis, config.redisCluster);
+  const cluster = target
+    ? await ClusterNode.open({
+        target,
+        logger,
+        name: `hubbub:${hostname()}:${process.pid}`,
+        retention: { maxMessages: config.limits.retentionMessages, maxAgeMs: config.limits.retentionAgeMs },
+      })
+    : undefined;
+  const store: HubStore = cluster ? { broker: cluster.broker, directory: cluster.directory } : { log: parts.log ?? openRoomLog(config) };
   const hub = new Hub({
     limits: config.limits,
-    log,
+    ...store,
     logger,
     serverName: config.serverName,
     version: VERSION,
-    commitsCostIo: !(log instanceof MemoryRoomLog),
+    commitsCostIo: 'log' in store && !(store.log instanceof MemoryRoomLog),
     ...(clock && { clock }),
   });
+  cluster?.attach(hub);
+  /** Closes the history store, or leaves the cluster. */
+  const closeStore = async (): Promise<void> => {
+    try {
+      if ('log' in store) store.log.close();
+      else await cluster?.close();
+    } catch (err) {
+      logger.error({ err }, 'closing the history store failed; its last turn may not be stored');
+    }
+  };
   const proxies = new TrustedProxies(config.trustProxy);
   const gate = new SocketGate(config.limits, proxies);
   const listeners = { gate, proxies, ...(credentials && { tls: credentials }) };
@@ -78,7 +102,7 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
     httpPort = await listen(http.server, config.httpPort, config.host);
   } catch (err) {
     tcp.close();
-    log.close();
+    await closeStore();
     throw err;
   }
   const upkeep = setInterval(() => {
@@ -133,11 +157,7 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
     http.ws.terminateAll();
     gate.destroyAll();
     http.server.closeAllConnections();
-    try {
-      log.close();
-    } catch (err) {
-      logger.error({ err }, 'closing the history store failed; its last turn may not be stored');
-    }
+    await closeStore();
   }
 
   return {

@@ -92,6 +92,12 @@ export class RedisBroker implements Broker {
   private queued = new Map<string, PendingPublish[]>();
   private flushScheduled = false;
   private readonly inFlight = new Map<string, Batch>();
+  /**
+   * Rooms with a script call on its way: the next batch of the room waits for its answer. Two calls
+   * in flight could run out of order (one answered NOSCRIPT and sent again as EVAL while the other
+   * ran), and a room's order is the order its messages were published in.
+   */
+  private readonly sending = new Set<string>();
   /** Batches refused as "maybe stored", remembered (a bounded number) to log it if one shows up after all. */
   private readonly doubtful = new Map<string, Batch>();
   private readonly subscriptions = new Map<string, Subscription>();
@@ -155,30 +161,45 @@ export class RedisBroker implements Broker {
     let queue = this.queued.get(message.room);
     if (!queue) this.queued.set(message.room, (queue = []));
     queue.push({ message, done });
+    this.flushSoon();
+  }
+
+  private flushSoon(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(this.flush);
   }
 
-  /** Sends every room's queued messages (except rooms still subscribing) as one script call each. */
+  /**
+   * Sends every room's queued messages as one script call each (at most `maxBatch` messages; the
+   * rest wait), except rooms still subscribing and rooms whose previous call is not answered yet.
+   */
   private readonly flush = (): void => {
     this.flushScheduled = false;
     const queued = this.queued;
     this.queued = new Map();
     for (const [room, items] of queued) {
-      if (this.subscriptions.get(room)?.subscribed === false) {
-        // Sent once the subscription is in place, so this node delivers it too.
+      // Sent once the subscription is in place (so this node delivers it too), or the previous call answered.
+      if (this.subscriptions.get(room)?.subscribed === false || this.sending.has(room)) {
         this.queued.set(room, items);
         continue;
       }
-      for (let i = 0; i < items.length; i += this.maxBatch) this.send(room, items.slice(i, i + this.maxBatch));
+      this.send(room, items.slice(0, this.maxBatch));
+      if (items.length > this.maxBatch) this.queued.set(room, items.slice(this.maxBatch));
     }
   };
+
+  /** A room's call was answered (or failed): what queued behind it goes now. */
+  private sent(room: string): void {
+    this.sending.delete(room);
+    if (this.queued.has(room)) this.flushSoon();
+  }
 
   private send(room: string, items: PendingPublish[]): void {
     const id = `${this.origin}.${++this.batchCount}`;
     const batch: Batch = { room, items, settled: false, failed: false };
     this.inFlight.set(id, batch);
+    this.sending.add(room);
     const keys = roomKeys(room);
     // Half the timeout for Redis to run it, half for the answer to come back: a request Redis only
     // reads after its deadline stores nothing, so a timed-out publish almost never lands later.
@@ -188,6 +209,7 @@ export class RedisBroker implements Broker {
     const args = [deadline, keys.channel, id, this.options.retention.maxMessages, floor, ...items.map((p) => encodeStored(p.message))];
     this.link.bounded(PUBLISH_SCRIPT.run(this.link.commands, [keys.seq, keys.log], args), 'publish').then(
       (answer) => {
+        this.sent(room);
         this.inFlight.delete(id);
         const first = Number(answer);
         if (first === 0) this.fail(batch, new BrokerUnavailable('Redis ran the request after its deadline, so it stored nothing', false));
@@ -197,6 +219,7 @@ export class RedisBroker implements Broker {
         } else this.stored(batch, first);
       },
       (err: Error) => {
+        this.sent(room);
         this.inFlight.delete(id);
         const maybeStored = !certainlyNotRun(err);
         this.fail(batch, new BrokerUnavailable(`Redis did not store the message: ${err.message}`, maybeStored));
@@ -257,10 +280,7 @@ export class RedisBroker implements Broker {
       throw new BrokerUnavailable(`cannot subscribe to #${room}: ${(err as Error).message}`, false);
     } finally {
       // Publishes that waited for the subscription go now (or fail on their own).
-      if (this.queued.has(room) && !this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(this.flush);
-      }
+      if (this.queued.has(room)) this.flushSoon();
     }
   }
 

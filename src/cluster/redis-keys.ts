@@ -47,6 +47,9 @@ export const NODES_DEAD_KEY = `${NODES_TAG}:dead`;
 /** Shard channel: "this node died, these members left" notices, one per room. */
 export const NODES_CHANNEL = `${NODES_TAG}:events`;
 
+/** Shard channel: joins, leaves and nick changes of every node's members, and whispers to another node's session (JSON). */
+export const DIRECTORY_CHANNEL = `${NODES_TAG}:directory`;
+
 /** Set: the rooms where a node has members (so a survivor knows where to clean up). */
 export function nodeRoomsKey(nodeId: string): string {
   return `hubbub:node:${nodeId}:rooms`;

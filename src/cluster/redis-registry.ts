@@ -185,6 +185,19 @@ export class RedisRegistry implements Registry {
     await this.link.bounded(this.link.commands.srem(nodeNicksKey(this.nodeId), key), 'SREM nicks');
   }
 
+  /** Who holds a nick key, if a live node's session does. */
+  async nickHolder(key: string): Promise<{ node: string; owner: number } | undefined> {
+    const [holder, live] = await Promise.all([this.link.bounded(this.link.commands.get(nickClaimKey(key)), 'GET nick'), this.liveNodes()]);
+    if (holder === null) return undefined;
+    const [node, owner] = splitHolder(holder);
+    return live.has(node) ? { node, owner: Number(owner) } : undefined;
+  }
+
+  /** Whether a node id is (or was) this process's. */
+  isOwnNode(node: string): boolean {
+    return this.ownIds.has(node);
+  }
+
   // ---- presence ----
 
   async join(room: string, member: Member): Promise<void> {

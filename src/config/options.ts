@@ -23,6 +23,12 @@ export interface ServeConfig {
   trustProxy: string[];
   /** Bearer token /metrics asks for; empty: /metrics is open. */
   metricsToken: string;
+  /** A single Redis (`redis://host:port`): run as one node of a cluster. Empty: one process on the local store. */
+  redis: string;
+  /** Redis Cluster nodes (`host:port`), instead of `redis`. */
+  redisCluster: string[];
+  /** Processes sharing the ports on this machine (node:cluster); above 1 needs Redis. */
+  workers: number;
   limits: Limits;
 }
 
@@ -38,6 +44,9 @@ export const DEFAULT_CONFIG: Readonly<ServeConfig> = Object.freeze({
   tlsKey: '',
   trustProxy: [],
   metricsToken: '',
+  redis: '',
+  redisCluster: [],
+  workers: 1,
   limits: { ...DEFAULT_LIMITS },
 });
 
@@ -45,9 +54,10 @@ export type OptionValue = string | number | readonly string[];
 
 /**
  * `text` is any string (one of `choices` when given), `secret` a string never logged, `cidrs` a
- * list of address ranges (comma-separated in a flag or variable, a list or a string in a file).
+ * list of address ranges and `list` a list of anything (both comma-separated in a flag or variable,
+ * a list or a string in a file).
  */
-type Kind = 'text' | 'secret' | 'int' | 'number' | 'cidrs';
+type Kind = 'text' | 'secret' | 'int' | 'number' | 'cidrs' | 'list';
 
 /** What a reload (SIGHUP) does with a changed value: apply it, or log that it needs a restart. */
 export type Reload = 'live' | 'restart';
@@ -141,6 +151,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     limit('tcp-keepalive', 'tcpKeepAliveMs', 'int', 'restart', 'milliseconds of TCP idleness before keep-alive probes'),
     limit('shutdown-grace', 'shutdownGraceMs', 'int', 'live', 'milliseconds a closing client gets to read its goodbye'),
   ]),
+  ...section('cluster', [
+    field({ flag: 'redis', kind: 'text', placeholder: 'url', reload: 'restart', help: 'redis://host:port: one node of a cluster on this Redis (history, ids, nicks, presence); empty = one process on --store' }, 'redis'),
+    field({ flag: 'redis-cluster', kind: 'list', placeholder: 'host:port,…', reload: 'restart', help: 'Redis Cluster nodes (host:port, comma-separated), instead of --redis' }, 'redisCluster'),
+    field({ flag: 'workers', kind: 'int', reload: 'restart', help: 'processes sharing the ports on this machine (needs --redis or --redis-cluster above 1)' }, 'workers'),
+  ]),
 ];
 
 export function envName(flag: string): string {
@@ -180,7 +195,7 @@ export function valueFromText(spec: OptionSpec, raw: string): OptionValue {
     if (raw.trim() === '') throw new Error(`expected a ${spec.kind === 'int' ? 'whole number' : 'number'} ≥ 0, got ${shown}`);
     return checked(spec, Number(raw), shown);
   }
-  return checked(spec, spec.kind === 'cidrs' ? splitList(raw) : raw, shown);
+  return checked(spec, spec.kind === 'cidrs' || spec.kind === 'list' ? splitList(raw) : raw, shown);
 }
 
 /** Reads a value from a configuration file, where it has a type of its own (YAML or JSON). */
@@ -193,9 +208,10 @@ export function valueFromFile(spec: OptionSpec, value: unknown): OptionValue {
       if (typeof value !== 'number') throw new Error(`expected a ${spec.kind === 'int' ? 'whole number' : 'number'} ≥ 0, got ${shown}`);
       return checked(spec, value, shown);
     case 'cidrs':
+    case 'list':
       if (typeof value === 'string') return checked(spec, splitList(value), shown);
       if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return checked(spec, value.map((v) => v.trim()), shown);
-      throw new Error(`expected a list of address ranges, got ${shown}`);
+      throw new Error(`expected a list${spec.kind === 'cidrs' ? ' of address ranges' : ''}, got ${shown}`);
     default:
       if (typeof value !== 'string') throw new Error(`expected text, got ${shown}`);
       return checked(spec, value, shown);
@@ -210,7 +226,7 @@ export interface FileEntry {
 }
 
 export function cloneDefaults(): ServeConfig {
-  return { ...DEFAULT_CONFIG, trustProxy: [...DEFAULT_CONFIG.trustProxy], limits: { ...DEFAULT_CONFIG.limits } };
+  return { ...DEFAULT_CONFIG, trustProxy: [...DEFAULT_CONFIG.trustProxy], redisCluster: [...DEFAULT_CONFIG.redisCluster], limits: { ...DEFAULT_CONFIG.limits } };
 }
 
 /**

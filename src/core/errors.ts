@@ -37,6 +37,7 @@ export const ERRORS = {
   too_many_rooms: { message: 'you are in too many rooms; part one first', fatal: false },
   no_such_nick: { message: 'nobody has that nick', fatal: false },
   store_failed: { message: 'the history store failed: your message was not stored, so it was not delivered', fatal: false },
+  unavailable: { message: 'the cluster cannot reach Redis right now: this was not carried out (a message was not delivered); try again shortly', fatal: false },
   internal_error: { message: 'the server failed to handle this command; it was not carried out', fatal: false },
   // Disconnects: sent in a `bye` frame just before the server closes the connection.
   server_full: { message: 'the server has reached its connection limit', fatal: true, wsClose: 1013 },

@@ -15,9 +15,10 @@ import { HistoryReplies } from './history-replies.js';
 import { HubCounters } from './hub-counters.js';
 import type { HubLogger } from './hub-logger.js';
 import { DEFAULT_ROOM, type Limits } from './limits.js';
-import { guestNick } from './names.js';
+import { guestNick, nickKey } from './names.js';
 import { Outgoing } from './outgoing.js';
 import { PresenceBatcher } from './presence-batcher.js';
+import type { Directory, DirectoryListener, WhisperEvent } from './directory.js';
 import { IdBlocks, type IdSource } from './id-source.js';
 import { LocalBroker } from './local-broker.js';
 import type { RoomLog } from './room-log.js';
@@ -32,8 +33,11 @@ export type { HubLogger } from './hub-logger.js';
 export { HubCounters } from './hub-counters.js';
 export type { StoreHealth } from './store-guard.js';
 
-/** Where messages get their seq and are stored: the local room log, or a broker (Redis) whose listener is the hub. */
-export type HubStore = { readonly log: RoomLog } | { readonly broker: Broker; readonly ids: IdSource };
+/**
+ * Where messages get their seq and are stored, and who knows everyone: the local room log and the
+ * hub's own indexes on one node; in a cluster, a broker and a directory (Redis) whose listener is the hub.
+ */
+export type HubStore = { readonly log: RoomLog } | { readonly broker: Broker; readonly directory: Directory };
 
 export type HubOptions = HubStore & {
   readonly limits: Limits;
@@ -76,7 +80,7 @@ function disconnectFor(code: ErrorCode): Disconnect {
  */
 const MAX_WAITING_COMMANDS = 64;
 
-export class Hub implements CommandHub, BrokerListener {
+export class Hub implements CommandHub, BrokerListener, DirectoryListener {
   readonly limits: Limits;
   readonly broker: Broker;
   readonly logger: HubLogger;
@@ -91,6 +95,8 @@ export class Hub implements CommandHub, BrokerListener {
   private readonly store: StoreGuard;
   private readonly cycle: FlushCycle;
   private readonly ids: IdSource;
+  /** The cluster's view of everyone; none on one node, where the indexes above are the whole truth. */
+  private readonly directory: Directory | undefined;
   private accepting = true;
   /** Rooms whose subscription is being set up (a remote broker): joiners wait for it. */
   private readonly subscribing = new Map<string, Promise<void>>();
@@ -107,7 +113,7 @@ export class Hub implements CommandHub, BrokerListener {
     this.limits = options.limits;
     if ('broker' in options) {
       this.broker = options.broker;
-      this.ids = options.ids;
+      this.ids = this.directory = options.directory;
     } else {
       const log = options.log;
       this.broker = new LocalBroker(log, this);
@@ -126,7 +132,7 @@ export class Hub implements CommandHub, BrokerListener {
         return limits.floodRate;
       },
     };
-    this.store = new StoreGuard(this.logger, this.clock);
+    this.store = new StoreGuard(this.logger, this.clock, this.directory ? 'unavailable' : 'store_failed');
     this.presence = new PresenceBatcher(this.rooms, scheduler, this.limits, this.logger);
     this.cycle = new FlushCycle({
       commit: () => this.broker.commit(),
@@ -138,7 +144,7 @@ export class Hub implements CommandHub, BrokerListener {
       cutOff: (session) => this.end(session, disconnectFor('slow_reader'), 'slow_reader'),
       lost: (session) => this.connectionLost(session),
       refused: (sender, ref) => {
-        if (this.sessions.has(sender)) this.replyError(sender, new HubError('store_failed'), ref);
+        if (this.sessions.has(sender)) this.replyError(sender, new HubError(this.store.failureCode), ref);
       },
     });
     this.history = new HistoryReplies(this.broker, this.store, () => this.cycle.commit(), this.limits, this.counters);
@@ -200,6 +206,8 @@ export class Hub implements CommandHub, BrokerListener {
     try {
       this.sessions.add(session);
       entered = this.enterRoom(session, DEFAULT_ROOM);
+      // In a cluster its guest nick is claimed too, so a whisper from another node can find it.
+      if (this.directory) entered = Promise.all([entered, this.directory.claimNick(nickKey(session.nick), id)]).then(() => {});
     } catch (err) {
       failed(err);
       return undefined;
@@ -446,17 +454,47 @@ export class Hub implements CommandHub, BrokerListener {
     this.reply(session, { type: 'error', code: error.code, message: error.message, ...(ref !== undefined && { ref }) });
   }
 
-  members(room: string): Member[] {
+  members(room: string): Awaitable<Member[]> {
     // The room's gathered joins and leaves go out first: a member list is never older than the notices after it.
     this.presence.send(room);
-    return this.rooms.memberList(room);
+    return this.directory ? this.directory.members(room) : this.rooms.memberList(room);
   }
 
-  roomList(): { room: string; members: number }[] {
-    return this.rooms.list();
+  roomList(): Awaitable<{ room: string; members: number }[]> {
+    return this.directory ? this.directory.rooms() : this.rooms.list();
   }
 
-  changeNick(session: Session, nick: string, ref: Ref | undefined): void {
+  /** In a cluster the nick is claimed cluster-wide first; the old one is given up once the new one is taken. */
+  changeNick(session: Session, nick: string, ref: Ref | undefined): Awaitable<void> {
+    const directory = this.directory;
+    if (!directory) return this.rename(session, nick, ref);
+    const key = nickKey(nick);
+    const oldKey = nickKey(session.nick);
+    if (key === oldKey) return this.renameEverywhere(directory, session, nick, ref);
+    return directory.claimNick(key, session.id).then((claimed) => {
+      if (!claimed) throw new HubError('nick_taken', `the nick "${nick}" is already taken`);
+      if (!this.sessions.has(session)) {
+        directory.releaseNick(key, session.id);
+        return;
+      }
+      try {
+        this.renameEverywhere(directory, session, nick, ref);
+      } catch (err) {
+        directory.releaseNick(key, session.id);
+        throw err;
+      }
+      directory.releaseNick(oldKey, session.id);
+    });
+  }
+
+  private renameEverywhere(directory: Directory, session: Session, nick: string, ref: Ref | undefined): void {
+    const old = session.nick;
+    this.rename(session, nick, ref);
+    directory.renamed(session.id, old, nick, session.rooms.list());
+  }
+
+  /** Renames a session of this node and tells everyone here sharing a room with it. */
+  private rename(session: Session, nick: string, ref: Ref | undefined): void {
     const old = this.sessions.rename(session, nick);
     const event = { type: 'nick', id: session.id, old, nick } as const;
     // Everyone sharing a room with you hears it once, however many rooms you share.
@@ -473,21 +511,30 @@ export class Hub implements CommandHub, BrokerListener {
     this.reply(session, ref === undefined ? event : { ...event, ref });
   }
 
-  whisper(session: Session, to: string, text: string, action: boolean, ref: Ref | undefined): void {
-    const target = this.sessions.findNick(to);
-    if (!target) throw new HubError('no_such_nick', `nobody is called "${echo(to)}"`);
-    const event = {
+  /** To a session of this node at once; in a cluster, to one of another node through the directory. */
+  whisper(session: Session, to: string, text: string, action: boolean, ref: Ref | undefined): Awaitable<void> {
+    const whisperTo = (toNick: string, toId: number): WhisperEvent => ({
       type: 'whisper',
       from: session.nick,
       fromId: session.id,
-      to: target.nick,
-      toId: target.id,
+      to: toNick,
+      toId,
       text,
       ts: this.clock(),
       ...(action && { action: true as const }),
-    } as const;
-    if (target !== session) this.reply(target, event);
-    this.reply(session, ref === undefined ? event : { ...event, ref });
+    });
+    const answer = (event: WhisperEvent | undefined): void => {
+      if (!event) throw new HubError('no_such_nick', `nobody is called "${echo(to)}"`);
+      this.reply(session, ref === undefined ? event : { ...event, ref });
+    };
+    const target = this.sessions.findNick(to);
+    if (target) {
+      const event = whisperTo(target.nick, target.id);
+      if (target !== session) this.reply(target, event);
+      return answer(event);
+    }
+    if (!this.directory) return answer(undefined);
+    return this.directory.whisper(nickKey(to), (toId) => whisperTo(to, toId)).then(answer);
   }
 
   /**
@@ -496,17 +543,11 @@ export class Hub implements CommandHub, BrokerListener {
    * the meantime wait for the same subscription.
    */
   enterRoom(session: Session, room: string): Awaitable<void> {
-    if (this.rooms.count(room) > 0) {
-      this.addMember(session, room);
-      return;
-    }
+    if (this.rooms.count(room) > 0) return this.addMember(session, room);
     let ready = this.subscribing.get(room);
     if (!ready) {
       const subscribed = this.store.call('a subscription', () => this.broker.subscribe(room));
-      if (!(subscribed instanceof Promise)) {
-        this.addMember(session, room);
-        return;
-      }
+      if (!(subscribed instanceof Promise)) return this.addMember(session, room);
       ready = subscribed.then(
         () => void this.subscribing.delete(room),
         (err: unknown) => {
@@ -519,7 +560,8 @@ export class Hub implements CommandHub, BrokerListener {
     return ready.then(() => this.addMember(session, room));
   }
 
-  private addMember(session: Session, room: string): void {
+  /** In a cluster the member is entered in the directory too (and taken out again here if that fails). */
+  private addMember(session: Session, room: string): Awaitable<void> {
     if (!this.sessions.has(session)) {
       // It left while the subscription was being set up.
       if (this.rooms.count(room) === 0) this.broker.unsubscribe(room);
@@ -529,12 +571,17 @@ export class Hub implements CommandHub, BrokerListener {
     this.rooms.add(session, room);
     session.rooms.add(room, joinedAt);
     if (this.presence.noticesOn(room)) this.presence.gather(room, session);
+    return this.directory?.join(room, { id: session.id, nick: session.nick }).catch((err: unknown) => {
+      if (session.rooms.has(room)) this.leaveRoom(session, room, 'left');
+      throw err;
+    });
   }
 
   /** Removes a session from a room (dropping the room when empty) and tells who remains. */
   leaveRoom(session: Session, room: string, reason: LeftReason): void {
     if (!this.rooms.remove(session, room)) throw new HubError('not_in_room', `you are not in #${room}`);
     session.rooms.delete(room);
+    this.directory?.leave(room, { id: session.id, nick: session.nick }, reason);
     if (this.rooms.count(room) === 0) {
       this.presence.drop(room);
       if (!this.subscribing.has(room)) this.broker.unsubscribe(room);
@@ -584,10 +631,10 @@ export class Hub implements CommandHub, BrokerListener {
     if (this.sessions.has(origin.session)) this.replyError(origin.session, error, origin.ref);
   }
 
-  /** How a broker's failure reads for the sender: the local store's is store_failed. */
+  /** How a broker's failure reads for the sender: the local store's is store_failed, Redis's unavailable. */
   private brokerRefusal(err: Error): HubError {
     this.store.failed(err, 'an append');
-    return new HubError('store_failed');
+    return new HubError(this.store.failureCode);
   }
 
   // ---- BrokerListener: the broker drives fan-out ----
@@ -636,6 +683,42 @@ export class Hub implements CommandHub, BrokerListener {
     this.logger.warn({ epoch }, 'the history was lost: seqs start again under a new epoch');
   }
 
+  // ---- DirectoryListener: the other nodes of a cluster ----
+
+  remoteJoined(room: string, member: Member): void {
+    if (this.rooms.count(room) > 0 && this.presence.noticesOn(room)) this.presence.gather(room, member);
+  }
+
+  remoteLeft(room: string, member: Member, reason: LeftReason): void {
+    if (this.rooms.count(room) > 0 && this.presence.noticesOn(room)) this.presence.gather(room, member, reason);
+  }
+
+  remoteNick(id: number, old: string, nick: string, rooms: readonly string[]): void {
+    // Everyone here sharing a room with it hears it once, however many rooms they share.
+    const told = new Set<Session>();
+    for (const room of rooms) {
+      if (this.rooms.count(room) === 0 || !this.presence.noticesOn(room)) continue;
+      this.presence.send(room);
+      for (const member of this.rooms.members(room)) told.add(member);
+    }
+    if (told.size === 0) return;
+    const out = new Outgoing({ type: 'nick', id, old, nick });
+    for (const member of told) member.deliver(out);
+  }
+
+  whisperFor(toId: number, event: WhisperEvent): void {
+    const target = this.sessions.get(toId);
+    if (target && !target.closing) this.reply(target, { ...event, to: target.nick });
+  }
+
+  nicksLost(owners: readonly number[]): void {
+    for (const id of owners) {
+      const session = this.sessions.get(id);
+      // It goes back to its guest nick, which is its own by its cluster-unique id.
+      if (session && !session.closing && this.directory) this.renameEverywhere(this.directory, session, guestNick(id), undefined);
+    }
+  }
+
   /** Switches a session to another door of the same connection (`/json`) and welcomes it there. */
   switchDoor(session: Session, door: Door): void {
     session.door = door;
@@ -662,6 +745,7 @@ export class Hub implements CommandHub, BrokerListener {
   private unregister(session: Session, reason: LeftReason): void {
     try {
       this.sessions.remove(session);
+      this.directory?.releaseNick(nickKey(session.nick), session.id);
       for (const room of session.rooms.list()) this.leaveRoom(session, room, reason);
       this.logger.debug({ id: session.id, nick: session.nick, reason }, 'disconnected');
     } catch (err) {

@@ -8,7 +8,6 @@ import type { HubLogger } from './hub-logger.js';
 import { Outgoing } from './outgoing.js';
 import type { RoomIndex } from './room-index.js';
 import type { Scheduler } from './scheduler.js';
-import type { Session } from './session.js';
 
 /** Joins and leaves in one room not yet announced; one cancels the other for the same session. */
 interface Batch {
@@ -32,8 +31,8 @@ export class PresenceBatcher {
     return this.rooms.count(room) < this.limits.presenceNoticeMaxMembers;
   }
 
-  /** Notes a join (no reason) or a leave for the room's next notice. */
-  gather(room: string, session: Session, reason?: LeftReason): void {
+  /** Notes a join (no reason) or a leave of a member (of this node or, in a cluster, another) for the room's next notice. */
+  gather(room: string, session: Member, reason?: LeftReason): void {
     let batch = this.batches.get(room);
     if (!batch) this.batches.set(room, (batch = { joined: new Map(), left: new Map() }));
     const member = { id: session.id, nick: session.nick };

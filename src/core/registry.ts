@@ -31,6 +31,8 @@ export interface Registry {
   nextId(): number | undefined;
   /** Claims a nick key (folded, as `nickKey` makes it) for an owner (a session id); false if another owner holds it. Claiming a key one already holds is true. */
   claimNick(key: string, owner: number): Promise<boolean>;
+  /** Who holds a nick key (a session id on a live node), if anyone does. */
+  nickHolder(key: string): Promise<{ node: string; owner: number } | undefined>;
   /** Releases a nick key, only if `owner` still holds it. */
   releaseNick(key: string, owner: number): Promise<void>;
   /** Adds (or, with a new nick, updates) a member of a room. */

@@ -1,10 +1,10 @@
 /**
  * @module Whether the history store works. A failure is a state, not a crash: it is logged, reported
- * (on /healthz), turned into `store_failed` for the client concerned, and forgotten at the next
+ * (on /healthz), turned into `store_failed` (`unavailable` in a cluster) for the client concerned, and forgotten at the next
  * store call that succeeds.
  */
 import type { Awaitable } from './command-hub.js';
-import { HubError } from './errors.js';
+import { HubError, type ErrorCode } from './errors.js';
 import type { HubLogger } from './hub-logger.js';
 import type { Clock } from './token-bucket.js';
 
@@ -16,6 +16,8 @@ export class StoreGuard {
   constructor(
     private readonly logger: HubLogger,
     private readonly clock: Clock,
+    /** What a client is told when the store fails it: `store_failed` for the local log, `unavailable` for Redis. */
+    readonly failureCode: Extract<ErrorCode, 'store_failed' | 'unavailable'> = 'store_failed',
   ) {}
 
   get health(): StoreHealth {
@@ -36,8 +38,8 @@ export class StoreGuard {
 
   /**
    * A store call on behalf of a client: a failure (thrown, or a rejected promise) makes the store
-   * unhealthy and is `store_failed` for that client. A failure the broker already worded for
-   * clients (a HubError, such as `unavailable`) goes through as it is.
+   * unhealthy and is `failureCode` for that client. A failure already worded for clients (a
+   * HubError) goes through as it is.
    */
   call<T>(during: string, work: () => Awaitable<T>): Awaitable<T> {
     try {
@@ -60,6 +62,6 @@ export class StoreGuard {
   private refuse(err: unknown, during: string): never {
     if (err instanceof HubError) throw err;
     this.failed(err, during);
-    throw new HubError('store_failed', 'the history store failed; nothing was read or stored, try again shortly');
+    throw this.failureCode === 'store_failed' ? new HubError('store_failed', 'the history store failed; nothing was read or stored, try again shortly') : new HubError(this.failureCode);
   }
 }

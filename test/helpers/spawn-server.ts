@@ -68,7 +68,8 @@ export async function spawnServer(args: string[] = [], env: NodeJS.ProcessEnv = 
     stderr,
     logs,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null) return child.exitCode;
+      // A process ended by a signal has no exit code, only its signal.
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       const exited = once(child, 'exit');
       child.kill(signal);
       const [code] = (await exited) as [number | null];

@@ -1,0 +1,167 @@
+/**
+ * Many hubbub processes, one hub: real `hubbub serve --redis` nodes on real redis-server processes
+ * (one instance, and a 3-master Redis Cluster), with clients of every kind spread over the nodes.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { TcpClient, TcpJsonClient, WsClient, isType, presenceEntry, type Frame, type JsonClient } from '../helpers/clients.js';
+import { stopAllRedis } from '../helpers/redis.js';
+import type { ServerProcess } from '../helpers/spawn-server.js';
+import { ask, eventually, healthz, startNode } from './hub-nodes.js';
+import { clusterTopology, singleTopology, type Topology } from './nodes.js';
+
+after(() => stopAllRedis());
+
+const isMessage = (room: string) => (f: Frame) => f.type === 'message' && f.room === room && f.history !== true;
+
+/** Every client joins the room; resolves once each has its answer. */
+async function joinAll(clients: JsonClient[], room: string): Promise<void> {
+  for (const c of clients) assert.equal((await ask(c, { type: 'join', room })).type, 'joined');
+}
+
+async function withNodes(topology: Topology, count: number, run: (nodes: ServerProcess[]) => Promise<void>): Promise<void> {
+  const nodes = await Promise.all(Array.from({ length: count }, () => startNode(topology)));
+  try {
+    await run(nodes);
+  } finally {
+    await Promise.all(nodes.map((n) => n.stop('SIGTERM')));
+  }
+}
+
+/** Concurrent senders on different nodes; every observer, on every node, sees the same sequence. */
+async function oneOrder(topology: Topology): Promise<void> {
+  await withNodes(topology, 2, async ([a, b]) => {
+    const senders = [await TcpJsonClient.connect(a!.tcpPort), await WsClient.connect(b!.httpPort)];
+    const observers = [await WsClient.connect(a!.httpPort), await TcpJsonClient.connect(b!.tcpPort)];
+    const all = [...senders, ...observers];
+    await joinAll(all, 'order');
+    const perSender = 25;
+    for (let i = 0; i < perSender; i++) senders.forEach((s, n) => s.send({ type: 'say', room: 'order', text: `s${n}-${i}` }));
+    const seen = await Promise.all(all.map((c) => c.frames.take(perSender * senders.length, isMessage('order'), 15_000)));
+    const sequence = (frames: Frame[]) => frames.map((f) => `${String(f.seq)} ${String(f.text)}`);
+    for (const frames of seen.slice(1)) assert.deepEqual(sequence(frames), sequence(seen[0]!), 'one order everywhere');
+    const seqs = seen[0]!.map((f) => f.seq as number);
+    assert.deepEqual(seqs, seqs.map((_, i) => seqs[0]! + i), 'no gaps, no doubles');
+    // Each sender's own messages in the order it sent them.
+    for (let n = 0; n < senders.length; n++) {
+      const own = seen[0]!.filter((f) => String(f.text).startsWith(`s${n}-`)).map((f) => f.text);
+      assert.deepEqual(own, Array.from({ length: perSender }, (_, i) => `s${n}-${i}`));
+    }
+    for (const c of all) c.close();
+  });
+}
+
+describe('nodes on one Redis', () => {
+  let topology: Topology;
+  test('start Redis', async () => {
+    topology = await singleTopology({ appendfsync: 'everysec' });
+  });
+
+  test('concurrent senders on two nodes: every observer sees the same sequence', () => oneOrder(topology));
+
+  test('ids, presence, who, rooms, nicks and whispers across nodes', async () => {
+    await withNodes(topology, 2, async ([a, b]) => {
+      const alice = await WsClient.connect(a!.httpPort);
+      const bob = await TcpJsonClient.connect(b!.tcpPort);
+      assert.notEqual(alice.welcome.id, bob.welcome.id, 'ids are unique across nodes');
+      assert.equal(alice.welcome.epoch, bob.welcome.epoch, 'one history');
+      await joinAll([alice], 'x');
+      await joinAll([bob], 'x');
+      // Alice hears that bob, on the other node, joined.
+      await alice.frames.next((f) => f.type === 'presence' && f.room === 'x' && presenceEntry(f, 'joined', { id: bob.welcome.id }) !== undefined);
+      for (const c of [alice, bob]) {
+        const who = await ask(c, { type: 'who', room: 'x' });
+        assert.deepEqual((who.members as { id: number }[]).map((m) => m.id).sort(), [alice.welcome.id, bob.welcome.id].sort());
+        const rooms = await ask(c, { type: 'rooms' });
+        assert.deepEqual((rooms.rooms as { room: string; members: number }[]).find((r) => r.room === 'x'), { room: 'x', members: 2 });
+      }
+      // Nicks are unique cluster-wide, folded.
+      assert.equal((await ask(alice, { type: 'nick', nick: 'Alice' })).type, 'nick');
+      const renamed = await bob.frames.next((f) => f.type === 'nick' && f.nick === 'Alice');
+      assert.equal(renamed.id, alice.welcome.id, 'bob was told of the rename on the other node');
+      const taken = await ask(bob, { type: 'nick', nick: 'ALICE' });
+      assert.equal(taken.code, 'nick_taken');
+      // Whispers reach the other node, by nick and by guest nick.
+      const sent = await ask(bob, { type: 'whisper', to: 'alice', text: 'psst' });
+      assert.equal(sent.type, 'whisper');
+      const got = await alice.frames.next(isType('whisper'));
+      assert.deepEqual([got.text, got.fromId, got.toId, got.to], ['psst', bob.welcome.id, alice.welcome.id, 'Alice']);
+      await ask(alice, { type: 'whisper', to: `guest-${String(bob.welcome.id)}`, text: 'back' });
+      assert.equal((await bob.frames.next(isType('whisper'))).text, 'back');
+      assert.equal((await ask(bob, { type: 'whisper', to: 'nobody-here', text: 'x' })).code, 'no_such_nick');
+      // A nick given up is free again for anyone.
+      alice.close();
+      await bob.frames.next((f) => f.type === 'presence' && f.room === 'x' && presenceEntry(f, 'left', { id: alice.welcome.id }) !== undefined);
+      assert.equal((await ask(bob, { type: 'nick', nick: 'alice' })).type, 'nick');
+      bob.close();
+    });
+  });
+
+  test('a node killed: the others see its members leave within the lease, and its clients resume on another node', async () => {
+    await withNodes(topology, 2, async ([a, b]) => {
+      const stayer = await TcpJsonClient.connect(a!.tcpPort);
+      const goner = await TcpJsonClient.connect(b!.tcpPort);
+      await joinAll([stayer, goner], 'k');
+      const said = await ask(stayer, { type: 'say', room: 'k', text: 'before the kill' });
+      const seen = await goner.frames.next((f) => f.type === 'message' && f.text === 'before the kill');
+      await b!.stop('SIGKILL');
+      // The lease is 10 s and the sweep every 2 s: told within ~15 s.
+      const notice = await stayer.frames.next((f) => f.type === 'presence' && f.room === 'k' && presenceEntry(f, 'left', { id: goner.welcome.id }) !== undefined, 20_000);
+      assert.ok(notice);
+      const who = await ask(stayer, { type: 'who', room: 'k' });
+      assert.deepEqual((who.members as { id: number }[]).map((m) => m.id), [stayer.welcome.id], 'no ghost');
+      await ask(stayer, { type: 'say', room: 'k', text: 'while it was gone' });
+      // Its client comes back on the surviving node and resumes where it was.
+      const back = await TcpJsonClient.connect(a!.tcpPort);
+      back.send({ type: 'resume', epoch: goner.welcome.epoch, rooms: { k: seen.seq } });
+      const missed = await back.frames.next((f) => f.type === 'message' && f.room === 'k', 5000, 'the missed message');
+      assert.deepEqual([missed.text, missed.seq], ['while it was gone', (said.seq as number) + 1]);
+      for (const c of [stayer, back]) c.close();
+    });
+  });
+
+  test('Redis stopped and restarted: unavailable (never a silent drop), 503, then everything works again', async () => {
+    await withNodes(topology, 2, async ([a, b]) => {
+      const sender = await TcpJsonClient.connect(a!.tcpPort);
+      const other = await WsClient.connect(b!.httpPort);
+      await joinAll([sender, other], 'f');
+      const server = topology.servers[0]!;
+      await server.stop();
+      const refused = await ask(sender, { type: 'say', room: 'f', text: 'into the void' });
+      assert.equal(refused.code, 'unavailable');
+      const sick = await eventually('/healthz to fail', async () => ((await healthz(a!)).status === 503 ? (await healthz(a!)).body : undefined), 10_000);
+      assert.match(String(sick.reason), /redis/i);
+      await server.restart();
+      await eventually('/healthz to recover', async () => ((await healthz(a!)).status === 200 ? true : undefined), 15_000);
+      await eventually('a message to go through', async () => {
+        const answer = await ask(sender, { type: 'say', room: 'f', text: 'back again' });
+        return answer.type === 'message' ? answer : undefined;
+      }, 15_000);
+      const got = await other.frames.next((f) => f.type === 'message' && f.text === 'back again', 10_000);
+      assert.equal(got.room, 'f');
+      for (const c of [sender, other]) c.close();
+    });
+  });
+
+  test('text clients on two nodes talk in lobby', async () => {
+    await withNodes(topology, 2, async ([a, b]) => {
+      const one = await TcpClient.text(a!.tcpPort);
+      const two = await TcpClient.text(b!.tcpPort);
+      one.send('hello from one');
+      await two.lines.next((l) => l.includes('hello from one'));
+      one.close();
+      two.close();
+    });
+  });
+
+  test('stop Redis', () => topology.destroy());
+});
+
+describe('nodes on a 3-master Redis Cluster', () => {
+  let topology: Topology;
+  test('start the cluster', async () => {
+    topology = await clusterTopology();
+  });
+  test('concurrent senders on two nodes: every observer sees the same sequence', () => oneOrder(topology));
+  test('stop the cluster', () => topology.destroy());
+});
