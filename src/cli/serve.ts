@@ -2,18 +2,23 @@
  * @module `hubbub serve`: start the hub on the configured ports, reload the configuration on
  * SIGHUP, and stop cleanly on SIGINT/SIGTERM.
  */
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
+import { redisTarget } from '../cluster/cluster-node.js';
 import { loadConfig } from '../config/config-file.js';
 import { CONFIG_ENV, CONFIG_FLAG, OPTIONS, optionsHelp } from '../config/options.js';
 import { createLogger } from '../log/logger.js';
 import { startServer } from '../server.js';
+import { runWorkers } from './workers.js';
 
 export const SERVE_USAGE = `Usage: hubbub serve [--config <file>] [options]
 
 Starts the chat hub: a TCP port for terminals (nc, telnet) and programs (NDJSON after /json), and
 an HTTP port serving the chat page at /, the WebSocket endpoint /ws, GET /healthz and GET /metrics.
 With --tls-cert and --tls-key both ports speak TLS (HTTPS and WSS on the HTTP port).
-Room history goes to <data-dir>/hubbub.db (SQLite) unless --store memory.
+Room history goes to <data-dir>/hubbub.db (SQLite) unless --store memory. With --redis (or
+--redis-cluster) it is one node of a hub that any number of hubbub processes share on Redis, and
+--workers N runs N such processes here, sharing the ports (docs/cluster.md).
 
 Every option can also be set with its HUBBUB_* environment variable or, under its own name, in a
 configuration file (YAML or JSON; hubbub config --example prints one with every key). A flag wins
@@ -43,6 +48,12 @@ export async function serve(argv: string[]): Promise<number> {
   const flags = values as Record<string, string | undefined>;
   const config = loadConfig(flags, process.env);
   const logger = createLogger(config.logLevel);
+  if (config.workers > 1 && cluster.isPrimary) {
+    if (!redisTarget(config.redis, config.redisCluster)) {
+      throw new Error('--workers above 1 needs --redis or --redis-cluster: the workers are nodes of one hub, and only Redis lets them share it');
+    }
+    return runWorkers(config.workers, logger);
+  }
   const server = await startServer(config, { logger });
   const scheme = config.tlsCert === '' ? { tcp: 'tcp', ws: 'ws', http: 'http' } : { tcp: 'tls', ws: 'wss', http: 'https' };
   process.stdout.write(
@@ -70,10 +81,13 @@ export async function serve(argv: string[]): Promise<number> {
       process.off('SIGTERM', stop);
       void server.close().then(() => {
         logger.info({}, 'stopped');
+        // A worker's channel to its primary would keep it running.
+        cluster.worker?.disconnect();
         resolve(0);
       });
     };
-    process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // A worker stops when its primary says so (SIGTERM); a terminal's Ctrl-C reaches it too, and is left to the primary.
+    process.on('SIGINT', cluster.isWorker ? () => {} : stop);
   });
 }

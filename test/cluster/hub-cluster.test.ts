@@ -3,10 +3,12 @@
  * (one instance, and a 3-master Redis Cluster), with clients of every kind spread over the nodes.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
 import { TcpClient, TcpJsonClient, WsClient, isType, presenceEntry, type Frame, type JsonClient } from '../helpers/clients.js';
 import { stopAllRedis } from '../helpers/redis.js';
-import type { ServerProcess } from '../helpers/spawn-server.js';
+import { HUBBUB_BIN, type ServerProcess } from '../helpers/spawn-server.js';
 import { ask, eventually, healthz, startNode } from './hub-nodes.js';
 import { clusterTopology, singleTopology, type Topology } from './nodes.js';
 
@@ -154,7 +156,36 @@ describe('nodes on one Redis', () => {
     });
   });
 
+  test('--workers 2: two processes share the ports as nodes of one hub', async () => {
+    const node = await startNode(topology, ['--workers', '2']);
+    try {
+      // Each worker says it listens; the first line was the one spawnServer read.
+      await node.stdout.next((l) => l.startsWith('hubbub listening'), 15_000, 'the second worker listening');
+      const clients: TcpJsonClient[] = [];
+      for (let i = 0; i < 4; i++) clients.push(await TcpJsonClient.connect(node.tcpPort));
+      // Each worker leases its own block of 1,000 ids, and new connections go round the workers.
+      const blocks = new Set(clients.map((c) => Math.floor(((c.welcome.id as number) - 1) / 1000)));
+      assert.ok(blocks.size >= 2, `connections reached both workers (ids ${clients.map((c) => String(c.welcome.id)).join(', ')})`);
+      await joinAll(clients, 'w');
+      assert.equal((await ask(clients[0]!, { type: 'say', room: 'w', text: 'to every worker' })).type, 'message');
+      for (const c of clients.slice(1)) assert.equal((await c.frames.next(isMessage('w'))).text, 'to every worker');
+      for (const c of clients) c.close();
+    } finally {
+      assert.equal(await node.stop('SIGTERM'), 0, 'the primary stops its workers and exits cleanly');
+    }
+  });
+
   test('stop Redis', () => topology.destroy());
+});
+
+test('--workers without Redis stops start-up with a clear message', async () => {
+  const run = promisify(execFile);
+  const failed = await run(process.execPath, [HUBBUB_BIN, 'serve', '--workers', '2', '--tcp-port', '0', '--http-port', '0', '--store', 'memory']).then(
+    () => assert.fail('start-up should have stopped'),
+    (err: { code: number; stderr: string }) => err,
+  );
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /--workers above 1 needs --redis or --redis-cluster/);
 });
 
 describe('nodes on a 3-master Redis Cluster', () => {
