@@ -145,6 +145,33 @@ describe('nodes on one Redis', () => {
     });
   });
 
+  test('Redis frozen (SIGSTOP): unavailable after the command timeout, then delivery resumes with no gap and no refused message', async () => {
+    await withNodes(topology, 2, async ([a, b]) => {
+      const sender = await WsClient.connect(a!.httpPort);
+      const receiver = await TcpJsonClient.connect(b!.tcpPort);
+      await joinAll([sender, receiver], 'z');
+      assert.equal((await ask(sender, { type: 'say', room: 'z', text: 'before' })).type, 'message');
+      const server = topology.servers[0]!;
+      server.freeze();
+      try {
+        const refused = await ask(sender, { type: 'say', room: 'z', text: 'frozen' }, 10_000);
+        assert.equal(refused.code, 'unavailable');
+      } finally {
+        server.thaw();
+      }
+      await eventually('a message to go through', async () => {
+        const answer = await ask(sender, { type: 'say', room: 'z', text: 'after' }, 10_000);
+        return answer.type === 'message' ? answer : undefined;
+      }, 20_000);
+      const got: Frame[] = [];
+      do got.push(await receiver.frames.next(isMessage('z'), 10_000));
+      while (got.at(-1)!.text !== 'after');
+      assert.deepEqual(got.map((f) => f.text), ['before', 'after'], 'the refused message was never delivered');
+      assert.equal(got[1]!.seq, (got[0]!.seq as number) + 1, 'no gap');
+      for (const c of [sender, receiver]) c.close();
+    });
+  });
+
   test('text clients on two nodes talk in lobby', async () => {
     await withNodes(topology, 2, async ([a, b]) => {
       const one = await TcpClient.text(a!.tcpPort);
