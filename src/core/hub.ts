@@ -5,6 +5,7 @@
  * and knows no door, codec or store by name.
  */
 import { PROTOCOL_VERSION } from '../protocol/schema/server-frames.js';
+import { OPEN_ACCESS, type Access } from './access.js';
 import type { Broker, BrokerListener } from './broker.js';
 import type { Awaitable, CommandHub } from './command-hub.js';
 import type { Conn, Disconnect, Door } from './conn.js';
@@ -14,8 +15,8 @@ import { FlushCycle } from './flush-cycle.js';
 import { HistoryReplies } from './history-replies.js';
 import { HubCounters } from './hub-counters.js';
 import type { HubLogger } from './hub-logger.js';
-import { DEFAULT_ROOM, type Limits } from './limits.js';
-import { guestNick } from './names.js';
+import { DEFAULT_ROOM, RESERVED_NICKS_MAX, type Limits } from './limits.js';
+import { guestNick, nickKey } from './names.js';
 import { Outgoing } from './outgoing.js';
 import { PresenceBatcher } from './presence-batcher.js';
 import { IdBlocks, type IdSource } from './id-source.js';
@@ -23,9 +24,11 @@ import { LocalBroker } from './local-broker.js';
 import type { RoomLog } from './room-log.js';
 import { RoomIndex } from './room-index.js';
 import { EVENT_LOOP, type Scheduler } from './scheduler.js';
-import { Session } from './session.js';
+import { ReservedNicks } from './reserved-nicks.js';
+import { Session, type Grants } from './session.js';
 import { SessionIndex } from './session-index.js';
 import { StoreGuard, type StoreHealth } from './store-guard.js';
+import { TokenExpiry } from './token-expiry.js';
 import { fullBucket, takeToken, type BucketRate, type Clock } from './token-bucket.js';
 
 export type { HubLogger } from './hub-logger.js';
@@ -47,6 +50,8 @@ export type HubOptions = HubStore & {
   readonly scheduler?: Scheduler;
   /** Whether committing does I/O worth batching (limits.commitIntervalMs applies only then). */
   readonly commitsCostIo: boolean;
+  /** Who may come in and how tokens are checked; open to guests, with no tokens, by default. */
+  readonly access?: Access;
 };
 
 /** Who published a message this node is waiting to see come back: its copy carries the ref. */
@@ -82,6 +87,7 @@ export class Hub implements CommandHub, BrokerListener {
   readonly logger: HubLogger;
   readonly clock: Clock;
   readonly history: HistoryReplies;
+  readonly access: Access;
   /** What /metrics reports: plain counters, bumped as the hub works and read when scraped. */
   readonly counters = new HubCounters();
   private readonly flood: BucketRate;
@@ -91,6 +97,8 @@ export class Hub implements CommandHub, BrokerListener {
   private readonly store: StoreGuard;
   private readonly cycle: FlushCycle;
   private readonly ids: IdSource;
+  private readonly reserved = new ReservedNicks(RESERVED_NICKS_MAX);
+  private readonly expiry: TokenExpiry;
   private accepting = true;
   /** Rooms whose subscription is being set up (a remote broker): joiners wait for it. */
   private readonly subscribing = new Map<string, Promise<void>>();
@@ -142,6 +150,14 @@ export class Hub implements CommandHub, BrokerListener {
       },
     });
     this.history = new HistoryReplies(this.broker, this.store, () => this.cycle.commit(), this.limits, this.counters);
+    this.access = options.access ?? OPEN_ACCESS;
+    this.expiry = new TokenExpiry(scheduler, this.clock, {
+      warn: (session, inMs) =>
+        this.replyOrReport(session, () =>
+          this.replyError(session, new HubError('token_expired', `your token expires in ${Math.ceil(inMs / 1000)} s: send a fresh one with /auth (an auth frame)`)),
+        ),
+      expire: (session) => this.end(session, disconnectFor('session_expired'), 'kicked'),
+    });
   }
 
   stats(): HubStats {
@@ -196,10 +212,12 @@ export class Hub implements CommandHub, BrokerListener {
       if (this.sessions.has(session)) this.end(session, disconnectFor('server_error'), 'disconnected');
       else this.refuse(conn, door, 'server_error');
     };
+    session.admitted = this.access.openToGuests;
     let entered: Awaitable<void>;
     try {
       this.sessions.add(session);
-      entered = this.enterRoom(session, DEFAULT_ROOM);
+      // Until it signs in, a connection the server does not admit as a guest is in no room.
+      entered = session.admitted ? this.enterRoom(session, DEFAULT_ROOM) : undefined;
     } catch (err) {
       failed(err);
       return undefined;
@@ -224,7 +242,7 @@ export class Hub implements CommandHub, BrokerListener {
     this.sendWelcome(session);
     let recent: Awaitable<void> | undefined;
     try {
-      recent = session.door.historyOnConnect ? this.history.sendRecent(session, DEFAULT_ROOM) : undefined;
+      recent = session.door.historyOnConnect && session.admitted ? this.history.sendRecent(session, DEFAULT_ROOM) : undefined;
     } catch (err) {
       this.reportFailure(session, err, undefined, { during: 'history on connect' });
     }
@@ -274,6 +292,7 @@ export class Hub implements CommandHub, BrokerListener {
       if (!decoded.ok) throw decoded.error;
       const { spec, params } = decoded;
       command = spec.name;
+      if (!session.admitted && !spec.beforeAuth) throw new HubError('auth_required');
       const pending = spec.run({ hub: this, session, ref }, params);
       if (pending !== undefined) this.waitFor(session, pending, ref, command);
     } catch (err) {
@@ -473,6 +492,25 @@ export class Hub implements CommandHub, BrokerListener {
     this.reply(session, ref === undefined ? event : { ...event, ref });
   }
 
+  nickReserved(session: Session, nick: string): boolean {
+    return this.reserved.reserved(nick, session.grants?.subject);
+  }
+
+  signIn(session: Session, grants: Grants): void {
+    const subject = grants.subject;
+    if (session.grants !== undefined && nickKey(session.grants.subject) !== nickKey(subject)) throw new HubError('token_subject_changed');
+    const holder = this.sessions.findNick(subject);
+    if (holder !== undefined && holder !== session) {
+      if (holder.grants !== undefined) throw new HubError('nick_taken', `"${echo(subject)}" is signed in on another connection`);
+      this.changeNick(holder, guestNick(holder.id), undefined);
+    }
+    this.reserved.reserve(subject);
+    if (session.nick !== subject) this.changeNick(session, subject, undefined);
+    session.grants = grants;
+    session.admitted = true;
+    this.expiry.watch(session);
+  }
+
   whisper(session: Session, to: string, text: string, action: boolean, ref: Ref | undefined): void {
     const target = this.sessions.findNick(to);
     if (!target) throw new HubError('no_such_nick', `nobody is called "${echo(to)}"`);
@@ -660,6 +698,7 @@ export class Hub implements CommandHub, BrokerListener {
 
   /** Removes a session from every index and its rooms, telling them. Never throws: it runs from socket events. */
   private unregister(session: Session, reason: LeftReason): void {
+    this.expiry.forget(session);
     try {
       this.sessions.remove(session);
       for (const room of session.rooms.list()) this.leaveRoom(session, room, reason);

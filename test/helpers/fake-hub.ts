@@ -27,8 +27,10 @@ export class ManualScheduler implements Scheduler {
     this.immediate.push(task);
   }
 
-  later(ms: number, task: () => void): void {
-    this.timers.push({ due: this.time + ms, task });
+  later(ms: number, task: () => void): () => void {
+    const timer = { due: this.time + ms, task };
+    this.timers.push(timer);
+    return () => void (this.timers = this.timers.filter((t) => t !== timer));
   }
 
   now(): number {

@@ -1,6 +1,7 @@
 /** @module The command table: every command, looked up by JSON type or text-mode verb. */
 import * as COMMAND_ROWS from '../../protocol/schema/commands.js';
 import { echo, HubError } from '../errors.js';
+import { auth } from './auth.js';
 import type { CommandSpec } from './command-spec.js';
 import { json, ping, quit } from './connection.js';
 import { history, resume } from './history.js';
@@ -22,7 +23,7 @@ export const help: CommandSpec = {
   },
 };
 
-export const COMMANDS: readonly CommandSpec[] = [nick, join, part, say, me, whisper, who, rooms, history, resume, ping, help, quit, json];
+export const COMMANDS: readonly CommandSpec[] = [nick, join, part, say, me, whisper, who, rooms, history, resume, auth, ping, help, quit, json];
 
 const byJsonType = new Map<string, CommandSpec>();
 const byTextVerb = new Map<string, CommandSpec>();

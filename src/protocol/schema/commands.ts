@@ -47,14 +47,23 @@ export const resume = commandRow('resume', {
   help: 'Catch up on a room from the last seq you saw (joins it if needed); the server says if anything is gone.',
 });
 
-export const ping = commandRow('ping', { args: [], syntax: '/ping', help: 'Ask the server for a pong (a round-trip check).' });
+export const ping = commandRow('ping', { beforeAuth: true, args: [], syntax: '/ping', help: 'Ask the server for a pong (a round-trip check).' });
 
-export const help = commandRow('help', { args: ['command'], syntax: '/help [command]', help: 'List the commands, or explain one.' });
+export const help = commandRow('help', { beforeAuth: true, args: ['command'], syntax: '/help [command]', help: 'List the commands, or explain one.' });
 
-export const quit = commandRow('quit', { aliases: ['exit', 'bye'], args: ['reason'], restOfLine: true, syntax: '/quit [reason]', help: 'Leave the server.', free: true });
+export const quit = commandRow('quit', { aliases: ['exit', 'bye'], args: ['reason'], restOfLine: true, syntax: '/quit [reason]', help: 'Leave the server.', free: true, beforeAuth: true });
+
+export const auth = commandRow('auth', {
+  args: ['token'],
+  restOfLine: true,
+  syntax: '/auth [token|password]',
+  help: "Sign in with a token (its subject becomes your nick) or the server's password; send a fresh token before the old one expires.",
+  beforeAuth: true,
+});
 
 export const json = commandRow('json', {
   modes: 'text',
+  beforeAuth: true,
   args: [],
   syntax: '/json',
   help: 'Switch this connection to JSON mode: one JSON frame per line both ways (see docs/protocol.md).',

@@ -3,10 +3,10 @@
  * and the web client for other GETs. Behind a trusted proxy, a request's client is the one its
  * X-Forwarded-For names.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import { sameSecret } from '../../auth/same-secret.js';
 import type { Hub } from '../../core/hub.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { VERSION } from '../../version.js';
@@ -14,6 +14,7 @@ import { forwardedClient } from '../proxy/forwarded-for.js';
 import type { TrustedProxies } from '../proxy/trusted-proxies.js';
 import type { SocketGate } from '../socket-gate.js';
 import type { TlsCredentials } from '../tls-credentials.js';
+import { originAllowed } from './origin-check.js';
 import { createStaticSite } from './static-files.js';
 import { WS_PATH, createWsEndpoint, type WsEndpoint } from './ws-server.js';
 
@@ -34,13 +35,18 @@ export interface HttpListenerOptions {
   readonly metrics: Metrics;
   /** The bearer token /metrics asks for ('' for none); read at each request, so a reload applies. */
   readonly metricsToken: () => string;
+  /** Origins whose pages may open /ws besides the page's own (none: any); read at each upgrade. */
+  readonly allowedOrigins: () => readonly string[];
 }
 
-/** Compares digests in constant time, so the answer's timing says nothing about the token. */
+/** Answers an upgrade request with a status and a JSON error, and closes: there is no HTTP response object. */
+function refuseUpgrade(socket: Socket, status: string, code: string, message: string): void {
+  const body = JSON.stringify({ error: code, message });
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+}
+
 function bearerMatches(authorization: string | undefined, token: string): boolean {
-  if (authorization === undefined || !authorization.startsWith('Bearer ')) return false;
-  const given = createHash('sha256').update(authorization.slice('Bearer '.length)).digest();
-  return timingSafeEqual(given, createHash('sha256').update(token).digest());
+  return authorization !== undefined && authorization.startsWith('Bearer ') && sameSecret(authorization.slice('Bearer '.length), token);
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
@@ -60,7 +66,7 @@ function requestClient(req: http.IncomingMessage, proxies: TrustedProxies) {
 }
 
 export function createHttpServer(hub: Hub, startedAt: number, options: HttpListenerOptions): HttpListener {
-  const { gate, proxies, tls: credentials, metrics, metricsToken } = options;
+  const { gate, proxies, tls: credentials, metrics, metricsToken, allowedOrigins } = options;
   const ws = createWsEndpoint(hub);
   const site = createStaticSite();
   if (!site.available) hub.logger.warn({}, 'web client not built (no dist/web/index.html): GET / answers 503; run npm run build');
@@ -143,8 +149,12 @@ export function createHttpServer(hub: Hub, startedAt: number, options: HttpListe
       const client = requestClient(req, proxies);
       if (!client.ok) {
         hub.logger.warn({ remote: req.socket.remoteAddress, reason: client.reason }, 'X-Forwarded-For refused');
-        const body = JSON.stringify({ error: 'bad_proxy_header', message: client.reason });
-        socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        refuseUpgrade(socket, '400 Bad Request', 'bad_proxy_header', client.reason);
+        return;
+      }
+      if (!originAllowed(req.headers.origin, req.headers.host, allowedOrigins())) {
+        hub.logger.info({ remote: client.address, origin: req.headers.origin?.slice(0, 200) }, 'WebSocket from a page of another origin refused');
+        refuseUpgrade(socket, '403 Forbidden', 'origin_forbidden', 'pages of this origin may not open a WebSocket here (--allowed-origins)');
         return;
       }
       if (!ws.handleUpgrade(req, socket, head, client.address)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
