@@ -4,9 +4,12 @@
  * against a second connection, --guests off and --password, the token query parameter, Origin.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { jwtVerify } from 'jose';
 import type { ServeConfig } from '../../src/config/options.js';
 import { tempDir } from '../helpers/certificates.js';
 import { TcpClient, TcpJsonClient, WsClient, isType, type JsonClient } from '../helpers/clients.js';
@@ -196,4 +199,23 @@ test('--allowed-origins: other origins get 403 before the upgrade; the page\'s o
     const program = await WsClient.connect(http);
     for (const c of [listed, own, program]) c.close();
   });
+});
+
+test('hubbub token prints a token for the configured secret that the server accepts, with its claims', async () => {
+  const bin = fileURLToPath(new URL('../../bin/hubbub.js', import.meta.url));
+  const config = join(tempDir(), 'hubbub.yaml');
+  writeFileSync(config, `auth-secret: ${SECRET}\nauth-audience: ${AUDIENCE}\n`);
+  const printed = execFileSync(process.execPath, [bin, 'token', '--config', config, '--sub', 'frank', '--rooms', 'dev,ops', '--ops', 'dev', '--ttl', '1h'], { encoding: 'utf8' }).trim();
+  const { payload } = await jwtVerify(printed, new TextEncoder().encode(SECRET), { audience: AUDIENCE });
+  assert.equal(payload.sub, 'frank');
+  assert.deepEqual(payload.rooms, ['dev', 'ops']);
+  assert.deepEqual(payload.ops, ['dev']);
+  assert.equal(payload.exp! - payload.iat!, 3600);
+  await withServer(TOKENS, async ({ tcp }) => {
+    const terminal = await TcpClient.text(tcp);
+    terminal.send(`/auth ${printed}`);
+    await terminal.lines.next((l) => l.includes('signed in as frank; you may join #dev, #ops; your token expires at'));
+    terminal.close();
+  });
+  assert.throws(() => execFileSync(process.execPath, [bin, 'token', '--sub', 'frank'], { encoding: 'utf8', stdio: 'pipe', env: {} }), /signs with --auth-secret/);
 });

@@ -2,6 +2,7 @@
  * @module The core without sockets: a Hub over fake connections, a hand-driven scheduler and an
  * injected clock, for unit tests that decide exactly when a turn ends and how much time passes.
  */
+import type { Access } from '../../src/core/access.js';
 import type { Conn, Disconnect, Door } from '../../src/core/conn.js';
 import type { ServerEvent } from '../../src/core/events.js';
 import { Hub, type HubLogger } from '../../src/core/hub.js';
@@ -120,7 +121,12 @@ export interface FakeHub {
   readonly send: (session: Session, frame: object) => void;
 }
 
-export function fakeHub(limits: Partial<Limits> = {}, log: RoomLog = new MemoryRoomLog({ maxMessages: 1000, maxAgeMs: 0 }), commitsCostIo = false): FakeHub {
+export function fakeHub(
+  limits: Partial<Limits> = {},
+  log: RoomLog = new MemoryRoomLog({ maxMessages: 1000, maxAgeMs: 0 }),
+  commitsCostIo = false,
+  access?: Access,
+): FakeHub {
   const scheduler = new ManualScheduler();
   const state: FakeHub = {
     scheduler,
@@ -145,6 +151,7 @@ export function fakeHub(limits: Partial<Limits> = {}, log: RoomLog = new MemoryR
       clock: () => state.now,
       scheduler,
       commitsCostIo,
+      ...(access && { access }),
     }),
   });
   return state;
