@@ -75,6 +75,7 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
   const tcp = createTcpServer(hub, listeners);
   const http = createHttpServer(hub, startedAt, { ...listeners, metrics: createMetrics(hub, gate), metricsToken: () => config.metricsToken,
     allowedOrigins: () => config.allowedOrigins,
+    apiKeys: () => config.apiKeys,
   });
   if (credentials) logger.info({ fingerprint: credentials.fingerprint, validTo: credentials.validTo }, 'TLS certificate loaded');
   let tcpPort: number;

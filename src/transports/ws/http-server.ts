@@ -14,6 +14,7 @@ import { forwardedClient } from '../proxy/forwarded-for.js';
 import type { TrustedProxies } from '../proxy/trusted-proxies.js';
 import type { SocketGate } from '../socket-gate.js';
 import type { TlsCredentials } from '../tls-credentials.js';
+import { API_PREFIX, createHttpApi } from '../http-api/http-api.js';
 import { originAllowed } from './origin-check.js';
 import { createStaticSite } from './static-files.js';
 import { WS_PATH, createWsEndpoint, type WsEndpoint } from './ws-server.js';
@@ -37,6 +38,8 @@ export interface HttpListenerOptions {
   readonly metricsToken: () => string;
   /** Origins whose pages may open /ws besides the page's own (none: any); read at each upgrade. */
   readonly allowedOrigins: () => readonly string[];
+  /** HTTP API keys, `key=nick` (--api-keys); read at each request. */
+  readonly apiKeys: () => readonly string[];
 }
 
 /** Answers an upgrade request with a status and a JSON error, and closes: there is no HTTP response object. */
@@ -57,6 +60,11 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 
 function ignoreError(): void {}
 
+/** The request's path, for logs: never its query string, which may hold a token (/ws?token=). */
+function pathOf(req: http.IncomingMessage): string {
+  return (req.url ?? '/').split('?')[0]!.slice(0, 200);
+}
+
 /** The request's client address, or the reason a trusted proxy's X-Forwarded-For is refused. */
 function requestClient(req: http.IncomingMessage, proxies: TrustedProxies) {
   const peer = req.socket.remoteAddress ?? 'unknown';
@@ -66,8 +74,9 @@ function requestClient(req: http.IncomingMessage, proxies: TrustedProxies) {
 }
 
 export function createHttpServer(hub: Hub, startedAt: number, options: HttpListenerOptions): HttpListener {
-  const { gate, proxies, tls: credentials, metrics, metricsToken, allowedOrigins } = options;
+  const { gate, proxies, tls: credentials, metrics, metricsToken, allowedOrigins, apiKeys } = options;
   const ws = createWsEndpoint(hub);
+  const api = createHttpApi(hub, { apiKeys });
   const site = createStaticSite();
   if (!site.available) hub.logger.warn({}, 'web client not built (no dist/web/index.html): GET / answers 503; run npm run build');
 
@@ -91,6 +100,10 @@ export function createHttpServer(hub: Hub, startedAt: number, options: HttpListe
     }
     if (path === '/metrics' && readOnly) {
       serveMetrics(req, res);
+      return;
+    }
+    if (path.startsWith(API_PREFIX)) {
+      api.handle(req, res);
       return;
     }
     if (readOnly && path !== WS_PATH) {
@@ -124,7 +137,7 @@ export function createHttpServer(hub: Hub, startedAt: number, options: HttpListe
     try {
       route(req, res);
     } catch (err) {
-      hub.logger.error({ err, remote: req.socket.remoteAddress, method: req.method, url: req.url?.slice(0, 200) }, 'HTTP request failed');
+      hub.logger.error({ err, remote: req.socket.remoteAddress, method: req.method, path: pathOf(req) }, 'HTTP request failed');
       if (res.headersSent) res.destroy();
       else sendJson(res, 500, { error: 'internal_error', message: 'the server failed to answer this request' });
     }
@@ -159,7 +172,7 @@ export function createHttpServer(hub: Hub, startedAt: number, options: HttpListe
       }
       if (!ws.handleUpgrade(req, socket, head, client.address)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     } catch (err) {
-      hub.logger.error({ err, url: req.url?.slice(0, 200) }, 'HTTP upgrade failed');
+      hub.logger.error({ err, path: pathOf(req) }, 'HTTP upgrade failed');
       socket.destroy();
     }
   });
