@@ -122,7 +122,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   ...section('server', [
     field({ flag: 'host', kind: 'text', reload: 'restart', help: 'address to bind both listeners to' }, 'host'),
     field({ flag: 'tcp-port', kind: 'int', reload: 'restart', help: 'TCP port (text mode; NDJSON after /json); 0 = any free port' }, 'tcpPort'),
-    field({ flag: 'http-port', kind: 'int', reload: 'restart', help: 'HTTP port: the page, /ws, /healthz, /metrics; 0 = any free port' }, 'httpPort'),
+    field({ flag: 'http-port', kind: 'int', reload: 'restart', help: 'HTTP port: the page, /ws, /healthz, /metrics, /api; 0 = any free port' }, 'httpPort'),
     field({ flag: 'server-name', kind: 'text', reload: 'restart', help: 'name shown in the welcome' }, 'serverName'),
     field({ flag: 'log-level', kind: 'text', choices: LOG_LEVELS, placeholder: 'level', reload: 'live', help: 'trace, debug, info, warn, error, fatal or silent' }, 'logLevel'),
   ]),
