@@ -7,9 +7,10 @@
  */
 import type { Access } from './access.js';
 import type { Door } from './conn.js';
-import type { Member, Ref, RoomMessage, ServerEvent } from './events.js';
+import type { Ref, RoomMember, RoomMessage, ServerEvent } from './events.js';
 import type { LeftReason } from './events.js';
 import type { Limits } from './limits.js';
+import type { RoomModeration } from './moderation.js';
 import type { HistoryPage, HistoryQuery } from './room-log.js';
 import type { Grants, Session } from './session.js';
 
@@ -56,14 +57,19 @@ export interface CommandHub {
   /** The wall clock: message timestamps. */
   now(): number;
   reply(session: Session, event: ServerEvent): void;
-  /** Puts the session in a room (creating it) and tells the room; its `joinedAtSeq` is set when this settles. */
-  enterRoom(session: Session, room: string): Awaitable<void>;
+  /** Rooms' rules, roles and what their operators do. */
+  readonly moderation: RoomModeration;
+  /**
+   * Puts the session in a room (creating it) and tells the room, if the room's rules admit it
+   * (throws banned, invite_only, bad_key, room_full); its `joinedAtSeq` is set when this settles.
+   */
+  enterRoom(session: Session, room: string, key?: string): Awaitable<void>;
   /** Takes the session out of a room and tells who remains; throws not_in_room. */
   leaveRoom(session: Session, room: string, reason: LeftReason): void;
-  /** Every member of a room, the room's gathered join and leave notices sent first. */
-  members(room: string): Awaitable<Member[]>;
-  /** Every room with members, with counts, sorted by name. */
-  roomList(): Awaitable<{ room: string; members: number }[]>;
+  /** Every member of a room with its role, the room's gathered join and leave notices sent first. */
+  members(room: string): Awaitable<RoomMember[]>;
+  /** Every room with members, with counts and topics, sorted by name. */
+  roomList(): Awaitable<{ room: string; members: number; topic?: string }[]>;
   /** Whether `nick` belongs to a subject who signed in (the session's own subject excepted): no guest may take it. */
   nickReserved(session: Session, nick: string): boolean;
   /**

@@ -8,6 +8,7 @@ import type { ServerEvent } from '../../src/core/events.js';
 import { Hub, type HubLogger } from '../../src/core/hub.js';
 import { DEFAULT_LIMITS, type Limits } from '../../src/core/limits.js';
 import type { RoomLog } from '../../src/core/room-log.js';
+import type { RoomRulesStore } from '../../src/core/room-rules-store.js';
 import type { Scheduler } from '../../src/core/scheduler.js';
 import type { Session } from '../../src/core/session.js';
 import { MemoryRoomLog } from '../../src/store/memory-room-log.js';
@@ -125,6 +126,7 @@ export function fakeHub(
   limits: Partial<Limits> = {},
   log: RoomLog = new MemoryRoomLog({ maxMessages: 1000, maxAgeMs: 0 }),
   commitsCostIo = false,
+  rules?: RoomRulesStore,
   access?: Access,
 ): FakeHub {
   const scheduler = new ManualScheduler();
@@ -151,6 +153,7 @@ export function fakeHub(
       clock: () => state.now,
       scheduler,
       commitsCostIo,
+      ...(rules && { rules }),
       ...(access && { access }),
     }),
   });
