@@ -5,6 +5,7 @@ import { accessFor } from '../../src/auth/access.js';
 import { parseConfigText } from '../../src/config/config-file.js';
 import { resolveConfig } from '../../src/config/options.js';
 import { originAllowed } from '../../src/transports/ws/origin-check.js';
+import { parseChatArgs } from '../../src/cli/chat-args.js';
 
 const KEY = 'k-0123456789abcdef';
 
@@ -42,4 +43,17 @@ test('settings that would lock everyone out, or contradict each other, stop star
   assert.equal(open.password?.('pw'), true);
   assert.equal(open.password?.('PW'), false);
   assert.equal(open.tokens, undefined);
+});
+
+test('hubbub chat signs in with --token, HUBBUB_TOKEN or --password, never two of them', () => {
+  const auth = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+    const parsed = parseChatArgs(argv, env);
+    return parsed === 'help' ? 'help' : parsed.auth;
+  };
+  assert.deepEqual(auth(['--token', 'a.b.c']), { token: 'a.b.c' });
+  assert.deepEqual(auth([], { HUBBUB_TOKEN: 'x.y.z' }), { token: 'x.y.z' });
+  assert.deepEqual(auth(['--token', 'a.b.c'], { HUBBUB_TOKEN: 'x.y.z' }), { token: 'a.b.c' }, 'the flag wins');
+  assert.deepEqual(auth(['--password', 'pw']), { password: 'pw' });
+  assert.equal(auth([]), undefined);
+  assert.throws(() => parseChatArgs(['--token', 't', '--password', 'p']), /not both/);
 });
