@@ -74,6 +74,9 @@ export interface HubStats {
   doors: Record<string, number>;
 }
 
+/** Refusals by a room's rules, which keep a newcomer out of lobby but not off the server. */
+const LOBBY_RULE_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['banned', 'invite_only', 'bad_key', 'room_full', 'room_forbidden']);
+
 function disconnectFor(code: ErrorCode): Disconnect {
   const spec = ERRORS[code];
   return { code, message: spec.message, wsClose: 'wsClose' in spec ? spec.wsClose : 1000 };
@@ -267,11 +270,12 @@ export class Hub implements CommandHub, BrokerListener {
 
   /**
    * Puts a new session in lobby; a refusal by lobby's rules (a ban) is returned, not thrown: the
-   * session is welcomed in no room and told why.
+   * session is welcomed in no room and told why. Anything else (a failing store) refuses the
+   * connection, as any failure to admit it does.
    */
   private enterLobby(session: Session): Awaitable<HubError | undefined> {
     const refused = (err: unknown): HubError => {
-      if (err instanceof HubError) return err;
+      if (err instanceof HubError && LOBBY_RULE_REFUSALS.has(err.code)) return err;
       throw err;
     };
     try {

@@ -126,8 +126,7 @@ export function fakeHub(
   limits: Partial<Limits> = {},
   log: RoomLog = new MemoryRoomLog({ maxMessages: 1000, maxAgeMs: 0 }),
   commitsCostIo = false,
-  rules?: RoomRulesStore,
-  access?: Access,
+  { rules, access }: { rules?: RoomRulesStore; access?: Access } = {},
 ): FakeHub {
   const scheduler = new ManualScheduler();
   const state: FakeHub = {

@@ -44,7 +44,7 @@ test('property: no guest can take a signed-in subject, spelt any way that folds 
   const subject = fc.stringMatching(/^[a-zé_-][a-z0-9é_-]{0,15}$/).filter((s) => !/^guest-[0-9]+$/.test(s));
   await fc.assert(
     fc.asyncProperty(subject, fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 8 }), fc.boolean(), async (sub, choices, leaves) => {
-      const { hub, connect, send, scheduler } = fakeHub({}, undefined, false, undefined, ACCESS);
+      const { hub, connect, send, scheduler } = fakeHub({}, undefined, false, { access: ACCESS });
       const guest = connect();
       const owner = connect();
       send(owner.session, { type: 'auth', token: sub });
@@ -67,7 +67,7 @@ test('property: no guest can take a signed-in subject, spelt any way that folds 
 test('a token is warned about a minute (or a tenth of its life) ahead, and its session ends at expiry', async () => {
   assert.equal(expiryNoticeLeadMs(3_600_000, TOKEN_EXPIRY_NOTICE_MS), 60_000);
   assert.equal(expiryNoticeLeadMs(100_000, TOKEN_EXPIRY_NOTICE_MS), 10_000);
-  const state = fakeHub({}, undefined, false, undefined, ACCESS);
+  const state = fakeHub({}, undefined, false, { access: ACCESS });
   const { connect, send, scheduler } = state;
   const alice = connect();
   const expiresAt = state.now + 3_600_000;
@@ -89,7 +89,7 @@ test('a token is warned about a minute (or a tenth of its life) ahead, and its s
 });
 
 test('a fresh token before expiry keeps the session; one of another subject is refused', async () => {
-  const state = fakeHub({}, undefined, false, undefined, ACCESS);
+  const state = fakeHub({}, undefined, false, { access: ACCESS });
   const { connect, send, scheduler } = state;
   const alice = connect();
   send(alice.session, { type: 'auth', token: `alice@${state.now + 100_000}` });
@@ -112,7 +112,7 @@ test('a verifier that answers later: the commands sent after auth wait for it, i
   const later: TokenVerifier = {
     verify: (token) => new Promise<Grants>((resolve) => (release = () => resolve({ subject: token, rooms: new Set(['dev']) }))),
   };
-  const { connect, send, scheduler } = fakeHub({}, undefined, false, undefined, { openToGuests: false, tokens: later });
+  const { connect, send, scheduler } = fakeHub({}, undefined, false, { access: { openToGuests: false, tokens: later } });
   const bob = connect();
   send(bob.session, { type: 'auth', token: 'bob', ref: 'a' });
   send(bob.session, { type: 'join', room: 'dev', ref: 'j' });

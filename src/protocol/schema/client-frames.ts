@@ -74,14 +74,6 @@ export const CLIENT_FRAMES = {
     },
     'Catch up after a reconnect: replays every message after your seqs, then answers `resumed` per room.',
   ),
-  auth: frame(
-    'auth',
-    {
-      token: Type.Optional(text('A signed JWT (docs/security.md): its subject becomes your nick; its claims say which rooms you may join and operate, and when it expires.')),
-      password: Type.Optional(text('The server\'s shared password (`--password`), which admits you as a guest.')),
-    },
-    'Sign in, with a token or the password (one of them). Answered by `authed`; send a fresh token before the old one expires.',
-  ),
   topic: frame(
     'topic',
     {
@@ -138,6 +130,14 @@ export const CLIENT_FRAMES = {
     'limit',
     { max: count('Most members the room admits; 0: no limit. Members already in stay.'), room: operatorRoom },
     'Set the member limit. Answered by `modes`, to the whole room.',
+  ),
+  auth: frame(
+    'auth',
+    {
+      token: Type.Optional(text('A signed JWT (docs/security.md): its subject becomes your nick; its claims say which rooms you may join and operate, and when it expires.')),
+      password: Type.Optional(text('The server\'s shared password (`--password`), which admits you as a guest.')),
+    },
+    'Sign in, with a token or the password (one of them). Answered by `authed`; send a fresh token before the old one expires.',
   ),
   ping: frame('ping', {}, 'A round-trip check. Answered by `pong`.'),
   help: frame('help', { command: Type.Optional(text('One command to explain (with or without its /).')) }, 'List the commands, or explain one. Answered by `help`.'),
