@@ -44,6 +44,8 @@ export interface RoomModeration {
   topic(room: string): Topic | undefined;
   /** The session's role in a room it is in. */
   roleOf(session: Session, room: string): Role;
+  /** Throws why the room's rules keep this non-member from reading its history: what would refuse it joining (a ban, invite-only, a key). */
+  checkMayRead(session: Session, room: string): Awaitable<void>;
   setTopic(session: Session, room: string, text: string, ref: Ref | undefined): Awaitable<void>;
   setRole(session: Session, room: string, target: string, role: 'operator' | 'voiced', on: boolean, ref: Ref | undefined): Awaitable<void>;
   kick(session: Session, room: string, target: string, reason: string | undefined, ref: Ref | undefined): void;
@@ -135,8 +137,19 @@ export class Moderation implements RoomModeration {
   admit(session: Session, room: string, key: string | undefined, members: number): void {
     const state = this.open.get(room);
     if (!state) return;
-    const joiner = { nickKey: nickKey(session.nick), id: session.id, granted: granted(session, room), invited: state.invited.has(session.id), key };
-    const refusal = joinRefusal(room, state.rules, joiner, members, this.host.now());
+    this.refuse(session, room, state.rules, state.invited.has(session.id), key, members);
+  }
+
+  checkMayRead(session: Session, room: string): Awaitable<void> {
+    const state = this.open.get(room);
+    // Nobody here is in the room: its rules are read, not opened (reading takes no seat, so no limit applies).
+    if (state) return this.refuse(session, room, state.rules, state.invited.has(session.id), undefined, 0);
+    return andThen(guarded(() => this.store.load(room)), (rules) => rules && this.refuse(session, room, rules, false, undefined, 0));
+  }
+
+  private refuse(session: Session, room: string, rules: RoomRules, invited: boolean, key: string | undefined, members: number): void {
+    const joiner = { nickKey: nickKey(session.nick), id: session.id, granted: granted(session, room), invited, key };
+    const refusal = joinRefusal(room, rules, joiner, members, this.host.now());
     if (refusal) throw refusal;
   }
 
