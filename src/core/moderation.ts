@@ -9,7 +9,7 @@ import { echo, HubError } from './errors.js';
 import type { Ban, Ref, Role, ServerEvent, Topic } from './events.js';
 import { BAN_MAX_SECONDS, DEFAULT_ROOM, OPERATORS_MAX_PER_ROOM, SLOW_MAX_SECONDS } from './limits.js';
 import { checkAnyNick, checkKey, checkRoomText, nickKey } from './names.js';
-import { banNames, bansInForce, DEFAULT_RULES, isDefault, joinRefusal, speakRefusal, withBan, withoutBan, type RoomRules } from './room-rules.js';
+import { banNames, banRefusal, bansInForce, DEFAULT_RULES, isDefault, joinRefusal, speakRefusal, withBan, withoutBan, type RoomRules } from './room-rules.js';
 import type { RoomRulesStore } from './room-rules-store.js';
 import type { Session } from './session.js';
 
@@ -46,6 +46,8 @@ export interface RoomModeration {
   roleOf(session: Session, room: string): Role;
   /** Throws why the room's rules keep this non-member from reading its history: what would refuse it joining (a ban, invite-only, a key). */
   checkMayRead(session: Session, room: string): Awaitable<void>;
+  /** The `banned` refusal if a ban of a room the session is in names it under `nick` (a nick it is taking, or its token's subject). */
+  bannedAs(session: Session, room: string, nick: string): HubError | undefined;
   setTopic(session: Session, room: string, text: string, ref: Ref | undefined): Awaitable<void>;
   setRole(session: Session, room: string, target: string, role: 'operator' | 'voiced', on: boolean, ref: Ref | undefined): Awaitable<void>;
   kick(session: Session, room: string, target: string, reason: string | undefined, ref: Ref | undefined): void;
@@ -145,6 +147,11 @@ export class Moderation implements RoomModeration {
     // Nobody here is in the room: its rules are read, not opened (reading takes no seat, so no limit applies).
     if (state) return this.refuse(session, room, state.rules, state.invited.has(session.id), undefined, 0);
     return andThen(guarded(() => this.store.load(room)), (rules) => rules && this.refuse(session, room, rules, false, undefined, 0));
+  }
+
+  bannedAs(session: Session, room: string, nick: string): HubError | undefined {
+    const state = this.open.get(room);
+    return state && banRefusal(room, state.rules, { nickKey: nickKey(nick), id: session.id, granted: granted(session, room) }, this.host.now());
   }
 
   private refuse(session: Session, room: string, rules: RoomRules, invited: boolean, key: string | undefined, members: number): void {

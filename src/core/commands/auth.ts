@@ -12,14 +12,19 @@ import type { CommandContext, CommandSpec } from './command-spec.js';
 const JWT_SHAPE = /^[\w-]+\.[\w-]*\.[\w-]*$/;
 
 /**
- * After signing in: rooms the token does not allow are left; a connection that was in no room
- * (it had to sign in first) enters lobby, when allowed, as a new guest would have.
+ * After signing in: rooms the token does not allow, and rooms that ban its subject (joined as a
+ * guest before signing in), are left; a connection that was in no room (it had to sign in first)
+ * enters lobby, when allowed, as a new guest would have.
  */
 function settleRooms({ hub, session }: CommandContext): Awaitable<void> {
   for (const room of session.rooms.list()) {
-    if (session.grants?.rooms === undefined || session.grants.rooms.has(room)) continue;
-    hub.leaveRoom(session, room, 'left');
-    hub.reply(session, { type: 'left', room, nick: session.nick, id: session.id, reason: 'left' });
+    const allowed = session.grants?.rooms === undefined || session.grants.rooms.has(room);
+    const banned = allowed ? hub.moderation.bannedAs(session, room, session.nick) : undefined;
+    if (allowed && banned === undefined) continue;
+    // A ban puts its target out as a kick does, saying why.
+    const reason = banned ? 'kicked' : 'left';
+    hub.leaveRoom(session, room, reason);
+    hub.reply(session, { type: 'left', room, nick: session.nick, id: session.id, reason, ...(banned && { message: banned.message }) });
   }
   if (session.rooms.size > 0 || (session.grants?.rooms !== undefined && !session.grants.rooms.has(DEFAULT_ROOM))) return;
   return andThen(hub.enterRoom(session, DEFAULT_ROOM), () => {
