@@ -66,8 +66,11 @@ interface OpenRoom {
   stored: boolean;
   /** Members with a role above `member` given in the room (a token's grant is looked up, not kept). */
   readonly roles: Map<Session, 'operator' | 'voiced'>;
-  /** When each member's last message was accepted, while slow mode is on. */
-  readonly spoke: Map<Session, number>;
+  /**
+   * When each connection's last message was accepted, while slow mode is on, by connection id: it
+   * outlives a part, so leaving and joining again does not reset the clock.
+   */
+  readonly spoke: Map<number, number>;
   /** Connection ids an operator invited: the invitation lets them into an invite-only room once. */
   readonly invited: Set<number>;
 }
@@ -179,8 +182,9 @@ export class Moderation implements RoomModeration {
     const state = this.open.get(room);
     if (!state) return;
     state.roles.delete(session);
-    state.spoke.delete(session);
     if (membersLeft === 0) this.open.delete(room);
+    // Clocks that have run out no longer count: past twice the members (and a few), they are dropped.
+    else if (state.spoke.size > 2 * membersLeft + 16) this.forgetRunOutClocks(state);
   }
 
   /** Drops a room nobody here is in (a join was refused, or never completed). */
@@ -196,9 +200,14 @@ export class Moderation implements RoomModeration {
     if (!rules.moderated && rules.slowSeconds === 0) return;
     const role = this.roleIn(state, session, room);
     const now = this.host.now();
-    const refusal = speakRefusal(room, rules, role, state.spoke.get(session), now);
+    const refusal = speakRefusal(room, rules, role, state.spoke.get(session.id), now);
     if (refusal) throw refusal;
-    if (rules.slowSeconds > 0 && role !== 'operator') state.spoke.set(session, now);
+    if (rules.slowSeconds > 0 && role !== 'operator') state.spoke.set(session.id, now);
+  }
+
+  private forgetRunOutClocks(state: OpenRoom): void {
+    const since = this.host.now() - state.rules.slowSeconds * 1000;
+    for (const [id, at] of state.spoke) if (at <= since) state.spoke.delete(id);
   }
 
   // ---- what members and operators ask ----

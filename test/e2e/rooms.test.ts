@@ -154,3 +154,19 @@ test("a room's history is no reader's who could not join it: banned, uninvited a
   assert.equal((await ask(eve, { type: 'history', room: 'secret' })).code, 'banned');
   assert.equal((await apiHistory()).body.code, 'invite_only');
 });
+
+test('slow mode counts per connection across a part: leaving and joining again does not reset the clock', async () => {
+  const server = await started(['--store', 'memory']);
+  const boss = await named(server.httpPort, 'boss');
+  await ask(boss, { type: 'join', room: 'calm' });
+  await ask(boss, { type: 'slow', room: 'calm', seconds: 3600 });
+  const chatty = await named(server.httpPort, 'chatty');
+  await ask(chatty, { type: 'join', room: 'calm' });
+  assert.equal((await ask(chatty, { type: 'say', room: 'calm', text: 'one' })).type, 'message');
+  assert.equal((await ask(chatty, { type: 'say', room: 'calm', text: 'two' })).code, 'slow_mode');
+  await ask(chatty, { type: 'part', room: 'calm' });
+  await ask(chatty, { type: 'join', room: 'calm' });
+  assert.equal((await ask(chatty, { type: 'say', room: 'calm', text: 'three' })).code, 'slow_mode');
+  await ask(boss, { type: 'slow', room: 'calm', seconds: 0 });
+  assert.equal((await ask(chatty, { type: 'say', room: 'calm', text: 'four' })).type, 'message', 'slow mode off forgets the clocks');
+});
