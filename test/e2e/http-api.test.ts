@@ -128,6 +128,21 @@ test("a bot kicked for flooding comes back with its bucket as it was: a kick nev
   }
 });
 
+test('a history query takes only its paging fields: ?type=say cannot turn a read into a post', async () => {
+  const server = await startTestServer({}, { apiKeys: [`${KEY}=bot`] });
+  const port = server.httpPort;
+  try {
+    for (const query of ['type=say&room=lobby&text=posted-by-a-GET', 'type=quit', 'limit=5&room=other']) {
+      const res = await call(port, 'GET', `/api/rooms/lobby/history?${query}`, 'History', { key: KEY });
+      assert.deepEqual([res.status, res.body.code], [400, 'bad_field'], query);
+    }
+    const lobby = await call(port, 'GET', '/api/rooms/lobby/history', 'History', { key: KEY });
+    assert.deepEqual([lobby.status, lobby.body.room, lobby.body.messages], [200, 'lobby', []], 'nothing was posted');
+  } finally {
+    await server.close();
+  }
+});
+
 test("an API key's bot nick is reserved like a signed-in subject: no guest takes it, no token signs in as it meanwhile", async () => {
   const server = await startTestServer({}, { apiKeys: [`${KEY}=alertbot`], authSecret: SECRET, authAudience: AUDIENCE });
   const port = server.httpPort;
