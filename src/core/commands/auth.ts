@@ -33,16 +33,21 @@ function enterLobby({ hub, session }: CommandContext): Awaitable<void> {
 }
 
 /**
- * After signing in: rooms the token does not allow are left; a connection that was in no room
- * (it had to sign in first) enters lobby, when allowed, as a new guest would have.
+ * After signing in: rooms the token does not allow, and rooms that ban its subject (joined as a
+ * guest before signing in), are left; a connection that was in no room (it had to sign in first)
+ * enters lobby, when allowed, as a new guest would have.
  */
 function settleRooms(ctx: CommandContext): Awaitable<void> {
   const { hub, session } = ctx;
   const allowed = session.grants?.rooms;
   for (const room of session.rooms.list()) {
-    if (allowed === undefined || allowed.has(room)) continue;
-    hub.leaveRoom(session, room, 'left');
-    hub.reply(session, { type: 'left', room, nick: session.nick, id: session.id, reason: 'left' });
+    const permitted = allowed === undefined || allowed.has(room);
+    const banned = permitted ? hub.moderation.bannedAs(session, room, session.nick) : undefined;
+    if (permitted && banned === undefined) continue;
+    // A ban puts its target out as a kick does, saying why.
+    const reason = banned ? 'kicked' : 'left';
+    hub.leaveRoom(session, room, reason);
+    hub.reply(session, { type: 'left', room, nick: session.nick, id: session.id, reason, ...(banned && { message: banned.message }) });
   }
   if (session.rooms.size > 0 || (allowed !== undefined && !allowed.has(DEFAULT_ROOM))) return;
   return enterLobby(ctx);
