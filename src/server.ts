@@ -5,6 +5,7 @@
 import type { AddressInfo, Server } from 'node:net';
 import type { Logger } from 'pino';
 import { hostname } from 'node:os';
+import { accessFor } from './auth/access.js';
 import { ClusterNode, redisTarget } from './cluster/cluster-node.js';
 import { Hub, type HubStore } from './core/hub.js';
 import type { RoomLog } from './core/room-log.js';
@@ -12,7 +13,7 @@ import type { Clock } from './core/token-bucket.js';
 import { configChanges, showValue, type ServeConfig } from './config/options.js';
 import { createMetrics } from './metrics/metrics.js';
 import { MemoryRoomLog } from './store/memory-room-log.js';
-import { openRoomLog } from './store/open-room-log.js';
+import { openRoomLog, openRoomRules } from './store/open-room-log.js';
 import { TrustedProxies } from './transports/proxy/trusted-proxies.js';
 import { createTcpServer } from './transports/tcp/tcp-server.js';
 import { SocketGate } from './transports/socket-gate.js';
@@ -60,6 +61,8 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
   const { logger, clock } = parts;
   // Certificates first: a bad one stops start-up before anything is opened.
   const credentials = config.tlsCert === '' ? undefined : new TlsCredentials({ cert: config.tlsCert, key: config.tlsKey });
+  // So are a key set that does not load and settings that would lock everyone out.
+  const access = accessFor(config);
   const target = redisTarget(config.redis, config.redisCluster);
   const cluster = target
     ? await ClusterNode.open({
@@ -73,10 +76,13 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
   const hub = new Hub({
     limits: config.limits,
     ...store,
+    // In a cluster, rooms' rules stay in each node's memory (not shared yet: docs/cluster.md).
+    ...('log' in store && { rules: openRoomRules(store.log) }),
     logger,
     serverName: config.serverName,
     version: VERSION,
     commitsCostIo: 'log' in store && !(store.log instanceof MemoryRoomLog),
+    access,
     ...(clock && { clock }),
   });
   cluster?.attach(hub);
@@ -93,7 +99,10 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
   const gate = new SocketGate(config.limits, proxies);
   const listeners = { gate, proxies, ...(credentials && { tls: credentials }) };
   const tcp = createTcpServer(hub, listeners);
-  const http = createHttpServer(hub, startedAt, { ...listeners, metrics: createMetrics(hub, gate), metricsToken: () => config.metricsToken });
+  const http = createHttpServer(hub, startedAt, { ...listeners, metrics: createMetrics(hub, gate), metricsToken: () => config.metricsToken,
+    allowedOrigins: () => config.allowedOrigins,
+    apiKeys: () => config.apiKeys,
+  });
   if (credentials) logger.info({ fingerprint: credentials.fingerprint, validTo: credentials.validTo }, 'TLS certificate loaded');
   let tcpPort: number;
   let httpPort: number;

@@ -76,10 +76,10 @@ export class ClusterDirectory implements Directory, RegistryListener {
     );
   }
 
-  leave(room: string, member: Member, reason: LeftReason): void {
+  leave(room: string, member: Member, reason: LeftReason | undefined): void {
     // The registry retries a removal Redis did not take at every lease renewal.
     this.registry.leave(room, member.id).catch((err: unknown) => this.logger.warn({ err: (err as Error).message, room }, 'could not record a leave yet; retrying'));
-    this.send({ t: 'leave', node: this.registry.nodeId, room, member, reason });
+    if (reason !== undefined) this.send({ t: 'leave', node: this.registry.nodeId, room, member, reason });
   }
 
   renamed(id: number, old: string, nick: string, rooms: readonly string[]): void {

@@ -5,12 +5,14 @@
  * returns a promise makes its session's later commands wait for it, so a client's commands are
  * always carried out in the order it sent them.
  */
+import type { Access } from './access.js';
 import type { Door } from './conn.js';
-import type { Member, Ref, RoomMessage, ServerEvent } from './events.js';
+import type { Ref, RoomMember, RoomMessage, ServerEvent } from './events.js';
 import type { LeftReason } from './events.js';
 import type { Limits } from './limits.js';
+import type { RoomModeration } from './moderation.js';
 import type { HistoryPage, HistoryQuery } from './room-log.js';
-import type { Session } from './session.js';
+import type { Grants, Session } from './session.js';
 
 export type Awaitable<T> = T | Promise<T>;
 
@@ -50,17 +52,33 @@ export interface CommandHub {
   /** Names the history the seqs belong to (see RoomLog.epoch). */
   readonly epoch: string;
   readonly history: HistoryService;
+  /** Who may come in and how tokens are checked. */
+  readonly access: Access;
   /** The wall clock: message timestamps. */
   now(): number;
   reply(session: Session, event: ServerEvent): void;
-  /** Puts the session in a room (creating it) and tells the room; its `joinedAtSeq` is set when this settles. */
-  enterRoom(session: Session, room: string): Awaitable<void>;
+  /** Rooms' rules, roles and what their operators do. */
+  readonly moderation: RoomModeration;
+  /**
+   * Puts the session in a room (creating it) and tells the room, if the room's rules admit it
+   * (throws banned, invite_only, bad_key, room_full); its `joinedAtSeq` is set when this settles.
+   */
+  enterRoom(session: Session, room: string, key?: string): Awaitable<void>;
   /** Takes the session out of a room and tells who remains; throws not_in_room. */
   leaveRoom(session: Session, room: string, reason: LeftReason): void;
-  /** Every member of a room, the room's gathered join and leave notices sent first. */
-  members(room: string): Awaitable<Member[]>;
-  /** Every room with members, with counts, sorted by name. */
-  roomList(): Awaitable<{ room: string; members: number }[]>;
+  /** Every member of a room with its role, the room's gathered join and leave notices sent first. */
+  members(room: string): Awaitable<RoomMember[]>;
+  /** Every room with members, with counts and topics, sorted by name. */
+  roomList(): Awaitable<{ room: string; members: number; topic?: string }[]>;
+  /** Whether `nick` belongs to a subject who signed in (the session's own subject excepted): no guest may take it. */
+  nickReserved(session: Session, nick: string): boolean;
+  /**
+   * Signs the session in with what its token granted: the subject becomes its nick (a guest holding
+   * it is renamed to its guest nick; another signed-in connection holding it: nick_taken), is
+   * reserved, and the token's expiry is watched. Throws token_subject_changed for a fresh token of
+   * another subject.
+   */
+  signIn(session: Session, grants: Grants): Awaitable<void>;
   /** Takes a new nick (throws nick_taken) and tells everyone sharing a room with the session; answers the session with `ref`. */
   changeNick(session: Session, nick: string, ref: Ref | undefined): Awaitable<void>;
   /** Stores a room message (the log assigns its seq) and fans it out; the sender's copy carries `ref`. */

@@ -5,7 +5,6 @@
  * nicks are claimed in it before they are taken, `who` and `rooms` are read from it, and joins,
  * leaves, nick changes and whispers reach the other nodes through it.
  */
-import type { Awaitable } from './command-hub.js';
 import type { LeftReason, Member, ServerEvent } from './events.js';
 import type { IdSource } from './id-source.js';
 
@@ -32,14 +31,17 @@ export interface Directory extends IdSource {
   releaseNick(key: string, owner: number): void;
   /** Enters a member into a room's cluster-wide membership and tells the other nodes. */
   join(room: string, member: Member): Promise<void>;
-  /** Takes a member out of a room and tells the other nodes. Never fails: Redis is told when it can be. */
-  leave(room: string, member: Member, reason: LeftReason): void;
+  /**
+   * Takes a member out of a room and tells the other nodes (with no reason, the room is told some
+   * other way, as a kick is). Never fails: Redis is told when it can be.
+   */
+  leave(room: string, member: Member, reason: LeftReason | undefined): void;
   /** Tells the other nodes a member changed its nick, and updates its rooms' memberships. */
   renamed(id: number, old: string, nick: string, rooms: readonly string[]): void;
   /** A room's members on every node, by id. */
-  members(room: string): Awaitable<Member[]>;
+  members(room: string): Promise<Member[]>;
   /** Every room with members on any node, with counts, sorted by name. */
-  rooms(): Awaitable<{ room: string; members: number }[]>;
+  rooms(): Promise<{ room: string; members: number }[]>;
   /**
    * Delivers a whisper to the session that holds a nick key on another node; resolves with what
    * was sent, or undefined when nobody holds the nick. `event` is given the recipient's id.

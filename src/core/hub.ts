@@ -5,28 +5,33 @@
  * and knows no door, codec or store by name.
  */
 import { PROTOCOL_VERSION } from '../protocol/schema/server-frames.js';
+import { OPEN_ACCESS, type Access } from './access.js';
 import type { Broker, BrokerListener } from './broker.js';
-import type { Awaitable, CommandHub } from './command-hub.js';
+import { andThen, type Awaitable, type CommandHub } from './command-hub.js';
 import type { Conn, Disconnect, Door } from './conn.js';
 import { echo, ERRORS, HubError, type ErrorCode } from './errors.js';
-import type { LeftReason, Member, Ref, RoomMessage, ServerEvent } from './events.js';
+import type { LeftReason, Member, Ref, Role, RoomMember, RoomMessage, ServerEvent } from './events.js';
 import { FlushCycle } from './flush-cycle.js';
 import { HistoryReplies } from './history-replies.js';
 import { HubCounters } from './hub-counters.js';
 import type { HubLogger } from './hub-logger.js';
-import { DEFAULT_ROOM, type Limits } from './limits.js';
+import { DEFAULT_ROOM, RESERVED_NICKS_MAX, type Limits } from './limits.js';
 import { guestNick, nickKey } from './names.js';
 import { Outgoing } from './outgoing.js';
 import { PresenceBatcher } from './presence-batcher.js';
 import type { Directory, DirectoryListener, WhisperEvent } from './directory.js';
 import { IdBlocks, type IdSource } from './id-source.js';
 import { LocalBroker } from './local-broker.js';
+import { Moderation, type ModerationHost } from './moderation.js';
 import type { RoomLog } from './room-log.js';
 import { RoomIndex } from './room-index.js';
+import { MemoryRoomRules, type RoomRulesStore } from './room-rules-store.js';
 import { EVENT_LOOP, type Scheduler } from './scheduler.js';
-import { Session } from './session.js';
+import { ReservedNicks } from './reserved-nicks.js';
+import { Session, type Grants } from './session.js';
 import { SessionIndex } from './session-index.js';
 import { StoreGuard, type StoreHealth } from './store-guard.js';
+import { TokenExpiry } from './token-expiry.js';
 import { fullBucket, takeToken, type BucketRate, type Clock } from './token-bucket.js';
 
 export type { HubLogger } from './hub-logger.js';
@@ -51,6 +56,10 @@ export type HubOptions = HubStore & {
   readonly scheduler?: Scheduler;
   /** Whether committing does I/O worth batching (limits.commitIntervalMs applies only then). */
   readonly commitsCostIo: boolean;
+  /** Where rooms' rules (topic, modes, bans) are kept; in this process's memory unless given. */
+  readonly rules?: RoomRulesStore;
+  /** Who may come in and how tokens are checked; open to guests, with no tokens, by default. */
+  readonly access?: Access;
 };
 
 /** Who published a message this node is waiting to see come back: its copy carries the ref. */
@@ -69,6 +78,9 @@ export interface HubStats {
   doors: Record<string, number>;
 }
 
+/** Refusals by a room's rules, which keep a newcomer out of lobby but not off the server. */
+const LOBBY_RULE_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['banned', 'invite_only', 'bad_key', 'room_full', 'room_forbidden']);
+
 function disconnectFor(code: ErrorCode): Disconnect {
   const spec = ERRORS[code];
   return { code, message: spec.message, wsClose: 'wsClose' in spec ? spec.wsClose : 1000 };
@@ -86,6 +98,9 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
   readonly logger: HubLogger;
   readonly clock: Clock;
   readonly history: HistoryReplies;
+  /** Rooms' rules, roles and what their operators do. */
+  readonly moderation: Moderation;
+  readonly access: Access;
   /** What /metrics reports: plain counters, bumped as the hub works and read when scraped. */
   readonly counters = new HubCounters();
   private readonly flood: BucketRate;
@@ -97,6 +112,8 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
   private readonly ids: IdSource;
   /** The cluster's view of everyone; none on one node, where the indexes above are the whole truth. */
   private readonly directory: Directory | undefined;
+  private readonly reserved = new ReservedNicks(RESERVED_NICKS_MAX);
+  private readonly expiry: TokenExpiry;
   private accepting = true;
   /** Rooms whose subscription is being set up (a remote broker): joiners wait for it. */
   private readonly subscribing = new Map<string, Promise<void>>();
@@ -148,7 +165,39 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
       },
     });
     this.history = new HistoryReplies(this.broker, this.store, () => this.cycle.commit(), this.limits, this.counters);
+    this.moderation = new Moderation(options.rules ?? new MemoryRoomRules(), this.moderationHost);
+    this.access = options.access ?? OPEN_ACCESS;
+    this.expiry = new TokenExpiry(scheduler, this.clock, {
+      warn: (session, inMs) =>
+        this.replyOrReport(session, () =>
+          this.replyError(session, new HubError('token_expired', `your token expires in ${Math.ceil(inMs / 1000)} s: send a fresh one with /auth (an auth frame)`)),
+        ),
+      expire: (session) => this.end(session, disconnectFor('session_expired'), 'kicked'),
+    });
   }
+
+  /** What moderation may do to rooms and sessions. */
+  private readonly moderationHost: ModerationHost = {
+    members: (room) => this.rooms.members(room),
+    find: (target) => {
+      const id = /^#(\d{1,15})$/.exec(target);
+      return id ? this.sessions.get(Number(id[1])) : this.sessions.findNick(target);
+    },
+    announce: (room, event, actor, ref) => {
+      this.presence.send(room);
+      const out = new Outgoing(event);
+      for (const member of this.rooms.members(room)) if (member !== actor) member.deliver(out);
+      this.reply(actor, ref === undefined ? event : { ...event, ref });
+    },
+    reply: (session, event) => this.reply(session, event),
+    putOut: (session, room, left) => {
+      // Its join may still be gathered: that goes out first, so nobody hears of the join after the kick.
+      this.presence.send(room);
+      this.removeMember(session, room, undefined);
+      this.reply(session, left);
+    },
+    now: () => this.clock(),
+  };
 
   stats(): HubStats {
     return { connections: this.sessions.size, rooms: this.rooms.size, doors: this.sessions.byDoor() };
@@ -202,12 +251,14 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
       if (this.sessions.has(session)) this.end(session, disconnectFor('server_error'), 'disconnected');
       else this.refuse(conn, door, 'server_error');
     };
-    let entered: Awaitable<void>;
+    session.admitted = this.access.openToGuests;
+    let entered: Awaitable<HubError | undefined>;
     try {
       this.sessions.add(session);
-      entered = this.enterRoom(session, DEFAULT_ROOM);
+      // Until it signs in, a connection the server does not admit as a guest is in no room.
+      entered = session.admitted ? this.enterLobby(session) : undefined;
       // In a cluster its guest nick is claimed too, so a whisper from another node can find it.
-      if (this.directory) entered = Promise.all([entered, this.directory.claimNick(nickKey(session.nick), id)]).then(() => {});
+      if (this.directory) entered = Promise.all([entered, this.directory.claimNick(nickKey(session.nick), id)]).then(([refusal]) => refusal);
     } catch (err) {
       failed(err);
       return undefined;
@@ -216,23 +267,42 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
       // Until it is in lobby (a cluster subscribes first), what the client sends waits.
       session.waiting = [];
       entered.then(
-        () => this.welcome(session),
+        (refusal) => this.welcome(session, refusal),
         (err: unknown) => failed(err),
       );
     } else {
-      this.welcome(session);
+      this.welcome(session, entered);
     }
     return this.sessions.has(session) ? session : undefined;
   }
 
-  /** Greets a session now in lobby, then carries out whatever it sent meanwhile. */
-  private welcome(session: Session): void {
+  /**
+   * Puts a new session in lobby; a refusal by lobby's rules (a ban) is returned, not thrown: the
+   * session is welcomed in no room and told why. Anything else (a failing store) refuses the
+   * connection, as any failure to admit it does.
+   */
+  private enterLobby(session: Session): Awaitable<HubError | undefined> {
+    const refused = (err: unknown): HubError => {
+      if (err instanceof HubError && LOBBY_RULE_REFUSALS.has(err.code)) return err;
+      throw err;
+    };
+    try {
+      const entered = this.enterRoom(session, DEFAULT_ROOM);
+      return entered instanceof Promise ? entered.then(() => undefined, refused) : undefined;
+    } catch (err) {
+      return refused(err);
+    }
+  }
+
+  /** Greets a session now in lobby (or refused by it), then carries out whatever it sent meanwhile. */
+  private welcome(session: Session, lobbyRefusal: HubError | undefined): void {
     if (!this.sessions.has(session)) return;
     this.logger.debug({ id: session.id, remote: session.conn.remoteAddress, door: session.door.name }, 'connected');
     this.sendWelcome(session);
+    if (lobbyRefusal) this.replyError(session, lobbyRefusal);
     let recent: Awaitable<void> | undefined;
     try {
-      recent = session.door.historyOnConnect ? this.history.sendRecent(session, DEFAULT_ROOM) : undefined;
+      recent = session.door.historyOnConnect && session.rooms.has(DEFAULT_ROOM) ? this.history.sendRecent(session, DEFAULT_ROOM) : undefined;
     } catch (err) {
       this.reportFailure(session, err, undefined, { during: 'history on connect' });
     }
@@ -282,6 +352,7 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
       if (!decoded.ok) throw decoded.error;
       const { spec, params } = decoded;
       command = spec.name;
+      if (!session.admitted && !spec.beforeAuth) throw new HubError('auth_required');
       const pending = spec.run({ hub: this, session, ref }, params);
       if (pending !== undefined) this.waitFor(session, pending, ref, command);
     } catch (err) {
@@ -454,14 +525,28 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
     this.reply(session, { type: 'error', code: error.code, message: error.message, ...(ref !== undefined && { ref }) });
   }
 
-  members(room: string): Awaitable<Member[]> {
+  /** In a cluster the members of every node, with the roles this node knows (its own sessions'). */
+  members(room: string): Awaitable<RoomMember[]> {
     // The room's gathered joins and leaves go out first: a member list is never older than the notices after it.
     this.presence.send(room);
-    return this.directory ? this.directory.members(room) : this.rooms.memberList(room);
+    const roleOf = (session: Session): Role => this.moderation.roleOf(session, room);
+    if (!this.directory) return this.rooms.memberList(room, roleOf);
+    return this.directory.members(room).then((members) =>
+      members.map((member) => {
+        const session = this.sessions.get(member.id);
+        const role = session ? roleOf(session) : 'member';
+        return role === 'member' ? member : { ...member, role };
+      }),
+    );
   }
 
-  roomList(): Awaitable<{ room: string; members: number }[]> {
-    return this.directory ? this.directory.rooms() : this.rooms.list();
+  roomList(): Awaitable<{ room: string; members: number; topic?: string }[]> {
+    const withTopics = (rooms: { room: string; members: number }[]): { room: string; members: number; topic?: string }[] =>
+      rooms.map((entry) => {
+        const topic = this.moderation.topic(entry.room);
+        return topic ? { ...entry, topic: topic.text } : entry;
+      });
+    return this.directory ? this.directory.rooms().then(withTopics) : withTopics(this.rooms.list());
   }
 
   /** In a cluster the nick is claimed cluster-wide first; the old one is given up once the new one is taken. */
@@ -511,6 +596,34 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
     this.reply(session, ref === undefined ? event : { ...event, ref });
   }
 
+  nickReserved(session: Session, nick: string): boolean {
+    return this.reserved.reserved(nick, session.grants?.subject);
+  }
+
+  signIn(session: Session, grants: Grants): void {
+    const subject = grants.subject;
+    if (session.grants !== undefined && nickKey(session.grants.subject) !== nickKey(subject)) throw new HubError('token_subject_changed');
+    const holder = this.sessions.findNick(subject);
+    if (holder !== undefined && holder !== session) {
+      if (holder.grants !== undefined) throw new HubError('nick_taken', `"${echo(subject)}" is signed in on another connection`);
+      this.takeNick(holder, guestNick(holder.id));
+    }
+    this.reserved.reserve(subject);
+    if (session.nick !== subject) this.takeNick(session, subject);
+    session.grants = grants;
+    session.admitted = true;
+    this.expiry.watch(session);
+  }
+
+  /**
+   * A nick change on the server's initiative. In a cluster it waits for the claim, and a refusal
+   * (another node's session holds the nick) is logged: the session keeps the nick it has.
+   */
+  private takeNick(session: Session, nick: string): void {
+    const changed = this.changeNick(session, nick, undefined);
+    if (changed instanceof Promise) changed.catch((err: unknown) => this.logger.warn({ err, id: session.id, nick }, 'a nick given by the server could not be claimed in the cluster'));
+  }
+
   /** To a session of this node at once; in a cluster, to one of another node through the directory. */
   whisper(session: Session, to: string, text: string, action: boolean, ref: Ref | undefined): Awaitable<void> {
     const whisperTo = (toNick: string, toId: number): WhisperEvent => ({
@@ -538,11 +651,24 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
   }
 
   /**
-   * Adds a session to a room (creating it) and tells the other members. The first local member of
-   * a room subscribes this node to it, which a remote broker takes a round trip for; joiners in
-   * the meantime wait for the same subscription.
+   * Adds a session to a room (creating it) and tells the other members, if the room's rules admit
+   * it (else throws their refusal). The first local member of a room loads its rules and subscribes
+   * this node to it, which a remote broker and store take a round trip for; joiners in the
+   * meantime wait for the same subscription.
    */
-  enterRoom(session: Session, room: string): Awaitable<void> {
+  enterRoom(session: Session, room: string, key?: string): Awaitable<void> {
+    return andThen(this.moderation.load(room), () => {
+      try {
+        this.moderation.admit(session, room, key, this.rooms.count(room));
+      } catch (err) {
+        if (this.rooms.count(room) === 0 && !this.subscribing.has(room)) this.moderation.forget(room);
+        throw err;
+      }
+      return this.subscribeAndAdd(session, room);
+    });
+  }
+
+  private subscribeAndAdd(session: Session, room: string): Awaitable<void> {
     if (this.rooms.count(room) > 0) return this.addMember(session, room);
     let ready = this.subscribing.get(room);
     if (!ready) {
@@ -570,6 +696,7 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
     const joinedAt = this.store.callNow('a seq lookup', () => this.broker.lastDelivered(room));
     this.rooms.add(session, room);
     session.rooms.add(room, joinedAt);
+    this.moderation.entered(session, room);
     if (this.presence.noticesOn(room)) this.presence.gather(room, session);
     return this.directory?.join(room, { id: session.id, nick: session.nick }).catch((err: unknown) => {
       if (session.rooms.has(room)) this.leaveRoom(session, room, 'left');
@@ -579,13 +706,20 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
 
   /** Removes a session from a room (dropping the room when empty) and tells who remains. */
   leaveRoom(session: Session, room: string, reason: LeftReason): void {
+    this.removeMember(session, room, reason);
+  }
+
+  /** Removes a session from a room; who remains hears of it in a presence notice only with a reason. */
+  private removeMember(session: Session, room: string, reason: LeftReason | undefined): void {
     if (!this.rooms.remove(session, room)) throw new HubError('not_in_room', `you are not in #${room}`);
     session.rooms.delete(room);
     this.directory?.leave(room, { id: session.id, nick: session.nick }, reason);
-    if (this.rooms.count(room) === 0) {
+    const remaining = this.rooms.count(room);
+    this.moderation.left(session, room, remaining);
+    if (remaining === 0) {
       this.presence.drop(room);
       if (!this.subscribing.has(room)) this.broker.unsubscribe(room);
-    } else if (this.presence.noticesOn(room)) this.presence.gather(room, session, reason);
+    } else if (reason !== undefined && this.presence.noticesOn(room)) this.presence.gather(room, session, reason);
   }
 
   /**
@@ -595,6 +729,7 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
    */
   publish(session: Session, message: Omit<RoomMessage, 'seq'>, ref: Ref | undefined): void {
     if (!session.rooms.has(message.room)) throw new HubError('not_in_room', `you are not in #${message.room}`);
+    this.moderation.checkSpeak(session, message.room);
     this.counters.messagesIn++;
     if (!this.broker.storesOnCommit) {
       const origin: Origin = { session, ref };
@@ -743,6 +878,7 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
 
   /** Removes a session from every index and its rooms, telling them. Never throws: it runs from socket events. */
   private unregister(session: Session, reason: LeftReason): void {
+    this.expiry.forget(session);
     try {
       this.sessions.remove(session);
       this.directory?.releaseNick(nickKey(session.nick), session.id);
@@ -752,6 +888,7 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
       this.logger.error({ err, id: session.id }, 'cleaning up a connection failed; it is dropped from every room');
       for (const room of session.rooms.list()) {
         this.rooms.remove(session, room);
+        this.moderation.left(session, room, this.rooms.count(room));
         if (this.rooms.count(room) === 0) this.presence.drop(room);
       }
       session.rooms.clear();

@@ -2,11 +2,13 @@
  * @module The core without sockets: a Hub over fake connections, a hand-driven scheduler and an
  * injected clock, for unit tests that decide exactly when a turn ends and how much time passes.
  */
+import type { Access } from '../../src/core/access.js';
 import type { Conn, Disconnect, Door } from '../../src/core/conn.js';
 import type { ServerEvent } from '../../src/core/events.js';
 import { Hub, type HubLogger } from '../../src/core/hub.js';
 import { DEFAULT_LIMITS, type Limits } from '../../src/core/limits.js';
 import type { RoomLog } from '../../src/core/room-log.js';
+import type { RoomRulesStore } from '../../src/core/room-rules-store.js';
 import type { Scheduler } from '../../src/core/scheduler.js';
 import type { Session } from '../../src/core/session.js';
 import { MemoryRoomLog } from '../../src/store/memory-room-log.js';
@@ -27,8 +29,10 @@ export class ManualScheduler implements Scheduler {
     this.immediate.push(task);
   }
 
-  later(ms: number, task: () => void): void {
-    this.timers.push({ due: this.time + ms, task });
+  later(ms: number, task: () => void): () => void {
+    const timer = { due: this.time + ms, task };
+    this.timers.push(timer);
+    return () => void (this.timers = this.timers.filter((t) => t !== timer));
   }
 
   now(): number {
@@ -118,7 +122,12 @@ export interface FakeHub {
   readonly send: (session: Session, frame: object) => void;
 }
 
-export function fakeHub(limits: Partial<Limits> = {}, log: RoomLog = new MemoryRoomLog({ maxMessages: 1000, maxAgeMs: 0 }), commitsCostIo = false): FakeHub {
+export function fakeHub(
+  limits: Partial<Limits> = {},
+  log: RoomLog = new MemoryRoomLog({ maxMessages: 1000, maxAgeMs: 0 }),
+  commitsCostIo = false,
+  { rules, access }: { rules?: RoomRulesStore; access?: Access } = {},
+): FakeHub {
   const scheduler = new ManualScheduler();
   const state: FakeHub = {
     scheduler,
@@ -143,6 +152,8 @@ export function fakeHub(limits: Partial<Limits> = {}, log: RoomLog = new MemoryR
       clock: () => state.now,
       scheduler,
       commitsCostIo,
+      ...(rules && { rules }),
+      ...(access && { access }),
     }),
   });
   return state;

@@ -1,4 +1,5 @@
 /** @module Commands that read stored history: history (paging) and resume (catching up after a reconnect). */
+import { checkMayEnter } from '../access.js';
 import { HubError } from '../errors.js';
 import type { Ref } from '../events.js';
 import { andThen, eachInTurn, type Awaitable, type CommandHub } from '../command-hub.js';
@@ -7,17 +8,22 @@ import type { HistoryQuery } from '../room-log.js';
 import type { Session } from '../session.js';
 import * as COMMAND_ROWS from '../../protocol/schema/commands.js';
 import type { CommandSpec } from './command-spec.js';
-import { roomOrCurrent } from './rooms.js';
+import { joinedEvent, roomOrCurrent } from './rooms.js';
 
 export const history: CommandSpec = {
   ...COMMAND_ROWS.history,
   run({ hub, session, ref }, { room: named, before, after, limit }) {
     if (before !== undefined && after !== undefined) throw new HubError('bad_field', 'give "before" or "after", not both');
     const room = roomOrCurrent(session, named);
+    // A token limited to some rooms reads only their history.
+    checkMayEnter(session, room);
+    // A non-member reads only what it could join: no room it is banned from, nor a keyed or invite-only one.
+    const allowed = session.rooms.has(room) ? undefined : hub.moderation.checkMayRead(session, room);
     const count = Math.min(limit ?? hub.limits.historyOnJoin, hub.limits.historyPageMax);
     const query: HistoryQuery =
       after !== undefined ? { after, limit: count } : before !== undefined ? { before, limit: count } : { latest: true, limit: count };
-    return andThen(hub.history.read(room, query), (page) => {
+    const read = andThen(allowed, () => hub.history.read(room, query));
+    return andThen(read, (page) => {
       // A page is cut to the reader's history budget at its far end, so the next page starts where this one stops.
       const fitted = hub.history.fit(session, page.messages, after !== undefined ? 'oldest' : 'newest');
       const messages = fitted.map((m) => ({ type: 'message' as const, ...m, history: true as const }));
@@ -34,7 +40,7 @@ export const history: CommandSpec = {
 function resumeRoom(hub: CommandHub, session: Session, room: string, seen: number, sameEpoch: boolean, ref: Ref | undefined): Awaitable<void> {
   const entered = session.rooms.has(room)
     ? undefined
-    : andThen(hub.enterRoom(session, room), () => hub.reply(session, { type: 'joined', room, nick: session.nick, id: session.id }));
+    : andThen(hub.enterRoom(session, room), () => hub.reply(session, joinedEvent(hub, session, room, undefined)));
   const withRef = ref === undefined ? {} : { ref };
   return andThen(entered, () =>
     andThen(sameEpoch ? hub.history.lastSeq(room) : undefined, (lastSeq) => {
@@ -96,8 +102,9 @@ export const resume: CommandSpec = {
   ...COMMAND_ROWS.resume,
   run({ hub, session, ref }, params) {
     const seen = resumePoints(params.rooms ?? { [params.room!]: params.after! }, hub.limits.maxRoomsPerConn);
-    const joining = [...seen.keys()].filter((room) => !session.rooms.has(room)).length;
-    if (session.rooms.size + joining > hub.limits.maxRoomsPerConn) {
+    const joining = [...seen.keys()].filter((room) => !session.rooms.has(room));
+    for (const room of joining) checkMayEnter(session, room);
+    if (session.rooms.size + joining.length > hub.limits.maxRoomsPerConn) {
       throw new HubError('too_many_rooms', `resuming would put you in more than ${hub.limits.maxRoomsPerConn} rooms; nothing was resumed`);
     }
     const sameEpoch = params.epoch === undefined || params.epoch === hub.epoch;
