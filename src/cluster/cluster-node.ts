@@ -39,9 +39,10 @@ export class ClusterNode {
   static async open(options: ClusterNodeOptions): Promise<ClusterNode> {
     const { logger } = options;
     const link = await RedisLink.open({ target: options.target, name: options.name, logger });
+    let broker: RedisBroker | undefined;
     try {
       const to: Listeners = {};
-      const broker = await RedisBroker.open({
+      broker = await RedisBroker.open({
         link,
         logger,
         retention: options.retention,
@@ -64,6 +65,7 @@ export class ClusterNode {
       await directory.open();
       return new ClusterNode(to, link, broker, registry, directory);
     } catch (err) {
+      await broker?.close();
       await link.close();
       throw err;
     }
