@@ -53,6 +53,45 @@ async function oneOrder(topology: Topology): Promise<void> {
   });
 }
 
+/** Ids, presence, who, rooms, nicks and whispers across two nodes. */
+async function acrossNodes(topology: Topology): Promise<void> {
+  await withNodes(topology, 2, async ([a, b]) => {
+    const alice = await WsClient.connect(a!.httpPort);
+    const bob = await TcpJsonClient.connect(b!.tcpPort);
+    assert.notEqual(alice.welcome.id, bob.welcome.id, 'ids are unique across nodes');
+    assert.equal(alice.welcome.epoch, bob.welcome.epoch, 'one history');
+    await joinAll([alice], 'x');
+    await joinAll([bob], 'x');
+    // Alice hears that bob, on the other node, joined.
+    await alice.frames.next((f) => f.type === 'presence' && f.room === 'x' && presenceEntry(f, 'joined', { id: bob.welcome.id }) !== undefined);
+    for (const c of [alice, bob]) {
+      const who = await ask(c, { type: 'who', room: 'x' });
+      assert.deepEqual((who.members as { id: number }[]).map((m) => m.id).sort(), [alice.welcome.id, bob.welcome.id].sort());
+      const rooms = await ask(c, { type: 'rooms' });
+      assert.deepEqual((rooms.rooms as { room: string; members: number }[]).find((r) => r.room === 'x'), { room: 'x', members: 2 });
+    }
+    // Nicks are unique cluster-wide, folded.
+    assert.equal((await ask(alice, { type: 'nick', nick: 'Alice' })).type, 'nick');
+    const renamed = await bob.frames.next((f) => f.type === 'nick' && f.nick === 'Alice');
+    assert.equal(renamed.id, alice.welcome.id, 'bob was told of the rename on the other node');
+    const taken = await ask(bob, { type: 'nick', nick: 'ALICE' });
+    assert.equal(taken.code, 'nick_taken');
+    // Whispers reach the other node, by nick and by guest nick.
+    const sent = await ask(bob, { type: 'whisper', to: 'alice', text: 'psst' });
+    assert.equal(sent.type, 'whisper');
+    const got = await alice.frames.next(isType('whisper'));
+    assert.deepEqual([got.text, got.fromId, got.toId, got.to], ['psst', bob.welcome.id, alice.welcome.id, 'Alice']);
+    await ask(alice, { type: 'whisper', to: `guest-${String(bob.welcome.id)}`, text: 'back' });
+    assert.equal((await bob.frames.next(isType('whisper'))).text, 'back');
+    assert.equal((await ask(bob, { type: 'whisper', to: 'nobody-here', text: 'x' })).code, 'no_such_nick');
+    // A nick given up is free again for anyone.
+    alice.close();
+    await bob.frames.next((f) => f.type === 'presence' && f.room === 'x' && presenceEntry(f, 'left', { id: alice.welcome.id }) !== undefined);
+    assert.equal((await ask(bob, { type: 'nick', nick: 'alice' })).type, 'nick');
+    bob.close();
+  });
+}
+
 describe('nodes on one Redis', () => {
   let topology: Topology;
   test('start Redis', async () => {
@@ -61,43 +100,7 @@ describe('nodes on one Redis', () => {
 
   test('concurrent senders on two nodes: every observer sees the same sequence', () => oneOrder(topology));
 
-  test('ids, presence, who, rooms, nicks and whispers across nodes', async () => {
-    await withNodes(topology, 2, async ([a, b]) => {
-      const alice = await WsClient.connect(a!.httpPort);
-      const bob = await TcpJsonClient.connect(b!.tcpPort);
-      assert.notEqual(alice.welcome.id, bob.welcome.id, 'ids are unique across nodes');
-      assert.equal(alice.welcome.epoch, bob.welcome.epoch, 'one history');
-      await joinAll([alice], 'x');
-      await joinAll([bob], 'x');
-      // Alice hears that bob, on the other node, joined.
-      await alice.frames.next((f) => f.type === 'presence' && f.room === 'x' && presenceEntry(f, 'joined', { id: bob.welcome.id }) !== undefined);
-      for (const c of [alice, bob]) {
-        const who = await ask(c, { type: 'who', room: 'x' });
-        assert.deepEqual((who.members as { id: number }[]).map((m) => m.id).sort(), [alice.welcome.id, bob.welcome.id].sort());
-        const rooms = await ask(c, { type: 'rooms' });
-        assert.deepEqual((rooms.rooms as { room: string; members: number }[]).find((r) => r.room === 'x'), { room: 'x', members: 2 });
-      }
-      // Nicks are unique cluster-wide, folded.
-      assert.equal((await ask(alice, { type: 'nick', nick: 'Alice' })).type, 'nick');
-      const renamed = await bob.frames.next((f) => f.type === 'nick' && f.nick === 'Alice');
-      assert.equal(renamed.id, alice.welcome.id, 'bob was told of the rename on the other node');
-      const taken = await ask(bob, { type: 'nick', nick: 'ALICE' });
-      assert.equal(taken.code, 'nick_taken');
-      // Whispers reach the other node, by nick and by guest nick.
-      const sent = await ask(bob, { type: 'whisper', to: 'alice', text: 'psst' });
-      assert.equal(sent.type, 'whisper');
-      const got = await alice.frames.next(isType('whisper'));
-      assert.deepEqual([got.text, got.fromId, got.toId, got.to], ['psst', bob.welcome.id, alice.welcome.id, 'Alice']);
-      await ask(alice, { type: 'whisper', to: `guest-${String(bob.welcome.id)}`, text: 'back' });
-      assert.equal((await bob.frames.next(isType('whisper'))).text, 'back');
-      assert.equal((await ask(bob, { type: 'whisper', to: 'nobody-here', text: 'x' })).code, 'no_such_nick');
-      // A nick given up is free again for anyone.
-      alice.close();
-      await bob.frames.next((f) => f.type === 'presence' && f.room === 'x' && presenceEntry(f, 'left', { id: alice.welcome.id }) !== undefined);
-      assert.equal((await ask(bob, { type: 'nick', nick: 'alice' })).type, 'nick');
-      bob.close();
-    });
-  });
+  test('ids, presence, who, rooms, nicks and whispers across nodes', () => acrossNodes(topology));
 
   test('a node killed: the others see its members leave within the lease, and its clients resume on another node', async () => {
     await withNodes(topology, 2, async ([a, b]) => {
@@ -221,5 +224,6 @@ describe('nodes on a 3-master Redis Cluster', () => {
     topology = await clusterTopology();
   });
   test('concurrent senders on two nodes: every observer sees the same sequence', () => oneOrder(topology));
+  test('ids, presence, who, rooms, nicks and whispers across nodes', () => acrossNodes(topology));
   test('stop the cluster', () => topology.destroy());
 });
