@@ -14,6 +14,8 @@ export interface ServeConfig {
   dataDir: string;
   tcpPort: number;
   httpPort: number;
+  /** The IRC listener's port; empty: no IRC listener. */
+  ircPort: string;
   logLevel: string;
   serverName: string;
   /** PEM certificate chain and private key files; both empty: no TLS. */
@@ -32,6 +34,7 @@ export const DEFAULT_CONFIG: Readonly<ServeConfig> = Object.freeze({
   dataDir: './data',
   tcpPort: 3000,
   httpPort: 8080,
+  ircPort: '',
   logLevel: 'info',
   serverName: 'hubbub',
   tlsCert: '',
@@ -95,11 +98,12 @@ export const OPTIONS: readonly OptionSpec[] = [
     field({ flag: 'host', kind: 'text', reload: 'restart', help: 'address to bind both listeners to' }, 'host'),
     field({ flag: 'tcp-port', kind: 'int', reload: 'restart', help: 'TCP port (text mode; NDJSON after /json); 0 = any free port' }, 'tcpPort'),
     field({ flag: 'http-port', kind: 'int', reload: 'restart', help: 'HTTP port: the page, /ws, /healthz, /metrics; 0 = any free port' }, 'httpPort'),
-    field({ flag: 'server-name', kind: 'text', reload: 'restart', help: 'name shown in the welcome' }, 'serverName'),
+    field({ flag: 'irc-port', kind: 'text', placeholder: 'port', reload: 'restart', help: 'IRC port (RFC 1459/2812 clients, TLS with --tls-cert); empty = no IRC listener; 0 = any free port' }, 'ircPort'),
+    field({ flag: 'server-name', kind: 'text', reload: 'restart', help: 'name shown in the welcome, and the IRC server and network name' }, 'serverName'),
     field({ flag: 'log-level', kind: 'text', choices: LOG_LEVELS, placeholder: 'level', reload: 'live', help: 'trace, debug, info, warn, error, fatal or silent' }, 'logLevel'),
   ]),
   ...section('transport security', [
-    field({ flag: 'tls-cert', kind: 'text', placeholder: 'file', reload: 'live', restartWhen: switchesTls, help: 'PEM certificate chain: TLS on both ports (with --tls-key); re-read on SIGHUP' }, 'tlsCert'),
+    field({ flag: 'tls-cert', kind: 'text', placeholder: 'file', reload: 'live', restartWhen: switchesTls, help: 'PEM certificate chain: TLS on every port (with --tls-key); re-read on SIGHUP' }, 'tlsCert'),
     field({ flag: 'tls-key', kind: 'text', placeholder: 'file', reload: 'live', restartWhen: switchesTls, help: 'PEM private key of --tls-cert; re-read on SIGHUP' }, 'tlsKey'),
     field({ flag: 'trust-proxy', kind: 'cidrs', reload: 'live', help: 'reverse proxies (CIDR ranges, comma-separated) whose X-Forwarded-For or PROXY header names the client' }, 'trustProxy'),
     limit('handshake-timeout', 'handshakeTimeoutMs', 'int', 'restart', 'milliseconds a new connection gets to finish its TLS handshake and PROXY header'),
@@ -173,6 +177,10 @@ function splitList(text: string): string[] {
     .filter((part) => part !== '');
 }
 
+function isPort(text: string): boolean {
+  return /^[0-9]{1,5}$/.test(text) && Number(text) <= 65_535;
+}
+
 /** Reads a value from a flag or an environment variable (always text). */
 export function valueFromText(spec: OptionSpec, raw: string): OptionValue {
   const shown = JSON.stringify(raw);
@@ -241,6 +249,9 @@ export function resolveConfig(
     } catch (err) {
       throw new Error(`${source}: ${(err as Error).message}`);
     }
+  }
+  if (config.ircPort !== '' && !isPort(config.ircPort)) {
+    throw new Error(`--irc-port: expected a port number (0-65535) or nothing, got ${JSON.stringify(config.ircPort)}`);
   }
   if ((config.tlsCert === '') !== (config.tlsKey === '')) {
     throw new Error('--tls-cert and --tls-key go together: set both (TLS on) or neither (TLS off)');

@@ -53,6 +53,15 @@ export interface CommandHub {
   /** The wall clock: message timestamps. */
   now(): number;
   reply(session: Session, event: ServerEvent): void;
+  /**
+   * Queues lines a door wrote in the session's own codec (its protocol's answers that no event
+   * describes), in order with everything else and within the outbox cap.
+   */
+  sendEncoded(session: Session, payload: string): void;
+  /** Connections and rooms with members, on this node. */
+  stats(): { readonly connections: number; readonly rooms: number };
+  /** Whoever holds a nick on this node (as `whisper` finds them), for a door's own queries. */
+  findSession(nick: string): Session | undefined;
   /** Puts the session in a room (creating it) and tells the room; its `joinedAtSeq` is set when this settles. */
   enterRoom(session: Session, room: string): Awaitable<void>;
   /** Takes the session out of a room and tells who remains; throws not_in_room. */

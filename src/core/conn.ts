@@ -65,11 +65,11 @@ export interface Codec {
    */
   encode(event: ServerEvent, viewer?: Viewer): string;
   /**
-   * The sender of a room message gets a copy of its own encoded apart from everyone else's (an IRC
-   * client does not expect its message echoed unless it asked). Without it, the sender shares
-   * everyone's copy unless its command carried a ref.
+   * Encodes every copy of an event for its own reader rather than once for all (what an IRC client
+   * is sent depends on who it is: it is not told of its own join twice, nor sent its own message
+   * back unless it asked). Costs one encoding per reader of this codec.
    */
-  readonly ownCopy?: boolean;
+  readonly perViewer?: boolean;
 }
 
 /**
@@ -85,6 +85,11 @@ export interface Door {
    * terminal; no for programs, which ask for it or resume instead and must never see a message twice.
    */
   readonly historyOnConnect: boolean;
+  /**
+   * Whether a new connection starts in lobby (absent: yes); no for protocols whose clients join
+   * the rooms they want themselves and would not know what to make of being in one unasked.
+   */
+  readonly joinsLobby?: boolean;
   /** The same connection speaking JSON: what `/json` switches to (absent where JSON is all there is). */
   readonly machine?: Door;
 }

@@ -16,7 +16,7 @@ import { HubCounters } from './hub-counters.js';
 import type { HubLogger } from './hub-logger.js';
 import { DEFAULT_ROOM, type Limits } from './limits.js';
 import { guestNick } from './names.js';
-import { Outgoing } from './outgoing.js';
+import { Encoded, Outgoing } from './outgoing.js';
 import { PresenceBatcher } from './presence-batcher.js';
 import { IdBlocks, type IdSource } from './id-source.js';
 import { LocalBroker } from './local-broker.js';
@@ -162,8 +162,8 @@ export class Hub implements CommandHub, BrokerListener {
   // ---- connection lifecycle (called by transports) ----
 
   /**
-   * Admits a new connection into lobby, or refuses it (the goodbye is written and the conn
-   * closed) and returns undefined. A door for people also sends lobby's recent history; programs
+   * Admits a new connection into lobby (unless its door says its clients join rooms themselves),
+   * or refuses it (the goodbye is written and the conn closed) and returns undefined. A door for people also sends lobby's recent history; programs
    * ask for it, or resume instead, so they are never sent a message twice.
    */
   accept(conn: Conn, door: Door): Session | undefined {
@@ -199,7 +199,7 @@ export class Hub implements CommandHub, BrokerListener {
     let entered: Awaitable<void>;
     try {
       this.sessions.add(session);
-      entered = this.enterRoom(session, DEFAULT_ROOM);
+      entered = door.joinsLobby === false ? undefined : this.enterRoom(session, DEFAULT_ROOM);
     } catch (err) {
       failed(err);
       return undefined;
@@ -224,7 +224,7 @@ export class Hub implements CommandHub, BrokerListener {
     this.sendWelcome(session);
     let recent: Awaitable<void> | undefined;
     try {
-      recent = session.door.historyOnConnect ? this.history.sendRecent(session, DEFAULT_ROOM) : undefined;
+      recent = session.door.historyOnConnect && session.rooms.has(DEFAULT_ROOM) ? this.history.sendRecent(session, DEFAULT_ROOM) : undefined;
     } catch (err) {
       this.reportFailure(session, err, undefined, { during: 'history on connect' });
     }
@@ -441,6 +441,14 @@ export class Hub implements CommandHub, BrokerListener {
     session.deliver(new Outgoing(event));
   }
 
+  sendEncoded(session: Session, payload: string): void {
+    session.deliver(new Encoded(payload));
+  }
+
+  findSession(nick: string): Session | undefined {
+    return this.sessions.findNick(nick);
+  }
+
   replyError(session: Session, error: HubError, ref?: Ref): void {
     this.counters.error(error.code);
     this.reply(session, { type: 'error', code: error.code, message: error.message, ...(ref !== undefined && { ref }) });
@@ -613,7 +621,7 @@ export class Hub implements CommandHub, BrokerListener {
     if (members.size === 0) return;
     const event: ServerEvent = { type: 'message', ...message };
     const out = new Outgoing(event);
-    const own = sender === undefined || (ref === undefined && !sender.codec.ownCopy) ? undefined : new Outgoing(ref === undefined ? event : { ...event, ref });
+    const own = sender === undefined || ref === undefined ? undefined : new Outgoing({ ...event, ref });
     this.presence.send(message.room);
     // Recorded before the copies are queued: the flush they schedule must know a commit is due.
     if (this.broker.storesOnCommit && sender) this.cycle.appended(out, own, sender, ref);

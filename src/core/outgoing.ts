@@ -2,6 +2,11 @@
 import type { Codec, Framing, Viewer } from './conn.js';
 import type { ServerEvent } from './events.js';
 
+/** Something queued for one session: the bytes it reads as in that session's codec and framing. */
+export interface Deliverable {
+  bytesFor(codec: Codec, framing: Framing, viewer?: Viewer): Buffer;
+}
+
 interface Encoding {
   codec: Codec;
   framing: Framing;
@@ -15,18 +20,25 @@ function frame(codec: Codec, framing: Framing, event: ServerEvent, viewer: Viewe
   return payload === '' ? NOTHING : framing.frame(payload);
 }
 
-export class Outgoing {
+export class Outgoing implements Deliverable {
   // Most events reach one (codec, framing) pair, and at most three exist: the first encoding is
   // kept in fields for the fan-out loop, the others in a short list.
   private firstCodec: Codec | undefined;
   private firstFraming: Framing | undefined;
   private firstBytes: Buffer | undefined;
   private others: Encoding[] | undefined;
+  /** Copies made for one reader each (a per-viewer codec), kept apart so they never slow the lookup above. */
+  private personal: Buffer[] | undefined;
 
   constructor(readonly event: ServerEvent) {}
 
   /** The framed bytes for a codec and framing (empty when the codec sends nothing for this event). */
   bytesFor(codec: Codec, framing: Framing, viewer?: Viewer): Buffer {
+    if (codec.perViewer) {
+      const bytes = frame(codec, framing, this.event, viewer);
+      if (bytes.length > 0) (this.personal ??= []).push(bytes);
+      return bytes;
+    }
     if (codec === this.firstCodec && framing === this.firstFraming) return this.firstBytes!;
     if (this.firstBytes === undefined) {
       this.firstCodec = codec;
@@ -42,6 +54,19 @@ export class Outgoing {
 
   /** Every encoding made so far (the buffers recipients were handed). */
   encodings(): Buffer[] {
-    return [...(this.firstBytes ? [this.firstBytes] : []), ...(this.others ?? []).map((e) => e.bytes)];
+    return [...(this.firstBytes ? [this.firstBytes] : []), ...(this.others ?? []).map((e) => e.bytes), ...(this.personal ?? [])];
+  }
+}
+
+/**
+ * A payload a door already wrote in its own codec, for one session: an answer no shared event
+ * describes (a door's own protocol replies). Framed by the session's framing like anything else,
+ * so it queues in order behind what is queued and counts against the outbox.
+ */
+export class Encoded implements Deliverable {
+  constructor(private readonly payload: string) {}
+
+  bytesFor(_codec: Codec, framing: Framing): Buffer {
+    return this.payload === '' ? NOTHING : framing.frame(this.payload);
   }
 }

@@ -14,13 +14,22 @@ export const LINE_FRAMING: Framing = {
   frame: (payload) => Buffer.from(payload + '\n', 'utf8'),
 };
 
+/** A door whose connections are lines on a stream socket, and how its lines are framed. */
+export interface LineProtocol {
+  readonly door: Door;
+  readonly framing: Framing;
+  /** Its own cap on a line's bytes, below the hub's `maxLineBytes` (IRC's 512); absent: the hub's. */
+  readonly maxLineBytes?: number;
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 const kConn = Symbol('hubbub.tcpConn');
 
 type LinkedSocket = Socket & { [kConn]: TcpConn };
 
 export class TcpConn implements Conn, LineSink {
-  readonly framing = LINE_FRAMING;
+  readonly framing: Framing;
+  private readonly door: Door;
   private session: Session | undefined;
   private readonly splitter: LineSplitter;
 
@@ -31,10 +40,12 @@ export class TcpConn implements Conn, LineSink {
   constructor(
     private readonly socket: Socket,
     private readonly hub: Hub,
-    private readonly door: Door,
+    protocol: LineProtocol,
     readonly remoteAddress: string = socket.remoteAddress ?? 'unknown',
   ) {
-    this.splitter = new LineSplitter(hub.limits.maxLineBytes, this);
+    this.door = protocol.door;
+    this.framing = protocol.framing;
+    this.splitter = new LineSplitter(Math.min(hub.limits.maxLineBytes, protocol.maxLineBytes ?? Infinity), this);
   }
 
   /** Admits the socket into the hub and starts reading from it. */

@@ -1,0 +1,59 @@
+/** @module What an IRC command handler works with, and how it answers: lines in the session's own codec. */
+import type { CommandHub } from '../../core/command-hub.js';
+import type { Session } from '../../core/session.js';
+import { serializeIrc, type IrcMessage } from '../../protocol/irc/irc-message.js';
+import { userMask } from '../../protocol/irc/format-irc.js';
+import type { IrcState, IrcStates } from './irc-state.js';
+import { ERR } from '../../protocol/irc/numerics.js';
+
+/** The server as IRC clients are told of it. */
+export interface IrcServerInfo {
+  /** The server's name: the source of numerics, and the network's name in ISUPPORT. */
+  readonly name: string;
+  readonly version: string;
+  /** When this server started, as 003 says. */
+  readonly createdAt: Date;
+}
+
+export interface IrcContext {
+  readonly hub: CommandHub;
+  readonly session: Session;
+  readonly state: IrcState;
+  readonly states: IrcStates;
+  readonly server: IrcServerInfo;
+  /** The message being carried out. */
+  readonly message: IrcMessage;
+}
+
+/** Who numerics are addressed to: the nick, once the client gave one. */
+export function target(ctx: IrcContext): string {
+  return ctx.state.nickGiven ? ctx.session.nick : '*';
+}
+
+/** A numeric reply from the server to this client. */
+export function numeric(ctx: IrcContext, code: string, ...params: string[]): IrcMessage {
+  return { source: ctx.server.name, command: code, params: [target(ctx), ...params] };
+}
+
+/** The client's own mask, as others see it. */
+export function ownMask(ctx: IrcContext): string {
+  return userMask(ctx.session.nick, ctx.session.id);
+}
+
+/** Sends messages to this client, in one write, behind whatever is queued for it. */
+export function send(ctx: IrcContext, ...messages: IrcMessage[]): void {
+  if (messages.length === 0) return;
+  ctx.hub.sendEncoded(ctx.session, messages.map(serializeIrc).join('\r\n'));
+}
+
+export function reply(ctx: IrcContext, code: string, ...params: string[]): void {
+  send(ctx, numeric(ctx, code, ...params));
+}
+
+/** 461 ERR_NEEDMOREPARAMS unless the message has at least `count` parameters (empty ones do not count at the end). */
+export function hasParams(ctx: IrcContext, count: number): boolean {
+  const { params, command } = ctx.message;
+  if (params.length >= count && (count === 0 || params[count - 1] !== '')) return true;
+  reply(ctx, ERR.NEEDMOREPARAMS, command, 'Not enough parameters');
+  return false;
+}
