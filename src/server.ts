@@ -75,7 +75,7 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
   const irc =
     config.ircPort === ''
       ? undefined
-      : createTcpServer(hub, { ...listeners, protocol: createIrcDoor({ name: config.serverName, version: VERSION, createdAt: new Date(startedAt) }) });
+      : createTcpServer(hub, { ...listeners, protocol: createIrcDoor({ name: config.serverName, version: VERSION, createdAt: new Date(startedAt) }, config.limits.ircPingIntervalMs) });
   const http = createHttpServer(hub, startedAt, { ...listeners, metrics: createMetrics(hub, gate), metricsToken: () => config.metricsToken });
   if (credentials) logger.info({ fingerprint: credentials.fingerprint, validTo: credentials.validTo }, 'TLS certificate loaded');
   let tcpPort: number;

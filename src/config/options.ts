@@ -142,6 +142,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     limit('presence-max-members', 'presenceNoticeMaxMembers', 'int', 'live', 'rooms this big or bigger get no join/leave/nick notices'),
     limit('presence-batch-ms', 'presenceBatchMs', 'int', 'live', 'joins and leaves within this many ms go out as one notice per room'),
     limit('ws-ping-interval', 'wsPingIntervalMs', 'int', 'restart', 'milliseconds between WebSocket pings; a missed pong drops the peer'),
+    limit('irc-ping-interval', 'ircPingIntervalMs', 'int', 'restart', 'milliseconds between the server\'s IRC PINGs; a client silent since the previous one is dropped'),
     limit('tcp-keepalive', 'tcpKeepAliveMs', 'int', 'restart', 'milliseconds of TCP idleness before keep-alive probes'),
     limit('shutdown-grace', 'shutdownGraceMs', 'int', 'live', 'milliseconds a closing client gets to read its goodbye'),
   ]),

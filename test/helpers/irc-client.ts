@@ -1,5 +1,6 @@
 /** @module A raw IRC test client on a real socket: writes lines, reads CR LF lines and parses them with the door's own parser. */
 import net from 'node:net';
+import tls from 'node:tls';
 import { parseIrc, type IrcMessage } from '../../src/protocol/irc/irc-message.js';
 import { Inbox } from './inbox.js';
 
@@ -35,14 +36,26 @@ export class IrcClient {
     });
   }
 
+  /** Connects over TLS, trusting `ca` (the test's own certificate). */
+  static connectTls(port: number, ca: Buffer): Promise<IrcClient> {
+    return new Promise((resolve, reject) => {
+      const socket = tls.connect({ port, host: '127.0.0.1', ca, servername: 'localhost' }, () => resolve(new IrcClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Registers as `nick` on this connection; resolves once the MOTD (or 422) ends the welcome burst. */
+  async register(nick: string): Promise<this> {
+    this.send(`NICK ${nick}`);
+    this.send(`USER ${nick} 0 * :${nick} test`);
+    await this.next('001');
+    await this.next((m) => m.command === '376' || m.command === '422');
+    return this;
+  }
+
   /** Connects and registers as `nick`; resolves once the MOTD (or 422) ends the welcome burst. */
   static async registered(port: number, nick: string): Promise<IrcClient> {
-    const client = await IrcClient.connect(port);
-    client.send(`NICK ${nick}`);
-    client.send(`USER ${nick} 0 * :${nick} test`);
-    await client.next('001');
-    await client.next((m) => m.command === '376' || m.command === '422');
-    return client;
+    return (await IrcClient.connect(port)).register(nick);
   }
 
   send(line: string): void {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { IRC_MAX_BODY_BYTES, parseIrc, serializeIrc, splitUtf8, type IrcMessage } from '../../src/protocol/irc/irc-message.js';
+import { IRC_MAX_BODY_BYTES, parseIrc, serializeIrc, serializeIrcWithin, splitUtf8, type IrcMessage } from '../../src/protocol/irc/irc-message.js';
 
 function parsed(line: string): IrcMessage {
   const result = parseIrc(line);
@@ -159,4 +159,14 @@ test('splitUtf8 cuts between characters, each piece within the byte budget, noth
       for (const piece of pieces) assert.ok(Buffer.byteLength(piece) <= max);
     }),
   );
+});
+
+test('serializeIrcWithin cuts the last parameter so a reply quoting a client fits 512 bytes', () => {
+  const message: IrcMessage = { source: 'srv', command: 'NOTICE', params: ['nick', 'é'.repeat(400)] };
+  const line = serializeIrcWithin(message);
+  assert.ok(Buffer.byteLength(line) <= IRC_MAX_BODY_BYTES);
+  assert.ok(Buffer.byteLength(line) > IRC_MAX_BODY_BYTES - 2, 'cut no more than needed');
+  const kept = parsed(line).params[1]!;
+  assert.ok(kept.length > 0 && 'é'.repeat(400).startsWith(kept), 'a prefix of the text, whole characters');
+  assert.equal(serializeIrcWithin({ command: 'PING', params: ['x'] }), 'PING x');
 });

@@ -1,7 +1,7 @@
 /** @module What an IRC command handler works with, and how it answers: lines in the session's own codec. */
 import type { CommandHub } from '../../core/command-hub.js';
 import type { Session } from '../../core/session.js';
-import { serializeIrc, type IrcMessage } from '../../protocol/irc/irc-message.js';
+import { serializeIrcWithin, type IrcMessage } from '../../protocol/irc/irc-message.js';
 import { userMask } from '../../protocol/irc/format-irc.js';
 import type { IrcState, IrcStates } from './irc-state.js';
 import { ERR } from '../../protocol/irc/numerics.js';
@@ -30,9 +30,22 @@ export function target(ctx: IrcContext): string {
   return ctx.state.nickGiven ? ctx.session.nick : '*';
 }
 
-/** A numeric reply from the server to this client. */
+/** Longest client-given word a reply quotes in a middle parameter (a nick, a channel, a command). */
+const QUOTED_WORD_CHARS = 100;
+
+/**
+ * What a client sent, made fit to stand as a middle parameter: no spaces, no leading colon, never
+ * empty, not too long. Replies quote nicks and channels as they were asked for.
+ */
+function asWord(param: string): string {
+  const word = [...param.replace(/ /g, '_').replace(/^:/, '_')].slice(0, QUOTED_WORD_CHARS).join('');
+  return word === '' ? '*' : word;
+}
+
+/** A numeric reply from the server to this client; all but its last parameter are words. */
 export function numeric(ctx: IrcContext, code: string, ...params: string[]): IrcMessage {
-  return { source: ctx.server.name, command: code, params: [target(ctx), ...params] };
+  const words = params.slice(0, -1).map(asWord);
+  return { source: ctx.server.name, command: code, params: [target(ctx), ...words, ...params.slice(-1)] };
 }
 
 /** The client's own mask, as others see it. */
@@ -43,7 +56,7 @@ export function ownMask(ctx: IrcContext): string {
 /** Sends messages to this client, in one write, behind whatever is queued for it. */
 export function send(ctx: IrcContext, ...messages: IrcMessage[]): void {
   if (messages.length === 0) return;
-  ctx.hub.sendEncoded(ctx.session, messages.map(serializeIrc).join('\r\n'));
+  ctx.hub.sendEncoded(ctx.session, messages.map((m) => serializeIrcWithin(m)).join('\r\n'));
 }
 
 export function reply(ctx: IrcContext, code: string, ...params: string[]): void {

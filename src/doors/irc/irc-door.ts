@@ -9,7 +9,7 @@ import type { CommandSpec } from '../../core/commands/command-spec.js';
 import { echo, HubError } from '../../core/errors.js';
 import type { ServerEvent } from '../../core/events.js';
 import { formatIrc, type IrcReader } from '../../protocol/irc/format-irc.js';
-import { IRC_MAX_BODY_BYTES, IRC_MAX_TAG_BYTES, parseIrc, type IrcMessage } from '../../protocol/irc/irc-message.js';
+import { IRC_MAX_BODY_BYTES, IRC_MAX_TAG_BYTES, parseIrc, serializeIrc, type IrcMessage } from '../../protocol/irc/irc-message.js';
 import { ERR } from '../../protocol/irc/numerics.js';
 import type { LineProtocol } from '../../transports/tcp/tcp-conn.js';
 import { IRC_COMMANDS, type IrcCommand } from './irc-commands.js';
@@ -36,7 +36,8 @@ export function ircServerName(name: string): string {
   return token === '' ? 'hubbub' : token;
 }
 
-export function createIrcDoor(info: IrcServerInfo): LineProtocol {
+/** The IRC door, its CR LF framing and line cap, and its PING every `pingIntervalMs`. */
+export function createIrcDoor(info: IrcServerInfo, pingIntervalMs: number): LineProtocol {
   const server: IrcServerInfo = { ...info, name: ircServerName(info.name) };
   const states = new IrcStates();
 
@@ -88,5 +89,10 @@ export function createIrcDoor(info: IrcServerInfo): LineProtocol {
     encode: (event: ServerEvent, viewer?: Viewer) => formatIrc(server.name, event, readerFor(viewer)),
   };
   const door: Door = { name: 'irc', codec, historyOnConnect: false, joinsLobby: false };
-  return { door, framing: CRLF_FRAMING, maxLineBytes: IRC_MAX_LINE_BYTES };
+  return {
+    door,
+    framing: CRLF_FRAMING,
+    maxLineBytes: IRC_MAX_LINE_BYTES,
+    ping: { payload: serializeIrc({ command: 'PING', params: [server.name] }), everyMs: pingIntervalMs },
+  };
 }

@@ -124,6 +124,19 @@ export function serializeIrc(message: IrcMessage): string {
   return parts.join(' ');
 }
 
+/**
+ * A message as a line that fits IRC's 512 bytes: when it would not, its last parameter is cut
+ * (between characters). For replies that quote what a client sent.
+ */
+export function serializeIrcWithin(message: IrcMessage, maxBytes = IRC_MAX_BODY_BYTES): string {
+  const line = serializeIrc(message);
+  const over = utf8Length(line) - maxBytes;
+  const last = message.params.at(-1);
+  if (over <= 0 || last === undefined) return line;
+  const kept = splitUtf8(last, Math.max(4, utf8Length(last) - over))[0] ?? '';
+  return serializeIrc({ ...message, params: [...message.params.slice(0, -1), kept] });
+}
+
 /** Bytes of `text` in UTF-8. */
 function utf8Length(text: string): number {
   return Buffer.byteLength(text, 'utf8');

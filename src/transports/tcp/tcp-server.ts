@@ -38,6 +38,15 @@ export interface TcpListenerOptions {
 export function createTcpServer(hub: Hub, options: TcpListenerOptions): net.Server {
   const { gate, proxies, tls: credentials, protocol = TEXT_LINES } = options;
   const { logger, limits } = hub;
+  const pinged = new Set<TcpConn>();
+
+  /** Starts a connection's session, keeping it among the pinged ones while it lasts if the protocol pings. */
+  function startConn(socket: net.Socket, address: string): void {
+    const conn = new TcpConn(socket, hub, protocol, address);
+    if (!conn.start() || !protocol.ping) return;
+    pinged.add(conn);
+    socket.once('close', () => pinged.delete(conn));
+  }
 
   /**
    * A peer gets this long for each step before its session (its PROXY header, its TLS
@@ -55,7 +64,7 @@ export function createTcpServer(hub: Hub, options: TcpListenerOptions): net.Serv
   function open(socket: net.Socket, address: string, deadline: NodeJS.Timeout | undefined): void {
     if (!credentials) {
       clearTimeout(deadline);
-      new TcpConn(socket, hub, protocol, address).start();
+      startConn(socket, address);
       // A socket paused to read a PROXY header: what followed it (unshifted) flows now.
       socket.resume();
       return;
@@ -82,7 +91,7 @@ export function createTcpServer(hub: Hub, options: TcpListenerOptions): net.Serv
       secure.off('error', failed);
       secure.off('end', hungUp);
       try {
-        new TcpConn(secure, hub, protocol, address).start();
+        startConn(secure, address);
       } catch (err) {
         logger.error({ err, remote: address }, 'could not start a TLS connection');
         secure.destroy();
@@ -151,6 +160,21 @@ export function createTcpServer(hub: Hub, options: TcpListenerOptions): net.Serv
   // After listening, 'error' reports failed accepts (EMFILE when out of descriptors): the listener
   // goes on, and without a listener the event would end the process.
   server.on('error', (err) => logger.error({ err }, 'TCP listener error'));
+  if (protocol.ping) {
+    const { payload, everyMs } = protocol.ping;
+    const pinger = setInterval(() => {
+      for (const conn of pinged) {
+        try {
+          conn.keepAlive(payload);
+        } catch (err) {
+          // A timer callback: one connection's failure must not reach the process or spare the others.
+          logger.warn({ err, remote: conn.remoteAddress }, 'keep-alive ping failed');
+        }
+      }
+    }, everyMs);
+    pinger.unref();
+    server.once('close', () => clearInterval(pinger));
+  }
   return server;
 }
 
