@@ -1,0 +1,93 @@
+/**
+ * Real IRC clients against the IRC door: a bot written with irc-framework (npm) and irssi in tmux,
+ * each in one room with a WebSocket client and an nc-style text user.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Client, type IrcEvent } from 'irc-framework';
+import type { RunningServer } from '../../src/server.js';
+import { TcpClient, WsClient, isType } from '../helpers/clients.js';
+import { Inbox } from '../helpers/inbox.js';
+import { runIrssi } from '../helpers/irssi.js';
+import { startTestServer } from '../helpers/server.js';
+
+let server: RunningServer;
+before(async () => {
+  server = await startTestServer({ floodBurst: 0 }, { ircPort: '0' });
+});
+after(() => server.close());
+
+/** An irc-framework bot; its events collected as `type: nick: target: message` lines. */
+function bot(nick: string): { client: Client; events: Inbox<IrcEvent & { kind: string }>; registered: Promise<void> } {
+  const client = new Client();
+  const events = new Inbox<IrcEvent & { kind: string }>();
+  for (const kind of ['message', 'join', 'part', 'quit', 'kick', 'nick']) client.on(kind, (event) => events.push({ ...event, kind }));
+  const registered = new Promise<void>((resolve) => client.once('registered', () => resolve()));
+  client.connect({ host: '127.0.0.1', port: server.ircPort!, nick, username: nick, gecos: `${nick} the bot`, auto_reconnect: false });
+  return { client, events, registered };
+}
+
+test('an irc-framework bot joins, talks with a WebSocket user and an nc user, and hears them', async () => {
+  const ws = await WsClient.connect(server.httpPort);
+  ws.send({ type: 'nick', nick: 'webby' });
+  await ws.frames.next(isType('nick'));
+  ws.send({ type: 'join', room: 'bots' });
+  await ws.frames.next(isType('joined'));
+  const text = await TcpClient.text(server.tcpPort);
+  text.send('/nick ncuser');
+  await text.lines.next((l) => l.includes('ncuser'));
+  text.send('/join bots');
+  await text.lines.next((l) => l.includes('joined #bots'));
+
+  const { client, events, registered } = bot('helperbot');
+  await registered;
+  client.join('#bots');
+  const joined = await events.next((e) => e.kind === 'join' && e.nick === 'helperbot');
+  assert.equal(joined.channel, '#bots');
+
+  client.say('#bots', 'beep boop');
+  assert.equal((await ws.frames.next((f) => f.type === 'message' && f.from === 'helperbot')).text, 'beep boop');
+  await text.lines.next((l) => l.includes('helperbot') && l.includes('beep boop'));
+
+  ws.send({ type: 'say', room: 'bots', text: 'hello bot' });
+  const fromWeb = await events.next((e) => e.kind === 'message' && e.nick === 'webby');
+  assert.deepEqual([fromWeb.target, fromWeb.message, fromWeb.ident, fromWeb.hostname], ['#bots', 'hello bot', String(ws.welcome.id), 'hubbub']);
+  text.send('hi from nc');
+  assert.equal((await events.next((e) => e.kind === 'message' && e.nick === 'ncuser')).message, 'hi from nc');
+
+  ws.send({ type: 'whisper', to: 'helperbot', text: 'just us' });
+  const whisper = await events.next((e) => e.kind === 'message' && e.target === 'helperbot');
+  assert.equal(whisper.message, 'just us');
+  client.say('webby', 'roger');
+  assert.equal((await ws.frames.next((f) => f.type === 'whisper' && f.from === 'helperbot')).text, 'roger');
+
+  client.action('#bots', 'powers down');
+  const action = await ws.frames.next((f) => f.type === 'message' && f.action === true);
+  assert.equal(action.text, 'powers down');
+
+  client.quit('bye');
+  await ws.frames.next((f) => f.type === 'presence' && Array.isArray(f.left) && f.left.some((m: { nick: string }) => m.nick === 'helperbot'));
+  ws.close();
+  text.close();
+});
+
+test('irssi in tmux exchanges messages with a WebSocket user', async () => {
+  const ws = await WsClient.connect(server.httpPort);
+  ws.send({ type: 'nick', nick: 'browser' });
+  await ws.frames.next(isType('nick'));
+  ws.send({ type: 'join', room: 'terminal' });
+  await ws.frames.next(isType('joined'));
+  const irssi = await runIrssi(server.ircPort!, 'irssiuser');
+  try {
+    irssi.type('/join #terminal');
+    await ws.frames.next((f) => f.type === 'presence' && f.room === 'terminal' && Array.isArray(f.joined) && f.joined.some((m: { nick: string }) => m.nick === 'irssiuser'), 20_000);
+    irssi.type('hello from irssi');
+    const said = await ws.frames.next((f) => f.type === 'message' && f.from === 'irssiuser', 20_000);
+    assert.equal(said.text, 'hello from irssi');
+    ws.send({ type: 'say', room: 'terminal', text: 'hello from the browser' });
+    await irssi.screenShows('hello from the browser');
+  } finally {
+    irssi.stop();
+    ws.close();
+  }
+});
