@@ -255,3 +255,61 @@ test('a long message from the web reaches IRC cut into lines of at most 512 byte
   irc.close();
   ws.close();
 });
+
+test('history: a client with server-time and batch gets the room\'s recent messages on JOIN in a chathistory batch; one without gets none', async () => {
+  const ws = await WsClient.connect(server.httpPort);
+  ws.send({ type: 'join', room: 'past' });
+  await ws.frames.next(isType('joined'));
+  for (const text of ['first words', 'second words']) {
+    ws.send({ type: 'say', room: 'past', text, ref: text });
+    await ws.frames.next((f) => f.type === 'message' && f.ref === text);
+  }
+  const timed = await IrcClient.connect(ircPort);
+  timed.send('CAP REQ :server-time batch');
+  await timed.next('CAP');
+  timed.send('CAP END');
+  await timed.register('historian');
+  timed.send('JOIN #past');
+  await timed.next('366');
+  const start = await timed.next('BATCH');
+  assert.equal(start.params[1], 'chathistory');
+  assert.equal(start.params[2], '#past');
+  const id = start.params[0]!.slice(1);
+  const replayed = [await timed.next('PRIVMSG'), await timed.next('PRIVMSG')];
+  assert.deepEqual(replayed.map((m) => m.params[1]), ['first words', 'second words']);
+  for (const m of replayed) {
+    assert.equal(m.tags?.batch, id);
+    assert.match(m.tags?.time ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  }
+  assert.deepEqual((await timed.next('BATCH')).params, [`-${id}`]);
+  ws.send({ type: 'say', room: 'past', text: 'live now' });
+  const live = await timed.next('PRIVMSG');
+  assert.equal(live.params[1], 'live now');
+  assert.equal(live.tags?.batch, undefined);
+  assert.ok(live.tags?.time);
+
+  const plain = await IrcClient.registered(ircPort, 'noreplay');
+  plain.send('JOIN #past');
+  await plain.next('366');
+  plain.send('PING :after-join');
+  assert.equal((await plain.next(() => true)).command, 'PONG', 'no history without server-time');
+  for (const c of [timed, plain]) c.close();
+  ws.close();
+});
+
+test('echo-message: the sender gets its own channel message and whisper back', async () => {
+  const c = await IrcClient.connect(ircPort);
+  c.send('CAP REQ echo-message');
+  await c.next('CAP');
+  c.send('CAP END');
+  await c.register('echoer');
+  c.send('JOIN #echo');
+  await c.next('366');
+  c.send('PRIVMSG #echo :hear myself');
+  const echoed = await c.next('PRIVMSG');
+  assert.match(echoed.source!, /^echoer!/);
+  assert.deepEqual(echoed.params, ['#echo', 'hear myself']);
+  c.send('PRIVMSG echoer :note to self');
+  assert.deepEqual((await c.next('PRIVMSG')).params, ['echoer', 'note to self']);
+  c.close();
+});

@@ -69,6 +69,8 @@ function joinOne(ctx: IrcContext, channel: string): Awaitable<void> {
     andThen(hub.members(room), (members) => {
       const name = channelOf(room);
       send(ctx, { source: ownMask(ctx), command: 'JOIN', params: [name] }, ...namesReply(ctx, name, members));
+      // Only a client that asked for server-time can tell a replayed message from one said now.
+      if (ctx.state.caps.has('server-time')) return hub.history.sendRecent(session, room);
     }),
   );
 }

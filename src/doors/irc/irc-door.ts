@@ -79,7 +79,7 @@ export function createIrcDoor(info: IrcServerInfo, pingIntervalMs: number): Line
 
   function readerFor(viewer: Viewer | undefined): IrcReader {
     const state = viewer === undefined ? undefined : states.peek(viewer);
-    return state?.reader(viewer!.nick) ?? { id: viewer?.id ?? 0, target: '*', registered: false, echoMessage: false, serverTime: false };
+    return state?.reader(viewer!.nick) ?? { id: viewer?.id ?? 0, target: '*', registered: false, echoMessage: false, serverTime: false, batch: false };
   }
 
   const codec: Codec = {

@@ -2,7 +2,7 @@
 import type { IrcReader } from '../../protocol/irc/format-irc.js';
 
 /** The capabilities a client may request (CAP REQ); none is required. */
-export const CAPABILITIES = ['echo-message', 'server-time'] as const;
+export const CAPABILITIES = ['batch', 'echo-message', 'server-time'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 export class IrcState {
@@ -30,6 +30,7 @@ export class IrcState {
       registered: this.registered,
       echoMessage: this.caps.has('echo-message'),
       serverTime: this.caps.has('server-time'),
+      batch: this.caps.has('batch'),
     };
   }
 }

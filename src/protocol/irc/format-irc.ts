@@ -3,7 +3,7 @@
  * PRIVMSG from `nick!id@hubbub`: the connection id stands where IRC puts the user name, so a nick
  * change or a guest keeps one recognisable mask.
  */
-import type { LeftReason, ServerEvent } from '../../core/events.js';
+import type { LeftReason, MessageEvent, ServerEvent } from '../../core/events.js';
 import { IRC_MAX_BODY_BYTES, serializeIrc, splitUtf8, type IrcMessage } from './irc-message.js';
 import { ERR } from './numerics.js';
 
@@ -20,6 +20,8 @@ export interface IrcReader {
   readonly echoMessage: boolean;
   /** CAP server-time: messages carry their time. */
   readonly serverTime: boolean;
+  /** CAP batch: a replay of history comes as one `chathistory` batch. */
+  readonly batch: boolean;
 }
 
 export function userMask(nick: string, id: number): string {
@@ -47,6 +49,7 @@ const QUIT_REASONS: Record<Exclude<LeftReason, 'left'>, string> = {
  * JSON client sent in one message with newlines, or longer than IRC allows, reaches IRC readers whole.
  */
 function privmsgLines(source: string, target: string, text: string, action: boolean, tags: Record<string, string> | undefined): string[] {
+  const tagged = tags !== undefined && Object.keys(tags).length > 0 ? tags : undefined;
   const head = serializeIrc({ source, command: 'PRIVMSG', params: [target, 'x'] }).length - 1;
   // ":" before the text, and the CTCP wrapping of an action.
   const room = IRC_MAX_BODY_BYTES - head - 1 - (action ? 9 : 0);
@@ -55,7 +58,7 @@ function privmsgLines(source: string, target: string, text: string, action: bool
     if (line === '') continue;
     for (const piece of splitUtf8(line, room)) {
       const body = action ? `${CTCP}ACTION ${piece}${CTCP}` : piece;
-      lines.push(serializeIrc({ source, command: 'PRIVMSG', params: [target, body], ...(tags && { tags }) }));
+      lines.push(serializeIrc({ source, command: 'PRIVMSG', params: [target, body], ...(tagged && { tags: tagged }) }));
     }
   }
   return lines;
@@ -63,6 +66,23 @@ function privmsgLines(source: string, target: string, text: string, action: bool
 
 function timeTag(reader: IrcReader, ts: number): Record<string, string> | undefined {
   return reader.serverTime ? { time: new Date(ts).toISOString() } : undefined;
+}
+
+/**
+ * Stored messages, each with its time when the reader asked for server-time, and all in one
+ * `chathistory` batch when it asked for batch, so the client can tell a replay from live talk.
+ */
+function historyLines(room: string, messages: readonly MessageEvent[], reader: IrcReader): string[] {
+  if (messages.length === 0) return [];
+  const batch = reader.batch ? `history-${room}-${messages[0]!.seq}` : undefined;
+  const lines = messages.flatMap((m) =>
+    privmsgLines(userMask(m.from, m.fromId), channelOf(m.room), m.text, m.action === true, {
+      ...timeTag(reader, m.ts),
+      ...(batch !== undefined && { batch }),
+    }),
+  );
+  if (batch === undefined) return lines;
+  return [line({ command: 'BATCH', params: [`+${batch}`, 'chathistory', channelOf(room)] }), ...lines, line({ command: 'BATCH', params: [`-${batch}`] })];
 }
 
 function numeric(server: string, reader: IrcReader, code: string, ...params: string[]): string {
@@ -85,7 +105,7 @@ export function formatIrc(server: string, event: ServerEvent, reader: IrcReader)
       return privmsgLines(userMask(event.from, event.fromId), channelOf(event.room), event.text, event.action === true, timeTag(reader, event.ts)).join('\r\n');
     }
     case 'history':
-      return event.messages.flatMap((m) => privmsgLines(userMask(m.from, m.fromId), channelOf(m.room), m.text, m.action === true, timeTag(reader, m.ts))).join('\r\n');
+      return historyLines(event.room, event.messages, reader).join('\r\n');
     case 'whisper': {
       const own = event.fromId === reader.id;
       if (own && event.toId !== reader.id && !reader.echoMessage) return '';
