@@ -7,7 +7,7 @@ import type { Clock } from './core/token-bucket.js';
 import { configChanges, showValue, type ServeConfig } from './config/options.js';
 import { createMetrics } from './metrics/metrics.js';
 import { MemoryRoomLog } from './store/memory-room-log.js';
-import { openRoomLog } from './store/open-room-log.js';
+import { openRoomLog, openRoomRules } from './store/open-room-log.js';
 import { TrustedProxies } from './transports/proxy/trusted-proxies.js';
 import { createTcpServer } from './transports/tcp/tcp-server.js';
 import { createIrcDoor } from './doors/irc/irc-door.js';
@@ -62,6 +62,7 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
   const hub = new Hub({
     limits: config.limits,
     log,
+    rules: openRoomRules(log),
     logger,
     serverName: config.serverName,
     version: VERSION,

@@ -6,9 +6,10 @@
  * always carried out in the order it sent them.
  */
 import type { Door } from './conn.js';
-import type { Member, Ref, RoomMessage, ServerEvent } from './events.js';
+import type { Ref, RoomMember, RoomMessage, ServerEvent } from './events.js';
 import type { LeftReason } from './events.js';
 import type { Limits } from './limits.js';
+import type { RoomModeration } from './moderation.js';
 import type { HistoryPage, HistoryQuery } from './room-log.js';
 import type { Session } from './session.js';
 
@@ -62,14 +63,19 @@ export interface CommandHub {
   stats(): { readonly connections: number; readonly rooms: number };
   /** Whoever holds a nick on this node (as `whisper` finds them), for a door's own queries. */
   findSession(nick: string): Session | undefined;
-  /** Puts the session in a room (creating it) and tells the room; its `joinedAtSeq` is set when this settles. */
-  enterRoom(session: Session, room: string): Awaitable<void>;
+  /** Rooms' rules, roles and what their operators do. */
+  readonly moderation: RoomModeration;
+  /**
+   * Puts the session in a room (creating it) and tells the room, if the room's rules admit it
+   * (throws banned, invite_only, bad_key, room_full); its `joinedAtSeq` is set when this settles.
+   */
+  enterRoom(session: Session, room: string, key?: string): Awaitable<void>;
   /** Takes the session out of a room and tells who remains; throws not_in_room. */
   leaveRoom(session: Session, room: string, reason: LeftReason): void;
-  /** Every member of a room, the room's gathered join and leave notices sent first. */
-  members(room: string): Awaitable<Member[]>;
-  /** Every room with members, with counts, sorted by name. */
-  roomList(): Awaitable<{ room: string; members: number }[]>;
+  /** Every member of a room with its role, the room's gathered join and leave notices sent first. */
+  members(room: string): Awaitable<RoomMember[]>;
+  /** Every room with members, with counts and topics, sorted by name. */
+  roomList(): Awaitable<{ room: string; members: number; topic?: string }[]>;
   /** Takes a new nick (throws nick_taken) and tells everyone sharing a room with the session; answers the session with `ref`. */
   changeNick(session: Session, nick: string, ref: Ref | undefined): Awaitable<void>;
   /** Stores a room message (the log assigns its seq) and fans it out; the sender's copy carries `ref`. */

@@ -36,6 +36,17 @@ export const ERRORS = {
   not_in_room: { message: 'you are not in that room', fatal: false },
   too_many_rooms: { message: 'you are in too many rooms; part one first', fatal: false },
   no_such_nick: { message: 'nobody has that nick', fatal: false },
+  // Room rules: what a room's operators decided (docs/chat.md, "Running a room").
+  not_operator: { message: 'only an operator of the room may do that', fatal: false },
+  banned: { message: 'you are banned from that room', fatal: false },
+  invite_only: { message: 'that room is invite-only; an operator must /invite you', fatal: false },
+  bad_key: { message: 'that room takes a key, and this is not it: /join <room> <key>', fatal: false },
+  room_full: { message: 'that room has reached its member limit', fatal: false },
+  moderated: { message: 'the room is moderated: only operators and voiced members speak', fatal: false },
+  slow_mode: { message: 'the room is in slow mode: wait before your next message', fatal: false },
+  topic_locked: { message: 'only operators set the topic of this room', fatal: false },
+  no_such_ban: { message: 'no ban of that room names that nick or id', fatal: false },
+  ban_list_full: { message: "the room's ban list is full; lift a ban first", fatal: false },
   store_failed: { message: 'the history store failed: your message was not stored, so it was not delivered', fatal: false },
   internal_error: { message: 'the server failed to handle this command; it was not carried out', fatal: false },
   // Disconnects: sent in a `bye` frame just before the server closes the connection.

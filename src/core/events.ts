@@ -4,7 +4,7 @@
  */
 import type { MessageFrame, ServerFrame } from '../protocol/schema/server-frames.js';
 
-export type { LeftMember, LeftReason, Member, Ref } from '../protocol/schema/fields.js';
+export type { Ban, LeftMember, LeftReason, Member, Ref, Role, RoomMember, Topic } from '../protocol/schema/fields.js';
 export type { HelpEntry, RoomMessage, WelcomeLimits } from '../protocol/schema/server-frames.js';
 
 /** A room message on the wire; `history` marks one sent from storage rather than live. */

@@ -6,10 +6,10 @@
  */
 import { PROTOCOL_VERSION } from '../protocol/schema/server-frames.js';
 import type { Broker, BrokerListener } from './broker.js';
-import type { Awaitable, CommandHub } from './command-hub.js';
+import { andThen, type Awaitable, type CommandHub } from './command-hub.js';
 import type { Conn, Disconnect, Door } from './conn.js';
 import { echo, ERRORS, HubError, type ErrorCode } from './errors.js';
-import type { LeftReason, Member, Ref, RoomMessage, ServerEvent } from './events.js';
+import type { LeftReason, Ref, RoomMember, RoomMessage, ServerEvent } from './events.js';
 import { FlushCycle } from './flush-cycle.js';
 import { HistoryReplies } from './history-replies.js';
 import { HubCounters } from './hub-counters.js';
@@ -20,8 +20,10 @@ import { Encoded, Outgoing } from './outgoing.js';
 import { PresenceBatcher } from './presence-batcher.js';
 import { IdBlocks, type IdSource } from './id-source.js';
 import { LocalBroker } from './local-broker.js';
+import { Moderation, type ModerationHost } from './moderation.js';
 import type { RoomLog } from './room-log.js';
 import { RoomIndex } from './room-index.js';
+import { MemoryRoomRules, type RoomRulesStore } from './room-rules-store.js';
 import { EVENT_LOOP, type Scheduler } from './scheduler.js';
 import { Session } from './session.js';
 import { SessionIndex } from './session-index.js';
@@ -47,6 +49,8 @@ export type HubOptions = HubStore & {
   readonly scheduler?: Scheduler;
   /** Whether committing does I/O worth batching (limits.commitIntervalMs applies only then). */
   readonly commitsCostIo: boolean;
+  /** Where rooms' rules (topic, modes, bans) are kept; in this process's memory unless given. */
+  readonly rules?: RoomRulesStore;
 };
 
 /** Who published a message this node is waiting to see come back: its copy carries the ref. */
@@ -82,6 +86,8 @@ export class Hub implements CommandHub, BrokerListener {
   readonly logger: HubLogger;
   readonly clock: Clock;
   readonly history: HistoryReplies;
+  /** Rooms' rules, roles and what their operators do. */
+  readonly moderation: Moderation;
   /** What /metrics reports: plain counters, bumped as the hub works and read when scraped. */
   readonly counters = new HubCounters();
   private readonly flood: BucketRate;
@@ -142,7 +148,31 @@ export class Hub implements CommandHub, BrokerListener {
       },
     });
     this.history = new HistoryReplies(this.broker, this.store, () => this.cycle.commit(), this.limits, this.counters);
+    this.moderation = new Moderation(options.rules ?? new MemoryRoomRules(), this.moderationHost);
   }
+
+  /** What moderation may do to rooms and sessions. */
+  private readonly moderationHost: ModerationHost = {
+    members: (room) => this.rooms.members(room),
+    find: (target) => {
+      const id = /^#(\d{1,15})$/.exec(target);
+      return id ? this.sessions.get(Number(id[1])) : this.sessions.findNick(target);
+    },
+    announce: (room, event, actor, ref) => {
+      this.presence.send(room);
+      const out = new Outgoing(event);
+      for (const member of this.rooms.members(room)) if (member !== actor) member.deliver(out);
+      this.reply(actor, ref === undefined ? event : { ...event, ref });
+    },
+    reply: (session, event) => this.reply(session, event),
+    putOut: (session, room, left) => {
+      // Its join may still be gathered: that goes out first, so nobody hears of the join after the kick.
+      this.presence.send(room);
+      this.removeMember(session, room, undefined);
+      this.reply(session, left);
+    },
+    now: () => this.clock(),
+  };
 
   stats(): HubStats {
     return { connections: this.sessions.size, rooms: this.rooms.size, doors: this.sessions.byDoor() };
@@ -196,10 +226,10 @@ export class Hub implements CommandHub, BrokerListener {
       if (this.sessions.has(session)) this.end(session, disconnectFor('server_error'), 'disconnected');
       else this.refuse(conn, door, 'server_error');
     };
-    let entered: Awaitable<void>;
+    let entered: Awaitable<HubError | undefined>;
     try {
       this.sessions.add(session);
-      entered = door.joinsLobby === false ? undefined : this.enterRoom(session, DEFAULT_ROOM);
+      entered = door.joinsLobby === false ? undefined : this.enterLobby(session);
     } catch (err) {
       failed(err);
       return undefined;
@@ -208,20 +238,38 @@ export class Hub implements CommandHub, BrokerListener {
       // Until it is in lobby (a cluster subscribes first), what the client sends waits.
       session.waiting = [];
       entered.then(
-        () => this.welcome(session),
+        (refusal) => this.welcome(session, refusal),
         (err: unknown) => failed(err),
       );
     } else {
-      this.welcome(session);
+      this.welcome(session, entered);
     }
     return this.sessions.has(session) ? session : undefined;
   }
 
-  /** Greets a session now in lobby, then carries out whatever it sent meanwhile. */
-  private welcome(session: Session): void {
+  /**
+   * Puts a new session in lobby; a refusal by lobby's rules (a ban) is returned, not thrown: the
+   * session is welcomed in no room and told why.
+   */
+  private enterLobby(session: Session): Awaitable<HubError | undefined> {
+    const refused = (err: unknown): HubError => {
+      if (err instanceof HubError) return err;
+      throw err;
+    };
+    try {
+      const entered = this.enterRoom(session, DEFAULT_ROOM);
+      return entered instanceof Promise ? entered.then(() => undefined, refused) : undefined;
+    } catch (err) {
+      return refused(err);
+    }
+  }
+
+  /** Greets a session now in lobby (or refused by it), then carries out whatever it sent meanwhile. */
+  private welcome(session: Session, lobbyRefusal: HubError | undefined): void {
     if (!this.sessions.has(session)) return;
     this.logger.debug({ id: session.id, remote: session.conn.remoteAddress, door: session.door.name }, 'connected');
     this.sendWelcome(session);
+    if (lobbyRefusal) this.replyError(session, lobbyRefusal);
     let recent: Awaitable<void> | undefined;
     try {
       recent = session.door.historyOnConnect && session.rooms.has(DEFAULT_ROOM) ? this.history.sendRecent(session, DEFAULT_ROOM) : undefined;
@@ -454,14 +502,17 @@ export class Hub implements CommandHub, BrokerListener {
     this.reply(session, { type: 'error', code: error.code, message: error.message, ...(ref !== undefined && { ref }) });
   }
 
-  members(room: string): Member[] {
+  members(room: string): RoomMember[] {
     // The room's gathered joins and leaves go out first: a member list is never older than the notices after it.
     this.presence.send(room);
-    return this.rooms.memberList(room);
+    return this.rooms.memberList(room, (session) => this.moderation.roleOf(session, room));
   }
 
-  roomList(): { room: string; members: number }[] {
-    return this.rooms.list();
+  roomList(): { room: string; members: number; topic?: string }[] {
+    return this.rooms.list().map((entry) => {
+      const topic = this.moderation.topic(entry.room);
+      return topic ? { ...entry, topic: topic.text } : entry;
+    });
   }
 
   changeNick(session: Session, nick: string, ref: Ref | undefined): void {
@@ -499,11 +550,24 @@ export class Hub implements CommandHub, BrokerListener {
   }
 
   /**
-   * Adds a session to a room (creating it) and tells the other members. The first local member of
-   * a room subscribes this node to it, which a remote broker takes a round trip for; joiners in
-   * the meantime wait for the same subscription.
+   * Adds a session to a room (creating it) and tells the other members, if the room's rules admit
+   * it (else throws their refusal). The first local member of a room loads its rules and subscribes
+   * this node to it, which a remote broker and store take a round trip for; joiners in the
+   * meantime wait for the same subscription.
    */
-  enterRoom(session: Session, room: string): Awaitable<void> {
+  enterRoom(session: Session, room: string, key?: string): Awaitable<void> {
+    return andThen(this.moderation.load(room), () => {
+      try {
+        this.moderation.admit(session, room, key, this.rooms.count(room));
+      } catch (err) {
+        if (this.rooms.count(room) === 0 && !this.subscribing.has(room)) this.moderation.forget(room);
+        throw err;
+      }
+      return this.subscribeAndAdd(session, room);
+    });
+  }
+
+  private subscribeAndAdd(session: Session, room: string): Awaitable<void> {
     if (this.rooms.count(room) > 0) {
       this.addMember(session, room);
       return;
@@ -536,17 +600,25 @@ export class Hub implements CommandHub, BrokerListener {
     const joinedAt = this.store.callNow('a seq lookup', () => this.broker.lastDelivered(room));
     this.rooms.add(session, room);
     session.rooms.add(room, joinedAt);
+    this.moderation.entered(session, room);
     if (this.presence.noticesOn(room)) this.presence.gather(room, session);
   }
 
   /** Removes a session from a room (dropping the room when empty) and tells who remains. */
   leaveRoom(session: Session, room: string, reason: LeftReason): void {
+    this.removeMember(session, room, reason);
+  }
+
+  /** Removes a session from a room; who remains hears of it in a presence notice only with a reason. */
+  private removeMember(session: Session, room: string, reason: LeftReason | undefined): void {
     if (!this.rooms.remove(session, room)) throw new HubError('not_in_room', `you are not in #${room}`);
     session.rooms.delete(room);
-    if (this.rooms.count(room) === 0) {
+    const remaining = this.rooms.count(room);
+    this.moderation.left(session, room, remaining);
+    if (remaining === 0) {
       this.presence.drop(room);
       if (!this.subscribing.has(room)) this.broker.unsubscribe(room);
-    } else if (this.presence.noticesOn(room)) this.presence.gather(room, session, reason);
+    } else if (reason !== undefined && this.presence.noticesOn(room)) this.presence.gather(room, session, reason);
   }
 
   /**
@@ -556,6 +628,7 @@ export class Hub implements CommandHub, BrokerListener {
    */
   publish(session: Session, message: Omit<RoomMessage, 'seq'>, ref: Ref | undefined): void {
     if (!session.rooms.has(message.room)) throw new HubError('not_in_room', `you are not in #${message.room}`);
+    this.moderation.checkSpeak(session, message.room);
     this.counters.messagesIn++;
     if (!this.broker.storesOnCommit) {
       const origin: Origin = { session, ref };
@@ -676,6 +749,7 @@ export class Hub implements CommandHub, BrokerListener {
       this.logger.error({ err, id: session.id }, 'cleaning up a connection failed; it is dropped from every room');
       for (const room of session.rooms.list()) {
         this.rooms.remove(session, room);
+        this.moderation.left(session, room, this.rooms.count(room));
         if (this.rooms.count(room) === 0) this.presence.drop(room);
       }
       session.rooms.clear();

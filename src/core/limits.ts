@@ -100,6 +100,18 @@ export const REF_MAX_CHARS = 64;
 /** Deepest nesting of objects and arrays a JSON frame may have (the protocol needs 2). */
 export const JSON_MAX_DEPTH = 16;
 export const DEFAULT_ROOM = 'lobby';
+/** Longest room topic, kick reason or ban reason, in characters (IRC servers' TOPICLEN is of this order). */
+export const ROOM_TEXT_MAX_CHARS = 300;
+/** Longest room key. */
+export const ROOM_KEY_MAX_CHARS = 32;
+/** Longest ban with an end, in seconds (a year); a ban for longer is a ban for good. */
+export const BAN_MAX_SECONDS = 366 * 24 * 3600;
+/** Longest slow-mode interval, in seconds. */
+export const SLOW_MAX_SECONDS = 3600;
+/** Most bans one room keeps (IRC servers cap their ban lists too): the stored rules stay small. */
+export const BANS_MAX_PER_ROOM = 200;
+/** Most token subjects one room keeps as standing operators. */
+export const OPERATORS_MAX_PER_ROOM = 100;
 /**
  * Sockets a listener keeps beyond the connection caps (in total and per address) before it
  * destroys new ones unread: room for a page load, or for refused peers reading their `bye`.

@@ -1,7 +1,7 @@
 /** @module Validation and normalisation of nicks, room names and user text, at the edge. */
-import { HubError } from './errors.js';
+import { echo, HubError } from './errors.js';
 import { foldName } from './fold.js';
-import { NICK_MAX_CHARS, ROOM_MAX_CHARS } from './limits.js';
+import { NICK_MAX_CHARS, ROOM_KEY_MAX_CHARS, ROOM_MAX_CHARS, ROOM_TEXT_MAX_CHARS } from './limits.js';
 
 const NAME_CHARS = /^[\p{L}\p{M}\p{N}_-]+$/u;
 /** Tested on the folded nick, so no lookalike (`GUEST-５`, `ｇuest-5`) escapes it. */
@@ -21,6 +21,13 @@ export function checkNick(raw: string, ownId: number): string {
   if (!isName(nick, NICK_MAX_CHARS)) throw new HubError('nick_invalid');
   const guest = GUEST_NICK.exec(nickKey(nick));
   if (guest && guest[1] !== String(ownId)) throw new HubError('nick_reserved');
+  return nick;
+}
+
+/** A nick as someone else may hold it (a ban names it), guest nicks included: NFC, or throws nick_invalid. */
+export function checkAnyNick(raw: string): string {
+  const nick = raw.normalize('NFC');
+  if (!isName(nick, NICK_MAX_CHARS)) throw new HubError('nick_invalid', `"${echo(raw)}" is not a nick (1-32 letters, digits, _ or -)`);
   return nick;
 }
 
@@ -81,4 +88,22 @@ export function checkText(raw: string, maxBytes: number): string {
     throw new HubError('text_too_long', `message text is over ${maxBytes} bytes`);
   }
   return text;
+}
+
+/**
+ * A topic, kick or ban reason: one line (line breaks become spaces), cleaned, trimmed, and at most
+ * ROOM_TEXT_MAX_CHARS characters, or throws text_too_long naming `what`. May come back empty.
+ */
+export function checkRoomText(raw: string, what: string): string {
+  const line = sanitizeText(raw).replace(/\s*[\n\t\u2028\u2029]+\s*/g, ' ').trim();
+  if (charCount(line) > ROOM_TEXT_MAX_CHARS) throw new HubError('text_too_long', `${what} is over ${ROOM_TEXT_MAX_CHARS} characters`);
+  return line;
+}
+
+/** A room key: 1 to ROOM_KEY_MAX_CHARS characters without spaces or control characters; throws bad_field. */
+export function checkKey(raw: string): string {
+  if (raw.length === 0 || charCount(raw) > ROOM_KEY_MAX_CHARS || /\s/u.test(raw) || sanitizeText(raw) !== raw) {
+    throw new HubError('bad_field', `a key is 1-${ROOM_KEY_MAX_CHARS} characters, without spaces`);
+  }
+  return raw;
 }

@@ -1,5 +1,5 @@
 /** @module Which local sessions are in which room. A room exists while it has members. */
-import type { Member } from './events.js';
+import type { Role, RoomMember } from './events.js';
 import type { Session } from './session.js';
 
 const NO_MEMBERS: ReadonlySet<Session> = new Set();
@@ -34,8 +34,12 @@ export class RoomIndex {
     return true;
   }
 
-  memberList(room: string): Member[] {
-    return [...this.members(room)].map((s) => ({ id: s.id, nick: s.nick }));
+  /** The room's members, each with its role when it is more than a member. */
+  memberList(room: string, roleOf: (session: Session) => Role): RoomMember[] {
+    return [...this.members(room)].map((s) => {
+      const role = roleOf(s);
+      return role === 'member' ? { id: s.id, nick: s.nick } : { id: s.id, nick: s.nick, role };
+    });
   }
 
   /** Rooms with their member counts, sorted by name. */

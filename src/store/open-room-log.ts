@@ -1,9 +1,11 @@
-/** @module Picks and opens the configured RoomLog. */
+/** @module Picks and opens the configured RoomLog, and the store of rooms' rules that goes with it. */
 import { join } from 'node:path';
 import type { ServeConfig } from '../config/options.js';
 import type { RoomLog } from '../core/room-log.js';
+import { MemoryRoomRules, type RoomRulesStore } from '../core/room-rules-store.js';
 import { MemoryRoomLog } from './memory-room-log.js';
 import { SqliteRoomLog } from './sqlite-room-log.js';
+import { SqliteRoomRules } from './sqlite-room-rules.js';
 
 export const DATABASE_FILE = 'hubbub.db';
 
@@ -17,4 +19,9 @@ export function openRoomLog(config: ServeConfig): RoomLog {
     return new MemoryRoomLog(retention, roomsInMemory, config.limits.memoryStoreBytes);
   }
   return new SqliteRoomLog(join(config.dataDir, DATABASE_FILE), retention, roomsInMemory);
+}
+
+/** Rooms' rules live where their history does: in the SQLite file, or in memory with a memory log. */
+export function openRoomRules(log: RoomLog): RoomRulesStore {
+  return log instanceof SqliteRoomLog ? new SqliteRoomRules(log.db) : new MemoryRoomRules();
 }

@@ -7,6 +7,7 @@ import type { ServerEvent } from '../../src/core/events.js';
 import { Hub, type HubLogger } from '../../src/core/hub.js';
 import { DEFAULT_LIMITS, type Limits } from '../../src/core/limits.js';
 import type { RoomLog } from '../../src/core/room-log.js';
+import type { RoomRulesStore } from '../../src/core/room-rules-store.js';
 import type { Scheduler } from '../../src/core/scheduler.js';
 import type { Session } from '../../src/core/session.js';
 import { MemoryRoomLog } from '../../src/store/memory-room-log.js';
@@ -118,7 +119,12 @@ export interface FakeHub {
   readonly send: (session: Session, frame: object) => void;
 }
 
-export function fakeHub(limits: Partial<Limits> = {}, log: RoomLog = new MemoryRoomLog({ maxMessages: 1000, maxAgeMs: 0 }), commitsCostIo = false): FakeHub {
+export function fakeHub(
+  limits: Partial<Limits> = {},
+  log: RoomLog = new MemoryRoomLog({ maxMessages: 1000, maxAgeMs: 0 }),
+  commitsCostIo = false,
+  rules?: RoomRulesStore,
+): FakeHub {
   const scheduler = new ManualScheduler();
   const state: FakeHub = {
     scheduler,
@@ -143,6 +149,7 @@ export function fakeHub(limits: Partial<Limits> = {}, log: RoomLog = new MemoryR
       clock: () => state.now,
       scheduler,
       commitsCostIo,
+      ...(rules && { rules }),
     }),
   });
   return state;

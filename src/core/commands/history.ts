@@ -7,7 +7,7 @@ import type { HistoryQuery } from '../room-log.js';
 import type { Session } from '../session.js';
 import * as COMMAND_ROWS from '../../protocol/schema/commands.js';
 import type { CommandSpec } from './command-spec.js';
-import { roomOrCurrent } from './rooms.js';
+import { joinedEvent, roomOrCurrent } from './rooms.js';
 
 export const history: CommandSpec = {
   ...COMMAND_ROWS.history,
@@ -34,7 +34,7 @@ export const history: CommandSpec = {
 function resumeRoom(hub: CommandHub, session: Session, room: string, seen: number, sameEpoch: boolean, ref: Ref | undefined): Awaitable<void> {
   const entered = session.rooms.has(room)
     ? undefined
-    : andThen(hub.enterRoom(session, room), () => hub.reply(session, { type: 'joined', room, nick: session.nick, id: session.id }));
+    : andThen(hub.enterRoom(session, room), () => hub.reply(session, joinedEvent(hub, session, room, undefined)));
   const withRef = ref === undefined ? {} : { ref };
   return andThen(entered, () =>
     andThen(sameEpoch ? hub.history.lastSeq(room) : undefined, (lastSeq) => {

@@ -6,6 +6,7 @@ import { json, ping, quit } from './connection.js';
 import { history, resume } from './history.js';
 import { nick } from './identity.js';
 import { me, say, whisper } from './messages.js';
+import { ban, bans, deop, devoice, invite, inviteonly, key, kick, limit, moderated, modes, op, slow, topic, topiclock, unban, voice } from './moderation.js';
 import { join, part, rooms, who } from './rooms.js';
 
 // help lives here because it reads the table it belongs to.
@@ -22,7 +23,39 @@ export const help: CommandSpec = {
   },
 };
 
-export const COMMANDS: readonly CommandSpec[] = [nick, join, part, say, me, whisper, who, rooms, history, resume, ping, help, quit, json];
+export const COMMANDS: readonly CommandSpec[] = [
+  nick,
+  join,
+  part,
+  say,
+  me,
+  whisper,
+  who,
+  rooms,
+  topic,
+  history,
+  resume,
+  op,
+  deop,
+  voice,
+  devoice,
+  kick,
+  ban,
+  unban,
+  bans,
+  invite,
+  modes,
+  slow,
+  moderated,
+  inviteonly,
+  topiclock,
+  key,
+  limit,
+  ping,
+  help,
+  quit,
+  json,
+];
 
 const byJsonType = new Map<string, CommandSpec>();
 const byTextVerb = new Map<string, CommandSpec>();

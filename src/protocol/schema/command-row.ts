@@ -37,6 +37,8 @@ export interface CommandArg {
   readonly optional?: true;
   /** A whole number ≥ 0 in the JSON frame: text mode reads digits. */
   readonly integer?: true;
+  /** true or false in the JSON frame: text mode reads `on` or `off`. */
+  readonly boolean?: true;
 }
 
 /** What a person types: a verb and its arguments, and how /help shows them. */
@@ -59,7 +61,8 @@ function argOf(command: string, field: FieldName): CommandArg {
   const frame: TObject | undefined = (CLIENT_FRAMES as Record<string, TObject>)[command];
   // A text argument its command's frame does not have (resume's room and seq) is required.
   const optional = frame !== undefined && field in frame.properties && !(frame.required ?? []).includes(field);
-  return { field, ...(optional && { optional: true }), ...(FIELD_SCHEMAS.get(field)?.type === 'integer' && { integer: true }) };
+  const kind = FIELD_SCHEMAS.get(field)?.type;
+  return { field, ...(optional && { optional: true }), ...(kind === 'integer' && { integer: true }), ...(kind === 'boolean' && { boolean: true }) };
 }
 
 export function slashRowOf(name: string, source: SlashSource): SlashRow {

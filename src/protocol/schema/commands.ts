@@ -10,7 +10,11 @@ import { commandRow } from './command-row.js';
 
 export const nick = commandRow('nick', { args: ['nick'], syntax: '/nick <name>', help: 'Change your nick (1-32 letters, digits, _ or -; unique regardless of case).' });
 
-export const join = commandRow('join', { args: ['room'], syntax: '/join <room>', help: 'Join a room (creating it) and make it your current room.' });
+export const join = commandRow('join', {
+  args: ['room', 'key'],
+  syntax: '/join <room> [key]',
+  help: 'Join a room (creating it: you are then its operator) and make it your current room; a keyed room takes its key.',
+});
 
 export const part = commandRow('part', { aliases: ['leave'], args: ['room'], syntax: '/part [room]', help: 'Leave a room (your current room when none is named).' });
 
@@ -46,6 +50,55 @@ export const resume = commandRow('resume', {
   syntax: '/resume <room> <seq>',
   help: 'Catch up on a room from the last seq you saw (joins it if needed); the server says if anything is gone.',
 });
+
+export const topic = commandRow('topic', {
+  args: ['topic'],
+  restOfLine: true,
+  syntax: '/topic [text]',
+  help: "Show the current room's topic, or set it (an operator's job while the room is topic-locked).",
+});
+
+export const op = commandRow('op', { args: ['target', 'room'], syntax: '/op <nick|#id> [room]', help: 'Make a member an operator of the room (operators only).' });
+
+export const deop = commandRow('deop', { args: ['target', 'room'], syntax: '/deop <nick|#id> [room]', help: "Take a member's operator rights (operators only)." });
+
+export const voice = commandRow('voice', { args: ['target', 'room'], syntax: '/voice <nick|#id> [room]', help: 'Let a member speak in a moderated room (operators only).' });
+
+export const devoice = commandRow('devoice', { args: ['target', 'room'], syntax: '/devoice <nick|#id> [room]', help: "Take a member's voice (operators only)." });
+
+export const kick = commandRow('kick', {
+  args: ['target', 'reason'],
+  restOfLine: true,
+  syntax: '/kick <nick|#id> [reason]',
+  help: 'Put a member out of the current room; they may join again (operators only).',
+});
+
+export const ban = commandRow('ban', {
+  args: ['target', 'duration', 'reason'],
+  restOfLine: true,
+  syntax: '/ban <nick|#id> [seconds] [reason]',
+  help: 'Ban someone from the current room, for some seconds or for good; a member is put out (operators only).',
+});
+
+export const unban = commandRow('unban', { args: ['target', 'room'], syntax: '/unban <nick|#id> [room]', help: 'Lift a ban (operators only).' });
+
+export const bans = commandRow('bans', { args: ['room'], syntax: '/bans [room]', help: "List a room's bans." });
+
+export const invite = commandRow('invite', { args: ['target', 'room'], syntax: '/invite <nick|#id> [room]', help: 'Invite someone into an invite-only room (operators only).' });
+
+export const modes = commandRow('modes', { args: ['room'], syntax: '/modes [room]', help: "Show a room's modes: topic lock, moderated, invite-only, key, limit, slow." });
+
+export const slow = commandRow('slow', { args: ['seconds'], syntax: '/slow <seconds>', help: 'One message per that many seconds per member in the current room; 0 is off (operators only).' });
+
+export const moderated = commandRow('moderated', { args: ['on'], syntax: '/moderated on|off', help: 'Only operators and voiced members speak in the current room (operators only).' });
+
+export const inviteonly = commandRow('inviteonly', { args: ['on'], syntax: '/inviteonly on|off', help: 'Joining the current room takes an /invite (operators only).' });
+
+export const topiclock = commandRow('topiclock', { args: ['on'], syntax: '/topiclock on|off', help: 'Only operators set the topic of the current room; on in a new room (operators only).' });
+
+export const key = commandRow('key', { args: ['key'], syntax: '/key [key]', help: 'Joining the current room takes this key; no key removes it (operators only).' });
+
+export const limit = commandRow('limit', { args: ['max'], syntax: '/limit <count>', help: 'Most members the current room admits; 0 is no limit (operators only).' });
 
 export const ping = commandRow('ping', { args: [], syntax: '/ping', help: 'Ask the server for a pong (a round-trip check).' });
 

@@ -4,7 +4,7 @@
  * src/protocol/schema/recognise.ts); docs/protocol.schema.json is written from them.
  */
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
-import { ByeCode, count, ErrorCodeSchema, flag, LeftMember, LeftReason, Member, ref, text } from './fields.js';
+import { Ban, ByeCode, count, ErrorCodeSchema, flag, LeftMember, LeftReason, Member, ref, Role, RoomMember, text, Topic } from './fields.js';
 
 /**
  * The version of this protocol, sent in every welcome. Additive changes (a new frame, a new
@@ -84,13 +84,28 @@ export const SERVER_FRAMES = {
   ),
   joined: frame(
     'joined',
-    { room, nick: text('Your nick.'), id: count('Your connection id.'), ref: answerRef },
+    {
+      room,
+      nick: text('Your nick.'),
+      id: count('Your connection id.'),
+      topic: Type.Optional(Topic),
+      role: Type.Optional(Role),
+      ref: answerRef,
+    },
     'You joined a room (the answer to your join or resume). Others\' joins come in `presence`.',
   ),
   left: frame(
     'left',
-    { room, nick: text('Your nick.'), id: count('Your connection id.'), reason: LeftReason, ref: answerRef },
-    'You left a room (the answer to your part). Others\' leaves come in `presence`.',
+    {
+      room,
+      nick: text('Your nick.'),
+      id: count('Your connection id.'),
+      reason: LeftReason,
+      by: Type.Optional(text('With reason `kicked`: the operator who put you out.')),
+      message: Type.Optional(text('With reason `kicked`: the reason they gave.')),
+      ref: answerRef,
+    },
+    'You left a room (the answer to your part), or an operator put you out of it (reason `kicked`). Others\' leaves come in `presence`.',
   ),
   presence: frame(
     'presence',
@@ -108,14 +123,17 @@ export const SERVER_FRAMES = {
   ),
   who: frame(
     'who',
-    { room, members: Type.Array(Member, { description: 'Everyone in the room.' }), ref: answerRef },
-    'The members of a room (the answer to `who`).',
+    { room, members: Type.Array(RoomMember, { description: 'Everyone in the room.' }), topic: Type.Optional(Topic), ref: answerRef },
+    'The members of a room and its topic (the answer to `who`).',
   ),
   rooms: frame(
     'rooms',
     {
       rooms: Type.Array(
-        Type.Object({ room, members: count('How many connections are in it.') }, { description: 'A room and its size.' }),
+        Type.Object(
+          { room, members: count('How many connections are in it.'), topic: Type.Optional(text('Its topic, when it has one.')) },
+          { description: 'A room, its size and its topic.' },
+        ),
         { description: 'Every room that has members, sorted by name.' },
       ),
       ref: answerRef,
@@ -143,6 +161,60 @@ export const SERVER_FRAMES = {
       ref: answerRef,
     },
     'The end of one room\'s replay after `resume`.',
+  ),
+  topic: frame(
+    'topic',
+    { room, topic: Type.Optional(Topic), ref: answerRef },
+    'A room\'s topic (absent: it has none): the answer to `topic`, and to the whole room when it changes.',
+  ),
+  modes: frame(
+    'modes',
+    {
+      room,
+      topicLocked: Type.Boolean({ description: 'Only operators set the topic.' }),
+      moderated: Type.Boolean({ description: 'Only operators and voiced members speak.' }),
+      inviteOnly: Type.Boolean({ description: 'Joining takes an invitation.' }),
+      keyed: Type.Boolean({ description: 'Joining takes the key (never shown).' }),
+      memberLimit: count('Most members admitted; 0: no limit.'),
+      slowSeconds: count('One message per this many seconds per member; 0: off.'),
+      by: Type.Optional(text('Who changed them, when this tells a change.')),
+      ref: answerRef,
+    },
+    'A room\'s modes: the answer to `modes`, and to the whole room when an operator changes one.',
+  ),
+  role: frame(
+    'role',
+    { room, id: count('The member\'s connection id.'), nick: text('The member\'s nick.'), role: Role, by: text('The operator who changed it.'), ref: answerRef },
+    'A member\'s role changed (`op`, `deop`, `voice`, `devoice`), to the whole room.',
+  ),
+  kicked: frame(
+    'kicked',
+    {
+      room,
+      id: count('The connection put out.'),
+      nick: text('Its nick.'),
+      by: text('The operator who did it.'),
+      reason: Type.Optional(text('The reason they gave.')),
+      ref: answerRef,
+    },
+    'A member was put out of a room (a kick, or a ban of a member), to those who remain; the member gets `left` with reason `kicked`.',
+  ),
+  ban: frame(
+    'ban',
+    { room, ban: Ban, lifted: flag('The ban was lifted (`unban`) rather than set.'), ref: answerRef },
+    'A ban was set or lifted, to the whole room.',
+  ),
+  bans: frame('bans', { room, bans: Type.Array(Ban, { description: 'The bans in force, oldest first.' }), ref: answerRef }, 'A room\'s bans (the answer to `bans`).'),
+  invited: frame(
+    'invited',
+    {
+      room,
+      id: count('The invited connection.'),
+      nick: text('Its nick.'),
+      by: text('The operator who invited.'),
+      ref: answerRef,
+    },
+    'An invitation into a room, to the invited and to the operator who sent it.',
   ),
   pong: frame('pong', { ref: answerRef }, 'The answer to `ping`.'),
   help: frame(

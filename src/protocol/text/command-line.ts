@@ -25,12 +25,14 @@ export type ParsedArgs = { readonly ok: true; readonly params: CommandParams } |
 /**
  * The arguments of one command, read in the row's order: words, except that the last one takes
  * the rest of the line when the row says so. Refused (with the usage) when one is missing, extra,
- * or not digits where a whole number is wanted.
+ * not digits where a whole number is wanted (an optional one before others may be left out), or
+ * not `on`/`off` where a flag is.
  */
 export function parseArgs(row: SlashRow, argText: string): ParsedArgs {
-  const params: Record<string, string | number> = {};
+  const params: Record<string, string | number | boolean> = {};
   let rest = argText.trim();
   for (const [i, arg] of row.args.entries()) {
+    const unread = rest;
     let value: string;
     if (row.restOfLine && i === row.args.length - 1) {
       value = rest;
@@ -44,8 +46,15 @@ export function parseArgs(row: SlashRow, argText: string): ParsedArgs {
       if (arg.optional) continue;
       return { ok: false, message: `usage: ${row.syntax}` };
     }
-    if (arg.integer && !/^\d{1,15}$/.test(value)) return { ok: false, message: `"${echo(value)}" is not a number; usage: ${row.syntax}` };
-    params[arg.field] = arg.integer ? Number(value) : value;
+    const digits = /^\d{1,15}$/.test(value);
+    if (arg.integer && !digits && arg.optional && i < row.args.length - 1) {
+      // An optional number left out before a later argument (`/ban alice spamming`): the word is that argument's.
+      rest = unread;
+      continue;
+    }
+    if (arg.integer && !digits) return { ok: false, message: `"${echo(value)}" is not a number; usage: ${row.syntax}` };
+    if (arg.boolean && value !== 'on' && value !== 'off') return { ok: false, message: `"${echo(value)}" is not on or off; usage: ${row.syntax}` };
+    params[arg.field] = arg.integer ? Number(value) : arg.boolean ? value === 'on' : value;
   }
   if (rest !== '') return { ok: false, message: `too many arguments; usage: ${row.syntax}` };
   return { ok: true, params };

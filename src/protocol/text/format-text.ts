@@ -1,5 +1,5 @@
 /** @module Text mode, outbound: each server event becomes one line a person can read at a terminal. */
-import type { LeftReason, Member, ServerEvent } from '../../core/events.js';
+import type { Ban, LeftReason, Member, Role, RoomMember, ServerEvent, Topic } from '../../core/events.js';
 import { sanitizeText } from '../../core/names.js';
 import { leavesByReason, listNames } from '../../core/presence-text.js';
 
@@ -29,6 +29,31 @@ function names(members: readonly Member[]): string {
   return listNames(members.map((m) => who(m.nick, m.id)));
 }
 
+/** IRC's marks: @ for an operator, + for a voiced member. */
+const ROLE_MARKS: Record<Role, string> = { operator: '@', voiced: '+', member: '' };
+
+const ROLE_NAMES: Record<Role, string> = { operator: 'an operator', voiced: 'voiced', member: 'a member' };
+
+function member(m: RoomMember): string {
+  return `${ROLE_MARKS[m.role ?? 'member']}${who(m.nick, m.id)}`;
+}
+
+function topicLine(room: string, topic: Topic | undefined): string {
+  return topic ? `${NOTICE}topic of #${room}: ${flat(topic.text)} (set by ${topic.by})` : `${NOTICE}#${room} has no topic`;
+}
+
+function banned(ban: Ban): string {
+  return [ban.nick, ban.id === undefined ? undefined : `#${ban.id}`].filter((part) => part !== undefined).join(' ');
+}
+
+function banTerms(ban: Ban): string {
+  return `${ban.until === undefined ? 'for good' : `until ${new Date(ban.until).toISOString()}`}${ban.reason ? ` (${flat(ban.reason)})` : ''}`;
+}
+
+function onOff(on: boolean): string {
+  return on ? 'on' : 'off';
+}
+
 export function formatTextEvent(event: ServerEvent): string {
   switch (event.type) {
     case 'message': {
@@ -46,9 +71,14 @@ export function formatTextEvent(event: ServerEvent): string {
         'Lines you type go to your current room; /help lists the commands.'
       );
     case 'joined':
-      return `${NOTICE}${who(event.nick, event.id)} joined #${event.room}`;
+      return (
+        `${NOTICE}${who(event.nick, event.id)} joined #${event.room}${event.role === 'operator' ? '; you are its operator' : ''}` +
+        (event.topic ? `\n${topicLine(event.room, event.topic)}` : '')
+      );
     case 'left':
-      return `${NOTICE}${who(event.nick, event.id)} left #${event.room} (${REASONS[event.reason]})`;
+      return event.by === undefined
+        ? `${NOTICE}${who(event.nick, event.id)} left #${event.room} (${REASONS[event.reason]})`
+        : `${NOTICE}you were kicked from #${event.room} by ${event.by}${event.message ? ` (${flat(event.message)})` : ''}`;
     case 'presence': {
       const lines = event.joined.length > 0 ? [`${NOTICE}${names(event.joined)} joined #${event.room}`] : [];
       for (const [reason, group] of leavesByReason(event.left)) lines.push(`${NOTICE}${names(group)} left #${event.room} (${REASONS[reason]})`);
@@ -59,13 +89,37 @@ export function formatTextEvent(event: ServerEvent): string {
     case 'who':
       return (
         `${NOTICE}#${event.room} has ${event.members.length} member${event.members.length === 1 ? '' : 's'}: ` +
-        event.members.map((m) => who(m.nick, m.id)).join(', ')
+        event.members.map(member).join(', ') +
+        (event.topic ? `\n${topicLine(event.room, event.topic)}` : '')
       );
     case 'rooms':
       return (
         `${NOTICE}${event.rooms.length} room${event.rooms.length === 1 ? '' : 's'}: ` +
-        event.rooms.map((r) => `#${r.room} (${r.members})`).join(', ')
+        event.rooms.map((r) => `#${r.room} (${r.members}${r.topic ? `: ${flat(r.topic)}` : ''})`).join(', ')
       );
+    case 'topic':
+      return topicLine(event.room, event.topic);
+    case 'modes':
+      return (
+        `${NOTICE}modes of #${event.room}: topic lock ${onOff(event.topicLocked)}, moderated ${onOff(event.moderated)}, ` +
+        `invite-only ${onOff(event.inviteOnly)}, key ${onOff(event.keyed)}, limit ${event.memberLimit || 'none'}, ` +
+        `slow ${event.slowSeconds ? `${event.slowSeconds} s` : 'off'}${event.by ? ` (set by ${event.by})` : ''}`
+      );
+    case 'role':
+      return `${NOTICE}${who(event.nick, event.id)} is now ${ROLE_NAMES[event.role]} in #${event.room} (by ${event.by})`;
+    case 'kicked':
+      return `${NOTICE}${who(event.nick, event.id)} was kicked from #${event.room} by ${event.by}${event.reason ? ` (${flat(event.reason)})` : ''}`;
+    case 'ban':
+      return event.lifted
+        ? `${NOTICE}the ban of ${banned(event.ban)} from #${event.room} was lifted`
+        : `${NOTICE}${event.ban.by} banned ${banned(event.ban)} from #${event.room} ${banTerms(event.ban)}`;
+    case 'bans':
+      return [
+        `${NOTICE}#${event.room} has ${event.bans.length} ban${event.bans.length === 1 ? '' : 's'}`,
+        ...event.bans.map((ban) => `${NOTICE}  ${banned(ban)} ${banTerms(ban)}, by ${ban.by}`),
+      ].join('\n');
+    case 'invited':
+      return `${NOTICE}${event.by} invited ${who(event.nick, event.id)} into #${event.room}`;
     case 'history':
       return [
         ...event.messages.map(formatTextEvent),
