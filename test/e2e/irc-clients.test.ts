@@ -27,7 +27,7 @@ function bot(nick: string): { client: Client; events: Inbox<IrcEvent & { kind: s
   return { client, events, registered };
 }
 
-test('an irc-framework bot joins, talks with a WebSocket user and an nc user, and hears them', async () => {
+test('an irc-framework bot joins, talks with a WebSocket user and an nc user, hears them, and is kicked', async () => {
   const ws = await WsClient.connect(server.httpPort);
   ws.send({ type: 'nick', nick: 'webby' });
   await ws.frames.next(isType('nick'));
@@ -65,8 +65,12 @@ test('an irc-framework bot joins, talks with a WebSocket user and an nc user, an
   const action = await ws.frames.next((f) => f.type === 'message' && f.action === true);
   assert.equal(action.text, 'powers down');
 
+  // webby made #bots, so operates it, and puts the bot out.
+  ws.send({ type: 'kick', room: 'bots', target: 'helperbot', reason: 'enough beeping' });
+  const kick = await events.next((e) => e.kind === 'kick');
+  assert.deepEqual([kick.kicked, kick.nick, kick.channel, kick.message], ['helperbot', 'webby', '#bots', 'enough beeping']);
+  assert.equal((await ws.frames.next(isType('kicked'))).nick, 'helperbot');
   client.quit('bye');
-  await ws.frames.next((f) => f.type === 'presence' && Array.isArray(f.left) && f.left.some((m: { nick: string }) => m.nick === 'helperbot'));
   ws.close();
   text.close();
 });

@@ -32,8 +32,8 @@ test('registration: CAP LS holds the burst until CAP END; 001-005, LUSERS and MO
   assert.equal(welcome.params[0], 'capper');
   assert.match(welcome.params[1]!, /capper!\d+@hubbub/);
   for (const code of ['002', '003', '004']) assert.equal((await c.next(code)).params[0], 'capper');
-  const isupport = await c.next('005');
-  for (const token of ['CASEMAPPING=rfc8265', 'CHANTYPES=#', 'NICKLEN=32', 'CHANNELLEN=65', 'PREFIX=']) assert.ok(isupport.params.includes(token), token);
+  const isupport = [...(await c.next('005')).params, ...(await c.next('005')).params];
+  for (const token of ['CASEMAPPING=rfc8265', 'CHANTYPES=#', 'NICKLEN=32', 'CHANNELLEN=65', 'PREFIX=(ov)@+', 'CHANMODES=b,k,l,imnt']) assert.ok(isupport.includes(token), token);
   await c.next('251');
   await c.next('376');
   assert.deepEqual(c.bareLf, []);
@@ -96,7 +96,8 @@ test('an IRC user, a WebSocket user and an nc text user talk in one room: #dev i
   assert.deepEqual(joined.params, ['#dev']);
   const names = await irc.next('353');
   assert.deepEqual(names.params.slice(1, 3), ['=', '#dev']);
-  assert.deepEqual(new Set(names.params[3]!.split(' ')), new Set(['webber', 'texter', 'ircer']));
+  // webber made the room, so runs it: an operator (@).
+  assert.deepEqual(new Set(names.params[3]!.split(' ')), new Set(['@webber', 'texter', 'ircer']));
   await irc.next('366');
 
   irc.send('PRIVMSG #dev :hello from irc');
@@ -181,6 +182,7 @@ test('WHO, WHOIS, WHOWAS, USERHOST, ISON, AWAY and LIST', async () => {
   assert.equal(byNick.get('answerer')!.params[6], 'G');
   assert.equal(byNick.get('asker')!.params[6], 'H');
   assert.match(byNick.get(ws.welcome.nick as string)!.params[7]!, /\(ws\)/);
+  assert.equal(byNick.get(ws.welcome.nick as string)!.params[6], 'H@', 'the one who made the room operates it');
 
   a.send('WHOIS answerer');
   const whois = await a.next('311');
@@ -211,7 +213,7 @@ test('WHO, WHOIS, WHOWAS, USERHOST, ISON, AWAY and LIST', async () => {
   a.send('TOPIC #qa');
   assert.equal((await a.next('331')).params[1], '#qa');
   a.send('MODE #qa');
-  assert.deepEqual((await a.next('324')).params.slice(1), ['#qa', '+']);
+  assert.deepEqual((await a.next('324')).params.slice(1), ['#qa', '+nt']);
   a.send('MODE asker +iw');
   assert.deepEqual((await a.next('MODE')).params, ['asker', '+iw']);
   a.send('MODE asker');

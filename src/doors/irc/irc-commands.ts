@@ -5,7 +5,8 @@
  */
 import type { Awaitable } from '../../core/command-hub.js';
 import { ERR, RPL } from '../../protocol/irc/numerics.js';
-import { channelMode, join, list, names, part, topic } from './channels.js';
+import { channelMode, invite, kick, topic } from './channel-ops.js';
+import { join, list, names, part } from './channels.js';
 import { hasParams, reply, send, type IrcContext } from './irc-context.js';
 import { notice, privmsg } from './messaging.js';
 import { away, ison, userhost, userMode, who, whois, whowas } from './queries.js';
@@ -60,6 +61,8 @@ export const IRC_COMMANDS: ReadonlyMap<string, IrcCommand> = new Map<string, Irc
   ['LIST', { run: list }],
   ['TOPIC', { run: topic }],
   ['MODE', { run: mode }],
+  ['KICK', { run: kick }],
+  ['INVITE', { run: invite }],
   ['PRIVMSG', { run: privmsg }],
   ['NOTICE', { run: notice }],
   ['WHO', { run: who }],

@@ -15,6 +15,7 @@ import type { LineProtocol } from '../../transports/tcp/tcp-conn.js';
 import { IRC_COMMANDS, type IrcCommand } from './irc-commands.js';
 import { reply, type IrcContext, type IrcServerInfo } from './irc-context.js';
 import { IrcStates } from './irc-state.js';
+import { modesLine, modesOf, NEW_ROOM_MODES } from './channel-modes.js';
 
 export const CRLF_FRAMING: Framing = {
   name: 'crlf',
@@ -82,11 +83,20 @@ export function createIrcDoor(info: IrcServerInfo, pingIntervalMs: number): Line
     return state?.reader(viewer!.nick) ?? { id: viewer?.id ?? 0, target: '*', registered: false, echoMessage: false, serverTime: false, batch: false };
   }
 
+  /** A change of a room's modes, as the difference from what this reader was last told. */
+  function modesFor(event: Extract<ServerEvent, { type: 'modes' }>, viewer: Viewer | undefined): string {
+    const state = viewer === undefined ? undefined : states.peek(viewer);
+    if (state === undefined) return '';
+    const before = state.channelModes.get(event.room) ?? NEW_ROOM_MODES;
+    state.channelModes.set(event.room, modesOf(event));
+    return modesLine(event, before);
+  }
+
   const codec: Codec = {
     name: 'irc',
     perViewer: true,
     decode,
-    encode: (event: ServerEvent, viewer?: Viewer) => formatIrc(server.name, event, readerFor(viewer)),
+    encode: (event: ServerEvent, viewer?: Viewer) => (event.type === 'modes' ? modesFor(event, viewer) : formatIrc(server.name, event, readerFor(viewer))),
   };
   const door: Door = { name: 'irc', codec, historyOnConnect: false, joinsLobby: false };
   return {

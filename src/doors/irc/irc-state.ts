@@ -1,5 +1,6 @@
 /** @module What the IRC door remembers about one connection: registration, capabilities, away, user modes. */
 import type { IrcReader } from '../../protocol/irc/format-irc.js';
+import type { ChannelModes } from './channel-modes.js';
 
 /** The capabilities a client may request (CAP REQ); none is required. */
 export const CAPABILITIES = ['batch', 'echo-message', 'server-time'] as const;
@@ -19,6 +20,8 @@ export class IrcState {
   away: string | undefined = undefined;
   /** User modes set (i, w): kept and reported; hubbub has no global WHO to hide anyone from. */
   readonly modes = new Set<string>();
+  /** Each channel's modes as this client was last told them (changes are sent as differences). */
+  readonly channelModes = new Map<string, ChannelModes>();
 
   constructor(readonly id: number) {}
 

@@ -8,8 +8,9 @@ import { HubError } from '../../core/errors.js';
 import { checkText } from '../../core/names.js';
 import { ERR, RPL } from '../../protocol/irc/numerics.js';
 import { reply, send, type IrcContext } from './irc-context.js';
-import { listParam, roomOf } from './channels.js';
+import { listParam, roomOf } from './channel-names.js';
 import { MESSAGE_TARGETS } from './isupport.js';
+import { roomRefusal } from './room-refusals.js';
 
 const CTCP = '\u0001';
 
@@ -39,7 +40,7 @@ function messageRefusal(err: unknown, to: string): [string, ...string[]] | undef
 function sendTo(ctx: IrcContext, to: string, text: string, action: boolean, quiet: boolean): Awaitable<void> {
   const { hub, session } = ctx;
   const refuse = (err: unknown): void => {
-    const refusal = messageRefusal(err, to);
+    const refusal = roomRefusal(err, to) ?? messageRefusal(err, to);
     if (refusal === undefined) throw err;
     if (!quiet) reply(ctx, ...refusal);
   };

@@ -6,11 +6,11 @@
 import { andThen, type Awaitable } from '../../core/command-hub.js';
 import type { Session } from '../../core/session.js';
 import { sanitizeText } from '../../core/names.js';
-import { channelOf, USER_HOST } from '../../protocol/irc/format-irc.js';
+import { channelOf, rolePrefix, USER_HOST } from '../../protocol/irc/format-irc.js';
 import type { IrcMessage } from '../../protocol/irc/irc-message.js';
 import { ERR, RPL } from '../../protocol/irc/numerics.js';
 import { hasParams, numeric, ownMask, reply, send, type IrcContext } from './irc-context.js';
-import { roomOf } from './channels.js';
+import { roomOf } from './channel-names.js';
 import { AWAY_MAX_CHARS, USERHOST_TARGETS } from './isupport.js';
 
 function realname(ctx: IrcContext, who: Session): string {
@@ -21,8 +21,10 @@ function awayOf(ctx: IrcContext, who: Session): string | undefined {
   return ctx.states.peek(who)?.away;
 }
 
-function whoLine(ctx: IrcContext, channel: string, who: Session): IrcMessage {
-  const here = awayOf(ctx, who) === undefined ? 'H' : 'G';
+/** `room`: the channel the line is about, whose role prefix it shows. */
+function whoLine(ctx: IrcContext, room: string | undefined, who: Session): IrcMessage {
+  const here = (awayOf(ctx, who) === undefined ? 'H' : 'G') + (room === undefined ? '' : rolePrefix(ctx.hub.moderation.roleOf(who, room)));
+  const channel = room === undefined ? '*' : channelOf(room);
   return numeric(ctx, RPL.WHOREPLY, channel, String(who.id), USER_HOST, ctx.server.name, who.nick, here, `0 ${realname(ctx, who)}`);
 }
 
@@ -34,11 +36,11 @@ export function who(ctx: IrcContext): Awaitable<void> {
     if (room === undefined) return;
     return andThen(ctx.hub.members(room), (members) => {
       const sessions = members.flatMap((m) => ctx.hub.findSession(m.nick) ?? []);
-      send(ctx, ...sessions.map((s) => whoLine(ctx, channelOf(room), s)), end);
+      send(ctx, ...sessions.map((s) => whoLine(ctx, room, s)), end);
     });
   }
   const found = ctx.hub.findSession(mask);
-  send(ctx, ...(found ? [whoLine(ctx, '*', found)] : []), end);
+  send(ctx, ...(found ? [whoLine(ctx, undefined, found)] : []), end);
 }
 
 export function whois(ctx: IrcContext): void {
@@ -51,7 +53,7 @@ export function whois(ctx: IrcContext): void {
     send(ctx, numeric(ctx, ERR.NOSUCHNICK, nick, 'No such nick/channel'), end);
     return;
   }
-  const channels = found.rooms.list().map(channelOf).join(' ');
+  const channels = found.rooms.list().map((room) => rolePrefix(ctx.hub.moderation.roleOf(found, room)) + channelOf(room)).join(' ');
   const away = awayOf(ctx, found);
   send(
     ctx,

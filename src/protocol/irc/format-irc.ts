@@ -3,9 +3,9 @@
  * PRIVMSG from `nick!id@hubbub`: the connection id stands where IRC puts the user name, so a nick
  * change or a guest keeps one recognisable mask.
  */
-import type { LeftReason, MessageEvent, ServerEvent } from '../../core/events.js';
+import type { Ban, LeftReason, MessageEvent, Role, ServerEvent } from '../../core/events.js';
 import { IRC_MAX_BODY_BYTES, serializeIrc, splitUtf8, type IrcMessage } from './irc-message.js';
-import { ERR } from './numerics.js';
+import { ERR, RPL } from './numerics.js';
 
 /** The host part of every hubbub user's mask. */
 export const USER_HOST = 'hubbub';
@@ -27,6 +27,24 @@ export interface IrcReader {
 export function userMask(nick: string, id: number): string {
   return `${nick}!${id}@${USER_HOST}`;
 }
+
+/** The mask of someone named only by nick (an operator acting in a room): the id is not told. */
+export function nickMask(nick: string): string {
+  return `${nick}!*@${USER_HOST}`;
+}
+
+/** A ban as an IRC ban mask: `nick!*@*` for a nick, `*!id@*` for a connection id. */
+export function banMask(ban: Ban): string {
+  return ban.nick !== undefined ? `${ban.nick}!*@*` : `*!${ban.id ?? '*'}@*`;
+}
+
+/** The prefix NAMES and WHO show for a role (PREFIX=(ov)@+). */
+export function rolePrefix(role: Role | undefined): string {
+  return role === 'operator' ? '@' : role === 'voiced' ? '+' : '';
+}
+
+/** How a role change reads as channel modes on the member: o and v are one role in hubbub. */
+const ROLE_MODES: Record<Role, string> = { operator: '+o-v', voiced: '-o+v', member: '-ov' };
 
 /** A channel name for a room. */
 export function channelOf(room: string): string {
@@ -114,7 +132,21 @@ export function formatIrc(server: string, event: ServerEvent, reader: IrcReader)
     case 'joined':
       return line({ source: userMask(event.nick, event.id), command: 'JOIN', params: [channelOf(event.room)] });
     case 'left':
+      if (event.reason === 'kicked' && event.by !== undefined) {
+        return line({ source: nickMask(event.by), command: 'KICK', params: [channelOf(event.room), event.nick, event.message ?? event.by] });
+      }
       return line({ source: userMask(event.nick, event.id), command: 'PART', params: [channelOf(event.room)] });
+    case 'kicked':
+      return line({ source: nickMask(event.by), command: 'KICK', params: [channelOf(event.room), event.nick, event.reason ?? event.by] });
+    case 'topic':
+      return line({ source: event.topic ? nickMask(event.topic.by) : server, command: 'TOPIC', params: [channelOf(event.room), event.topic?.text ?? ''] });
+    case 'role':
+      return line({ source: nickMask(event.by), command: 'MODE', params: [channelOf(event.room), ROLE_MODES[event.role], event.nick, event.nick] });
+    case 'ban':
+      return line({ source: nickMask(event.ban.by), command: 'MODE', params: [channelOf(event.room), event.lifted ? '-b' : '+b', banMask(event.ban)] });
+    case 'invited':
+      if (event.id === reader.id) return line({ source: nickMask(event.by), command: 'INVITE', params: [event.nick, channelOf(event.room)] });
+      return numeric(server, reader, RPL.INVITING, event.nick, channelOf(event.room));
     case 'presence': {
       const channel = channelOf(event.room);
       return [
@@ -136,7 +168,8 @@ export function formatIrc(server: string, event: ServerEvent, reader: IrcReader)
     case 'bye':
       return line({ command: 'ERROR', params: [`Closing link: ${event.message}`] });
     default:
-      // welcome, who, rooms, pong, help, resumed: the IRC door answers its own commands in numerics.
+      // welcome, who, rooms, pong, help, resumed, bans, modes: the IRC door answers its own
+      // commands in numerics (a change of modes is written by the door, which knows what changed).
       return '';
   }
 }
