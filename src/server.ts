@@ -11,6 +11,7 @@ import { openRoomLog, openRoomRules } from './store/open-room-log.js';
 import { TrustedProxies } from './transports/proxy/trusted-proxies.js';
 import { createTcpServer } from './transports/tcp/tcp-server.js';
 import { createIrcDoor } from './doors/irc/irc-door.js';
+import { parseIrcOperators } from './doors/irc/operators.js';
 import { SocketGate } from './transports/socket-gate.js';
 import { TlsCredentials } from './transports/tls-credentials.js';
 import { createHttpServer } from './transports/ws/http-server.js';
@@ -73,10 +74,11 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
   const gate = new SocketGate(config.limits, proxies);
   const listeners = { gate, proxies, ...(credentials && { tls: credentials }) };
   const tcp = createTcpServer(hub, listeners);
-  const irc =
+  const ircDoor =
     config.ircPort === ''
       ? undefined
-      : createTcpServer(hub, { ...listeners, protocol: createIrcDoor({ name: config.serverName, version: VERSION, createdAt: new Date(startedAt) }, config.limits.ircPingIntervalMs) });
+      : createIrcDoor({ name: config.serverName, version: VERSION, createdAt: new Date(startedAt), operators: parseIrcOperators(config.ircOperators) }, config.limits.ircPingIntervalMs);
+  const irc = ircDoor && createTcpServer(hub, { ...listeners, protocol: ircDoor });
   const http = createHttpServer(hub, startedAt, { ...listeners, metrics: createMetrics(hub, gate), metricsToken: () => config.metricsToken });
   if (credentials) logger.info({ fingerprint: credentials.fingerprint, validTo: credentials.validTo }, 'TLS certificate loaded');
   let tcpPort: number;

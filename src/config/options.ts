@@ -5,6 +5,7 @@
  */
 import { DEFAULT_LIMITS, type Limits } from '../core/limits.js';
 import { parseCidr } from '../transports/proxy/trusted-proxies.js';
+import { parseIrcOperators } from '../doors/irc/operators.js';
 
 export type StoreKind = 'sqlite' | 'memory';
 
@@ -16,6 +17,8 @@ export interface ServeConfig {
   httpPort: number;
   /** The IRC listener's port; empty: no IRC listener. */
   ircPort: string;
+  /** IRC server operators, `name:password` pairs comma-separated; empty: none. */
+  ircOperators: string;
   logLevel: string;
   serverName: string;
   /** PEM certificate chain and private key files; both empty: no TLS. */
@@ -35,6 +38,7 @@ export const DEFAULT_CONFIG: Readonly<ServeConfig> = Object.freeze({
   tcpPort: 3000,
   httpPort: 8080,
   ircPort: '',
+  ircOperators: '',
   logLevel: 'info',
   serverName: 'hubbub',
   tlsCert: '',
@@ -107,6 +111,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     field({ flag: 'tls-key', kind: 'text', placeholder: 'file', reload: 'live', restartWhen: switchesTls, help: 'PEM private key of --tls-cert; re-read on SIGHUP' }, 'tlsKey'),
     field({ flag: 'trust-proxy', kind: 'cidrs', reload: 'live', help: 'reverse proxies (CIDR ranges, comma-separated) whose X-Forwarded-For or PROXY header names the client' }, 'trustProxy'),
     limit('handshake-timeout', 'handshakeTimeoutMs', 'int', 'restart', 'milliseconds a new connection gets to finish its TLS handshake and PROXY header'),
+    field({ flag: 'irc-operators', kind: 'secret', placeholder: 'name:password,…', reload: 'restart', help: 'IRC server operators (OPER name password): they may KILL and WALLOPS; empty = none' }, 'ircOperators'),
     field({ flag: 'metrics-token', kind: 'secret', placeholder: 'token', reload: 'live', help: 'bearer token GET /metrics requires; empty = /metrics is open' }, 'metricsToken'),
   ]),
   ...section('history', [
@@ -253,6 +258,11 @@ export function resolveConfig(
   }
   if (config.ircPort !== '' && !isPort(config.ircPort)) {
     throw new Error(`--irc-port: expected a port number (0-65535) or nothing, got ${JSON.stringify(config.ircPort)}`);
+  }
+  try {
+    parseIrcOperators(config.ircOperators);
+  } catch (err) {
+    throw new Error(`--irc-operators: ${(err as Error).message}`);
   }
   if ((config.tlsCert === '') !== (config.tlsKey === '')) {
     throw new Error('--tls-cert and --tls-key go together: set both (TLS on) or neither (TLS off)');

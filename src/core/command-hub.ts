@@ -63,6 +63,10 @@ export interface CommandHub {
   stats(): { readonly connections: number; readonly rooms: number };
   /** Whoever holds a nick on this node (as `whisper` finds them), for a door's own queries. */
   findSession(nick: string): Session | undefined;
+  /** Every session on this node, for a door's own notices to many (IRC's WALLOPS). */
+  localSessions(): Iterable<Session>;
+  /** Disconnects a session on a server operator's word (`killed`, with `message`); its rooms see it kicked. */
+  disconnect(session: Session, message: string): void;
   /** Rooms' rules, roles and what their operators do. */
   readonly moderation: RoomModeration;
   /**

@@ -497,6 +497,14 @@ export class Hub implements CommandHub, BrokerListener {
     return this.sessions.findNick(nick);
   }
 
+  localSessions(): Iterable<Session> {
+    return this.sessions.all();
+  }
+
+  disconnect(session: Session, message: string): void {
+    this.end(session, { ...disconnectFor('killed'), message }, 'kicked');
+  }
+
   replyError(session: Session, error: HubError, ref?: Ref): void {
     this.counters.error(error.code);
     this.reply(session, { type: 'error', code: error.code, message: error.message, ...(ref !== undefined && { ref }) });

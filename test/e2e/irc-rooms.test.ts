@@ -183,3 +183,51 @@ test('a WebSocket operator kicks an IRC user: it gets KICK for itself and is out
   irc.close();
   ws.close();
 });
+
+test('OPER with --irc-operators credentials, then KILL (anyone, any door) and WALLOPS (to +w)', async () => {
+  const s = await startTestServer({ floodBurst: 0 }, { ircPort: '0', ircOperators: 'root:hunter2' });
+  try {
+    const admin = await IrcClient.registered(s.ircPort!, 'admin');
+    const listener = await IrcClient.registered(s.ircPort!, 'listener');
+    listener.send('MODE listener +w');
+    await listener.next('MODE');
+    admin.send('KILL listener :no');
+    await admin.next('481');
+    admin.send('OPER root wrong');
+    await admin.next('464');
+    admin.send('OPER nobody hunter2');
+    await admin.next('464');
+    admin.send('OPER root hunter2');
+    await admin.next('381');
+    assert.deepEqual((await admin.next('MODE')).params, ['admin', '+o']);
+    listener.send('WHOIS admin');
+    assert.equal((await listener.next('313')).params[1], 'admin');
+
+    admin.send('WALLOPS :maintenance at noon');
+    const wallops = await listener.next('WALLOPS');
+    assert.match(wallops.source!, /^admin!/);
+    assert.deepEqual(wallops.params, ['maintenance at noon']);
+
+    const ws = await WsClient.connect(s.httpPort);
+    ws.send({ type: 'nick', nick: 'spammer' });
+    await ws.frames.next(isType('nick'));
+    admin.send('KILL spammer :spamming');
+    const bye = await ws.frames.next(isType('bye'));
+    assert.equal(bye.code, 'killed');
+    assert.match(bye.message as string, /killed by admin \(spamming\)/);
+    admin.send('KILL listener :you too');
+    assert.match((await listener.next('ERROR')).params[0]!, /killed by admin/);
+    admin.send('KILL ghost :x');
+    await admin.next('401');
+    admin.close();
+  } finally {
+    await s.close();
+  }
+});
+
+test('without --irc-operators, OPER gets 491', async () => {
+  const c = await IrcClient.registered(ircPort, 'wannabe');
+  c.send('OPER root hunter2');
+  await c.next('491');
+  c.close();
+});

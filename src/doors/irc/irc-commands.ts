@@ -11,6 +11,7 @@ import { hasParams, reply, send, type IrcContext } from './irc-context.js';
 import { notice, privmsg } from './messaging.js';
 import { away, ison, userhost, userMode, who, whois, whowas } from './queries.js';
 import { cap, lusers, motd, nick, pass, user } from './registration.js';
+import { kill, oper, wallops } from './server-ops.js';
 
 export interface IrcCommand {
   readonly run: (ctx: IrcContext) => Awaitable<void>;
@@ -71,6 +72,9 @@ export const IRC_COMMANDS: ReadonlyMap<string, IrcCommand> = new Map<string, Irc
   ['USERHOST', { run: userhost }],
   ['ISON', { run: ison }],
   ['AWAY', { run: away }],
+  ['OPER', { run: oper }],
+  ['KILL', { run: kill }],
+  ['WALLOPS', { run: wallops }],
   ['MOTD', { run: motd }],
   ['LUSERS', { run: lusers }],
   ['VERSION', { run: version }],

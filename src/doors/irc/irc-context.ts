@@ -5,6 +5,7 @@ import { serializeIrcWithin, type IrcMessage } from '../../protocol/irc/irc-mess
 import { userMask } from '../../protocol/irc/format-irc.js';
 import type { IrcState, IrcStates } from './irc-state.js';
 import { ERR } from '../../protocol/irc/numerics.js';
+import type { IrcOperators } from './operators.js';
 
 /** The server as IRC clients are told of it. */
 export interface IrcServerInfo {
@@ -13,6 +14,8 @@ export interface IrcServerInfo {
   readonly version: string;
   /** When this server started, as 003 says. */
   readonly createdAt: Date;
+  /** Who may OPER, with which password. */
+  readonly operators: IrcOperators;
 }
 
 export interface IrcContext {

@@ -18,7 +18,9 @@ export class IrcState {
   readonly caps = new Set<Capability>();
   /** The away message, while away. */
   away: string | undefined = undefined;
-  /** User modes set (i, w): kept and reported; hubbub has no global WHO to hide anyone from. */
+  /** The operator name it OPERed as; undefined: not a server operator. */
+  oper: string | undefined = undefined;
+  /** User modes set (i, w, and o once OPERed): kept and reported; hubbub has no global WHO to hide anyone from. */
   readonly modes = new Set<string>();
   /** Each channel's modes as this client was last told them (changes are sent as differences). */
   readonly channelModes = new Map<string, ChannelModes>();

@@ -60,6 +60,7 @@ export function whois(ctx: IrcContext): void {
     numeric(ctx, RPL.WHOISUSER, found.nick, String(found.id), USER_HOST, '*', realname(ctx, found)),
     ...(channels === '' ? [] : [numeric(ctx, RPL.WHOISCHANNELS, found.nick, channels)]),
     numeric(ctx, RPL.WHOISSERVER, found.nick, ctx.server.name, 'hubbub'),
+    ...(ctx.states.peek(found)?.oper === undefined ? [] : [numeric(ctx, RPL.WHOISOPERATOR, found.nick, 'is an IRC operator')]),
     ...(away === undefined ? [] : [numeric(ctx, RPL.AWAY, found.nick, away)]),
     numeric(ctx, RPL.ENDOFWHOIS, found.nick, 'End of /WHOIS list'),
   );
@@ -101,7 +102,7 @@ export function away(ctx: IrcContext): void {
 
 const USER_MODES = new Set(['i', 'w']);
 
-/** User MODE on oneself: i and w are kept and reported. */
+/** User MODE on oneself: i and w are kept and reported; -o gives up server operator (+o takes OPER). */
 export function userMode(ctx: IrcContext, nick: string): void {
   const found = ctx.hub.findSession(nick);
   if (found === undefined) {
@@ -123,6 +124,11 @@ export function userMode(ctx: IrcContext, nick: string): void {
   const applied = { added: '', removed: '' };
   for (const c of changes) {
     if (c === '+' || c === '-') adding = c === '+';
+    else if (c === 'o' && !adding && modes.has('o')) {
+      modes.delete('o');
+      ctx.state.oper = undefined;
+      applied.removed += c;
+    } else if (c === 'o') continue;
     else if (!USER_MODES.has(c)) unknown = true;
     else if (adding && !modes.has(c)) {
       modes.add(c);

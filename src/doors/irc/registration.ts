@@ -132,7 +132,7 @@ function completeRegistration(ctx: IrcContext): void {
     numeric(ctx, RPL.WELCOME, `Welcome to the ${server.name} IRC network, ${ownMask(ctx)}`),
     numeric(ctx, RPL.YOURHOST, `Your host is ${server.name}, running version hubbub-${server.version}`),
     numeric(ctx, RPL.CREATED, `This server was created ${server.createdAt.toUTCString()}`),
-    numeric(ctx, RPL.MYINFO, server.name, `hubbub-${server.version}`, 'iw', 'biklmntov', 'bklov'),
+    numeric(ctx, RPL.MYINFO, server.name, `hubbub-${server.version}`, 'iow', 'biklmntov', 'bklov'),
     ...isupport,
   );
   lusers(ctx);
