@@ -8,6 +8,7 @@ import type { RunningServer } from '../../src/server.js';
 import { WsClient, isType } from '../helpers/clients.js';
 import { IrcClient } from '../helpers/irc-client.js';
 import { startTestServer } from '../helpers/server.js';
+import { AUDIENCE, SECRET, hmacToken, inSeconds } from '../helpers/tokens.js';
 
 let server: RunningServer;
 let ircPort: number;
@@ -230,4 +231,38 @@ test('without --irc-operators, OPER gets 491', async () => {
   c.send('OPER root hunter2');
   await c.next('491');
   c.close();
+});
+
+test('PASS signs in: with --password a client without it gets 464 and stays unregistered; a token makes its subject the nick and room operator as granted', async () => {
+  const s = await startTestServer({ floodBurst: 0 }, { ircPort: '0', password: 'letmein', authSecret: SECRET, authAudience: AUDIENCE });
+  try {
+    const stranger = await IrcClient.connect(s.ircPort!);
+    stranger.send('NICK stranger');
+    stranger.send('USER s 0 * :s');
+    await stranger.next('464');
+    stranger.send('JOIN #x');
+    await stranger.next('451');
+    const wrong = await IrcClient.connect(s.ircPort!);
+    wrong.send('PASS nope');
+    wrong.send('NICK wrong');
+    wrong.send('USER w 0 * :w');
+    assert.match((await wrong.next('464')).params[1]!, /Password incorrect/);
+
+    const member = await IrcClient.connect(s.ircPort!);
+    member.send('PASS letmein');
+    await member.register('member');
+
+    const token = await hmacToken({ sub: 'boss', ops: '*', exp: inSeconds(3600) });
+    const boss = await IrcClient.connect(s.ircPort!);
+    boss.send(`PASS ${token}`);
+    boss.send('NICK whatever');
+    boss.send('USER b 0 * :b');
+    assert.equal((await boss.next('001')).params[0], 'boss', 'the subject is the nick');
+    await joined(member, '#run');
+    boss.send('JOIN #run');
+    assert.ok((await boss.next('353')).params[3]!.split(' ').includes('@boss'), 'a token operator of every room');
+    for (const c of [stranger, wrong, member, boss]) c.close();
+  } finally {
+    await s.close();
+  }
 });

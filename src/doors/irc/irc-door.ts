@@ -48,6 +48,8 @@ export function createIrcDoor(info: IrcServerInfo, pingIntervalMs: number): Line
       syntax: message.command,
       help: '',
       args: [],
+      // The door lets its handshake (PASS among it) through and holds the rest until registration.
+      beforeAuth: true,
       ...(command.free && { free: true as const }),
       run: ({ hub, session }) => {
         const ctx: IrcContext = { hub, session, state: states.of(session), states, server, message };

@@ -9,6 +9,8 @@ export type Capability = (typeof CAPABILITIES)[number];
 export class IrcState {
   /** 001 has been sent: the client may use every command. */
   registered = false;
+  /** PASS as given, until registration checks it (then forgotten). */
+  pass: string | undefined = undefined;
   /** NICK was given (until then numerics are addressed to `*`). */
   nickGiven = false;
   /** USER's user name and real name. */

@@ -6,6 +6,7 @@
 import type { Awaitable } from '../../core/command-hub.js';
 import { HubError } from '../../core/errors.js';
 import { checkNick, sanitizeText } from '../../core/names.js';
+import { signInWith } from '../../core/commands/auth.js';
 import type { IrcMessage } from '../../protocol/irc/irc-message.js';
 import { ERR, RPL } from '../../protocol/irc/numerics.js';
 import { hasParams, numeric, ownMask, reply, send, type IrcContext } from './irc-context.js';
@@ -15,13 +16,13 @@ import { isupportTokens } from './isupport.js';
 /** ISUPPORT tokens per 005 line (ircdocs: at most 13, to stay within 512 bytes). */
 const TOKENS_PER_LINE = 13;
 
+/** PASS carries the server's password or a token (as `/auth` does); it is checked when registration completes. */
 export function pass(ctx: IrcContext): void {
   if (ctx.state.registered) {
     reply(ctx, ERR.ALREADYREGISTERED, 'You may not reregister');
     return;
   }
-  // hubbub has no server password: PASS is accepted and ignored, as servers without one do.
-  hasParams(ctx, 1);
+  if (hasParams(ctx, 1)) ctx.state.pass = ctx.message.params[0];
 }
 
 /** The nick error numerics, or undefined for an error that is not about the nick. */
@@ -55,15 +56,15 @@ export function nick(ctx: IrcContext): Awaitable<void> {
     refuse(err);
     return;
   }
-  const done = (): void => {
+  const done = (): Awaitable<void> => {
     if (state.registered) return;
     state.nickGiven = true;
-    completeRegistration(ctx);
+    return completeRegistration(ctx);
   };
   return renamed instanceof Promise ? renamed.then(done, refuse) : done();
 }
 
-export function user(ctx: IrcContext): void {
+export function user(ctx: IrcContext): Awaitable<void> {
   const { state, message } = ctx;
   if (state.registered) {
     reply(ctx, ERR.ALREADYREGISTERED, 'You may not reregister');
@@ -71,14 +72,14 @@ export function user(ctx: IrcContext): void {
   }
   if (!hasParams(ctx, 4)) return;
   state.user = { username: sanitizeText(message.params[0]!).slice(0, 32), realname: sanitizeText(message.params[3]!).slice(0, 100) };
-  completeRegistration(ctx);
+  return completeRegistration(ctx);
 }
 
 function capList(caps: Iterable<string>): string {
   return [...caps].join(' ');
 }
 
-export function cap(ctx: IrcContext): void {
+export function cap(ctx: IrcContext): Awaitable<void> {
   const { state, message, server } = ctx;
   const sub = message.params[0]?.toUpperCase();
   const to = state.nickGiven ? ctx.session.nick : '*';
@@ -110,17 +111,45 @@ export function cap(ctx: IrcContext): void {
     case 'END':
       if (!state.negotiating) return;
       state.negotiating = false;
-      completeRegistration(ctx);
-      return;
+      return completeRegistration(ctx);
     default:
       reply(ctx, ERR.INVALIDCAPCMD, message.params[0] ?? '*', 'Invalid CAP command');
   }
 }
 
-/** Registers the client once it has a nick and a user and is not negotiating: the welcome burst. */
-function completeRegistration(ctx: IrcContext): void {
-  const { state, server } = ctx;
+/**
+ * Once the client has a nick and a user and is not negotiating: signs it in with its PASS, if it
+ * gave one, and registers it (the welcome burst). A server closed to guests takes a PASS; a wrong
+ * one gets 464 and no registration.
+ */
+function completeRegistration(ctx: IrcContext): Awaitable<void> {
+  const { state, session } = ctx;
   if (state.registered || !state.nickGiven || state.user === undefined || state.negotiating) return;
+  const secret = state.pass;
+  state.pass = undefined;
+  if (secret === undefined) {
+    if (session.admitted) welcome(ctx);
+    else reply(ctx, ERR.PASSWDMISMATCH, 'Password required: send PASS with the password or a token');
+    return;
+  }
+  const refused = (err: unknown): void => {
+    if (!(err instanceof HubError)) throw err;
+    reply(ctx, ERR.PASSWDMISMATCH, `Password incorrect: ${err.message}`);
+  };
+  try {
+    const signedIn = signInWith(ctx, secret);
+    if (signedIn instanceof Promise) return signedIn.then(() => welcome(ctx), refused);
+  } catch (err) {
+    refused(err);
+    return;
+  }
+  welcome(ctx);
+}
+
+/** 001-005, LUSERS and the MOTD. */
+function welcome(ctx: IrcContext): void {
+  const { state, server } = ctx;
+  if (state.registered || ctx.session.closing) return;
   state.registered = true;
   const tokens = isupportTokens(server.name, ctx.hub.limits);
   const isupport: IrcMessage[] = [];
