@@ -315,3 +315,62 @@ test('echo-message: the sender gets its own channel message and whisper back', a
   assert.deepEqual((await c.next('PRIVMSG')).params, ['echoer', 'note to self']);
   c.close();
 });
+
+test('message-tags gives room messages a msgid (<room>:<seq>); CHATHISTORY pages by it in chathistory batches', async () => {
+  const ws = await WsClient.connect(server.httpPort);
+  ws.send({ type: 'join', room: 'hist' });
+  await ws.frames.next(isType('joined'));
+  for (let i = 1; i <= 5; i++) {
+    ws.send({ type: 'say', room: 'hist', text: `line ${i}`, ref: `r${i}` });
+    await ws.frames.next((f) => f.ref === `r${i}`);
+  }
+  const c = await IrcClient.connect(ircPort);
+  c.send('CAP REQ :message-tags batch draft/chathistory');
+  assert.equal((await c.next('CAP')).params[1], 'ACK');
+  c.send('CAP END');
+  await c.register('pager');
+  c.send('JOIN #hist');
+  await c.next('366');
+
+  /** One CHATHISTORY answer: the texts and msgids inside its batch. */
+  async function page(query: string): Promise<{ texts: string[]; ids: string[] }> {
+    c.send(`CHATHISTORY ${query}`);
+    const start = await c.next('BATCH');
+    assert.equal(start.params[1], 'chathistory');
+    const texts: string[] = [];
+    const ids: string[] = [];
+    for (;;) {
+      const m = await c.next(() => true);
+      if (m.command === 'BATCH') {
+        assert.equal(m.params[0], `-${start.params[0]!.slice(1)}`);
+        return { texts, ids };
+      }
+      assert.equal(m.tags?.batch, start.params[0]!.slice(1));
+      texts.push(m.params[1]!);
+      ids.push(m.tags.msgid!);
+    }
+  }
+  const latest = await page('LATEST #hist * 2');
+  assert.deepEqual(latest.texts, ['line 4', 'line 5']);
+  const [fourth] = latest.ids;
+  assert.match(fourth!, /^hist:\d+$/);
+  assert.deepEqual((await page(`BEFORE #hist msgid=${fourth} 2`)).texts, ['line 2', 'line 3']);
+  assert.deepEqual((await page(`AFTER #hist msgid=${fourth} 10`)).texts, ['line 5']);
+  assert.deepEqual((await page(`AFTER #hist msgid=${latest.ids[1]} 10`)).texts, [], 'an empty page is an empty batch');
+
+  ws.send({ type: 'say', room: 'hist', text: 'live one' });
+  const live = await c.next('PRIVMSG');
+  assert.equal(live.tags?.msgid, `hist:${Number(latest.ids[1]!.split(':')[1]) + 1}`);
+
+  c.send('CHATHISTORY AROUND #hist * 5');
+  assert.deepEqual((await c.next('FAIL')).params.slice(0, 2), ['CHATHISTORY', 'INVALID_PARAMS']);
+  c.send('CHATHISTORY BEFORE #hist timestamp=2026-01-01T00:00:00.000Z 5');
+  await c.next('FAIL');
+  c.send('CHATHISTORY LATEST #elsewhere * 5');
+  assert.equal((await c.next('FAIL')).params[1], 'INVALID_TARGET');
+  c.send('TAGMSG #hist');
+  c.send('PING :after-tagmsg');
+  assert.equal((await c.next(() => true)).command, 'PONG');
+  c.close();
+  ws.close();
+});

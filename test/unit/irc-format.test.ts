@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { modeChange, modeString, NEW_ROOM_MODES } from '../../src/doors/irc/channel-modes.js';
 import { formatIrc, type IrcReader } from '../../src/protocol/irc/format-irc.js';
 
-const reader: IrcReader = { id: 7, target: 'carol', registered: true, echoMessage: false, serverTime: false, batch: false };
+const reader: IrcReader = { id: 7, target: 'carol', registered: true, echoMessage: false, serverTime: false, batch: false, messageTags: false };
 const message = { type: 'message', room: 'dev', seq: 3, from: 'ada', fromId: 2, text: 'hi all', ts: Date.UTC(2026, 0, 2, 3, 4, 5) } as const;
 
 test('a room message is a PRIVMSG from nick!id@hubbub to #room; an action is CTCP ACTION', () => {

@@ -12,6 +12,7 @@ import { notice, privmsg } from './messaging.js';
 import { away, ison, userhost, userMode, who, whois, whowas } from './queries.js';
 import { cap, lusers, motd, nick, pass, user } from './registration.js';
 import { kill, oper, wallops } from './server-ops.js';
+import { chathistory } from './chathistory.js';
 
 export interface IrcCommand {
   readonly run: (ctx: IrcContext) => Awaitable<void>;
@@ -66,6 +67,9 @@ export const IRC_COMMANDS: ReadonlyMap<string, IrcCommand> = new Map<string, Irc
   ['INVITE', { run: invite }],
   ['PRIVMSG', { run: privmsg }],
   ['NOTICE', { run: notice }],
+  // Client-only tags are not carried (CLIENTTAGDENY=*): a TAGMSG has nothing else to carry.
+  ['TAGMSG', { run: () => undefined }],
+  ['CHATHISTORY', { run: chathistory }],
   ['WHO', { run: who }],
   ['WHOIS', { run: whois }],
   ['WHOWAS', { run: whowas }],

@@ -82,7 +82,7 @@ export function createIrcDoor(info: IrcServerInfo, pingIntervalMs: number): Line
 
   function readerFor(viewer: Viewer | undefined): IrcReader {
     const state = viewer === undefined ? undefined : states.peek(viewer);
-    return state?.reader(viewer!.nick) ?? { id: viewer?.id ?? 0, target: '*', registered: false, echoMessage: false, serverTime: false, batch: false };
+    return state?.reader(viewer!.nick) ?? { id: viewer?.id ?? 0, target: '*', registered: false, echoMessage: false, serverTime: false, batch: false, messageTags: false };
   }
 
   /** A change of a room's modes, as the difference from what this reader was last told. */

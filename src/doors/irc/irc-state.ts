@@ -3,7 +3,7 @@ import type { IrcReader } from '../../protocol/irc/format-irc.js';
 import type { ChannelModes } from './channel-modes.js';
 
 /** The capabilities a client may request (CAP REQ); none is required. */
-export const CAPABILITIES = ['batch', 'echo-message', 'server-time'] as const;
+export const CAPABILITIES = ['batch', 'draft/chathistory', 'echo-message', 'message-tags', 'server-time'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 export class IrcState {
@@ -38,6 +38,7 @@ export class IrcState {
       echoMessage: this.caps.has('echo-message'),
       serverTime: this.caps.has('server-time'),
       batch: this.caps.has('batch'),
+      messageTags: this.caps.has('message-tags'),
     };
   }
 }

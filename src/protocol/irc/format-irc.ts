@@ -22,6 +22,13 @@ export interface IrcReader {
   readonly serverTime: boolean;
   /** CAP batch: a replay of history comes as one `chathistory` batch. */
   readonly batch: boolean;
+  /** CAP message-tags: room messages carry their `msgid` (`<room>:<seq>`). */
+  readonly messageTags: boolean;
+}
+
+/** A room message's IRC msgid: its room and seq, which CHATHISTORY takes back. */
+export function msgidOf(room: string, seq: number): string {
+  return `${room}:${seq}`;
 }
 
 export function userMask(nick: string, id: number): string {
@@ -66,7 +73,7 @@ const QUIT_REASONS: Record<Exclude<LeftReason, 'left'>, string> = {
  * One PRIVMSG per line of the text, each cut so the whole line fits 512 bytes with CR LF: what a
  * JSON client sent in one message with newlines, or longer than IRC allows, reaches IRC readers whole.
  */
-function privmsgLines(source: string, target: string, text: string, action: boolean, tags: Record<string, string> | undefined): string[] {
+function privmsgLines(source: string, target: string, text: string, action: boolean, tags: Record<string, string> | undefined, msgid?: string): string[] {
   const tagged = tags !== undefined && Object.keys(tags).length > 0 ? tags : undefined;
   const head = serializeIrc({ source, command: 'PRIVMSG', params: [target, 'x'] }).length - 1;
   // ":" before the text, and the CTCP wrapping of an action.
@@ -76,7 +83,10 @@ function privmsgLines(source: string, target: string, text: string, action: bool
     if (line === '') continue;
     for (const piece of splitUtf8(line, room)) {
       const body = action ? `${CTCP}ACTION ${piece}${CTCP}` : piece;
-      lines.push(serializeIrc({ source, command: 'PRIVMSG', params: [target, body], ...(tagged && { tags: tagged }) }));
+      // Each line of a message split in several has its own msgid: the first the message's, then .1, .2, …
+      const id = msgid === undefined ? undefined : lines.length === 0 ? msgid : `${msgid}.${lines.length}`;
+      const lineTags = id === undefined ? tagged : { ...tagged, msgid: id };
+      lines.push(serializeIrc({ source, command: 'PRIVMSG', params: [target, body], ...(lineTags && { tags: lineTags }) }));
     }
   }
   return lines;
@@ -91,13 +101,18 @@ function timeTag(reader: IrcReader, ts: number): Record<string, string> | undefi
  * `chathistory` batch when it asked for batch, so the client can tell a replay from live talk.
  */
 function historyLines(room: string, messages: readonly MessageEvent[], reader: IrcReader): string[] {
-  if (messages.length === 0) return [];
-  const batch = reader.batch ? `history-${room}-${messages[0]!.seq}` : undefined;
+  // An empty page is an empty batch: a CHATHISTORY asker waits for its end.
+  if (messages.length === 0 && !reader.batch) return [];
+  const batch = reader.batch ? `history-${room}-${messages[0]?.seq ?? 0}` : undefined;
   const lines = messages.flatMap((m) =>
-    privmsgLines(userMask(m.from, m.fromId), channelOf(m.room), m.text, m.action === true, {
-      ...timeTag(reader, m.ts),
-      ...(batch !== undefined && { batch }),
-    }),
+    privmsgLines(
+      userMask(m.from, m.fromId),
+      channelOf(m.room),
+      m.text,
+      m.action === true,
+      { ...timeTag(reader, m.ts), ...(batch !== undefined && { batch }) },
+      reader.messageTags ? msgidOf(m.room, m.seq) : undefined,
+    ),
   );
   if (batch === undefined) return lines;
   return [line({ command: 'BATCH', params: [`+${batch}`, 'chathistory', channelOf(room)] }), ...lines, line({ command: 'BATCH', params: [`-${batch}`] })];
@@ -120,7 +135,8 @@ export function formatIrc(server: string, event: ServerEvent, reader: IrcReader)
   switch (event.type) {
     case 'message': {
       if (event.fromId === reader.id && !reader.echoMessage && event.history !== true) return '';
-      return privmsgLines(userMask(event.from, event.fromId), channelOf(event.room), event.text, event.action === true, timeTag(reader, event.ts)).join('\r\n');
+      const msgid = reader.messageTags ? msgidOf(event.room, event.seq) : undefined;
+      return privmsgLines(userMask(event.from, event.fromId), channelOf(event.room), event.text, event.action === true, timeTag(reader, event.ts), msgid).join('\r\n');
     }
     case 'history':
       return historyLines(event.room, event.messages, reader).join('\r\n');
