@@ -47,6 +47,6 @@ export async function runIrssi(port: number, nick: string, size = { width: 100, 
       spawnSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
     },
   };
-  await irssi.screenShows('Anyone not on IRC');
+  await irssi.screenShows('Everyone appears as');
   return irssi;
 }

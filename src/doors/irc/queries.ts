@@ -1,7 +1,7 @@
 /**
- * @module Who is who: WHO, WHOIS, WHOWAS, USERHOST, ISON, AWAY and user MODE. Anyone not on IRC
- * has the user name of their connection id and the host `hubbub`; their "real name" says which door
- * they came in through.
+ * @module Who is who: WHO, WHOIS, WHOWAS, USERHOST, ISON, AWAY and user MODE. Everyone has the
+ * user name of their connection id and the host `hubbub`; the "real name" is an IRC user's own, and
+ * for anyone else says which door they came in through.
  */
 import { andThen, type Awaitable } from '../../core/command-hub.js';
 import type { Session } from '../../core/session.js';

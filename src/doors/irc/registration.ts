@@ -184,7 +184,7 @@ export function motd(ctx: IrcContext): void {
   const lines = [
     `${ctx.server.name} is a hubbub chat hub: its rooms are channels here (room dev is #dev),`,
     'shared with people on terminals, in browsers and in programs.',
-    'Anyone not on IRC appears as nick!<connection id>@hubbub.',
+    'Everyone appears as nick!<connection id>@hubbub.',
   ];
   send(
     ctx,
