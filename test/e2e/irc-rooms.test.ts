@@ -258,6 +258,10 @@ test('PASS signs in: with --password a client without it gets 464 and stays unre
     boss.send('NICK whatever');
     boss.send('USER b 0 * :b');
     assert.equal((await boss.next('001')).params[0], 'boss', 'the subject is the nick');
+    boss.send('NICK someoneelse');
+    assert.match((await boss.next('432')).params[2]!, /token's subject/);
+    member.send('NICK BOSS');
+    assert.match((await member.next('432')).params[2]!, /signed-in user/);
     await joined(member, '#run');
     boss.send('JOIN #run');
     assert.ok((await boss.next('353')).params[3]!.split(' ').includes('@boss'), 'a token operator of every room');

@@ -5,7 +5,8 @@
  */
 import type { Awaitable } from '../../core/command-hub.js';
 import { HubError } from '../../core/errors.js';
-import { checkNick, sanitizeText } from '../../core/names.js';
+import { sanitizeText } from '../../core/names.js';
+import { allowedNick } from '../../core/commands/identity.js';
 import { signInWith } from '../../core/commands/auth.js';
 import type { IrcMessage } from '../../protocol/irc/irc-message.js';
 import { ERR, RPL } from '../../protocol/irc/numerics.js';
@@ -30,7 +31,7 @@ function nickRefusal(err: unknown): { code: string; text: string } | undefined {
   if (!(err instanceof HubError)) return undefined;
   if (err.code === 'nick_taken') return { code: ERR.NICKNAMEINUSE, text: 'Nickname is already in use' };
   if (err.code === 'nick_invalid') return { code: ERR.ERRONEUSNICKNAME, text: 'Erroneous nickname: 1-32 letters, digits, _ or -' };
-  if (err.code === 'nick_reserved') return { code: ERR.ERRONEUSNICKNAME, text: 'Erroneous nickname: guest-<number> belongs to the connection with that number' };
+  if (err.code === 'nick_reserved' || err.code === 'nick_locked') return { code: ERR.ERRONEUSNICKNAME, text: `Erroneous nickname: ${err.message}` };
   return undefined;
 }
 
@@ -48,7 +49,7 @@ export function nick(ctx: IrcContext): Awaitable<void> {
   };
   let renamed: Awaitable<void>;
   try {
-    const checked = checkNick(wanted, session.id);
+    const checked = allowedNick(hub, session, wanted);
     // The same nick again changes nothing (a changed case does change it).
     if (state.nickGiven && checked === session.nick) return;
     renamed = hub.changeNick(session, checked, undefined);
