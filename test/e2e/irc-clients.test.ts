@@ -1,8 +1,12 @@
 /**
- * Real IRC clients against the IRC door: a bot written with irc-framework (npm) and irssi in tmux,
- * each in one room with a WebSocket client and an nc-style text user.
+ * Real IRC clients against the IRC door: a bot written with irc-framework (npm), irssi in tmux and
+ * ii (files and fifos), each in a room with a WebSocket client (and the bot with an nc-style user).
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Client, type IrcEvent } from 'irc-framework';
 import type { RunningServer } from '../../src/server.js';
@@ -93,5 +97,46 @@ test('irssi in tmux exchanges messages with a WebSocket user', async () => {
   } finally {
     irssi.stop();
     ws.close();
+  }
+});
+
+/** Resolves once `check` holds, looking again every 50 ms: a file-based client has no event to await. */
+async function eventually<T>(what: string, check: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function readIfThere(file: string): string | undefined {
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}
+
+test('ii (the filesystem IRC client) exchanges messages with a WebSocket user', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hubbub-ii-'));
+  const ii = spawn('ii', ['-s', '127.0.0.1', '-p', String(server.ircPort), '-n', 'iiuser', '-i', dir], { stdio: 'ignore' });
+  try {
+    const serverDir = join(dir, '127.0.0.1');
+    await eventually('ii to register', () => (readIfThere(join(serverDir, 'out'))?.includes('Everyone appears as') ? true : undefined));
+    const ws = await WsClient.connect(server.httpPort);
+    ws.send({ type: 'nick', nick: 'webfriend' });
+    await ws.frames.next(isType('nick'));
+    ws.send({ type: 'join', room: 'fifo' });
+    await ws.frames.next(isType('joined'));
+    appendFileSync(join(serverDir, 'in'), '/j #fifo\n');
+    await ws.frames.next((f) => f.type === 'presence' && Array.isArray(f.joined) && f.joined.some((m: { nick: string }) => m.nick === 'iiuser'), 20_000);
+    const channelDir = join(serverDir, '#fifo');
+    await eventually('the channel directory', () => (existsSync(join(channelDir, 'in')) ? true : undefined));
+    appendFileSync(join(channelDir, 'in'), 'hello from ii\n');
+    assert.equal((await ws.frames.next((f) => f.type === 'message' && f.from === 'iiuser', 20_000)).text, 'hello from ii');
+    ws.send({ type: 'say', room: 'fifo', text: 'hello back, ii' });
+    const out = await eventually('the message in ii\'s out file', () => readIfThere(join(channelDir, 'out'))?.split('\n').find((l) => l.includes('hello back, ii')));
+    assert.match(out, /<webfriend> hello back, ii/);
+    ws.close();
+  } finally {
+    ii.kill();
   }
 });
