@@ -79,9 +79,10 @@ test('an irc-framework bot joins, talks with a WebSocket user and an nc user, he
   text.close();
 });
 
-test('irssi in tmux exchanges messages with a WebSocket user', async () => {
+test('irssi in tmux exchanges messages and a whisper with a WebSocket user whose nick RFC 1459 could not carry', async () => {
   const ws = await WsClient.connect(server.httpPort);
-  ws.send({ type: 'nick', nick: 'browser' });
+  // A nick RFC 1459 could not carry (a leading digit, a non-ASCII letter), shown unchanged.
+  ws.send({ type: 'nick', nick: '7zoë' });
   await ws.frames.next(isType('nick'));
   ws.send({ type: 'join', room: 'terminal' });
   await ws.frames.next(isType('joined'));
@@ -93,7 +94,10 @@ test('irssi in tmux exchanges messages with a WebSocket user', async () => {
     const said = await ws.frames.next((f) => f.type === 'message' && f.from === 'irssiuser', 20_000);
     assert.equal(said.text, 'hello from irssi');
     ws.send({ type: 'say', room: 'terminal', text: 'hello from the browser' });
-    await irssi.screenShows('hello from the browser');
+    const screen = await irssi.screenShows('hello from the browser');
+    assert.match(screen, /7zoë> hello from the browser/);
+    irssi.type('/msg 7zoë just for you');
+    assert.equal((await ws.frames.next((f) => f.type === 'whisper' && f.from === 'irssiuser', 20_000)).text, 'just for you');
   } finally {
     irssi.stop();
     ws.close();
