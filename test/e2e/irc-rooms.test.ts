@@ -48,6 +48,14 @@ test('TOPIC: the operator sets it, everyone sees it, a newcomer gets 332 and 333
   assert.deepEqual((await late.next('333')).params.slice(1, 3), ['#topics', 'topicop']);
   late.send('LIST #topics');
   assert.equal((await late.next('322')).params[3], 'release on friday');
+  late.send('TOPIC #no-such-room');
+  assert.equal((await late.next('403')).params[1], '#no-such-room');
+  late.send('PART #topics');
+  await late.next('PART');
+  late.send('TOPIC #topics :from outside');
+  assert.equal((await late.next('442')).params[1], '#topics');
+  late.send('KICK #topics topicmember');
+  assert.equal((await late.next('442')).params[1], '#topics');
   for (const c of [op, member, late]) c.close();
   ws.close();
 });

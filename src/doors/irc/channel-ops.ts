@@ -2,14 +2,14 @@
  * @module What channel operators do from IRC, on hubbub's room moderation (the same rules every
  * door sees): TOPIC, channel MODE (query, lists and changes), KICK and INVITE.
  */
-import { andThen, eachInTurn, type Awaitable } from '../../core/command-hub.js';
+import { eachInTurn, type Awaitable } from '../../core/command-hub.js';
 import type { ModeChange } from '../../core/moderation.js';
 import { banMask, channelOf } from '../../protocol/irc/format-irc.js';
 import type { IrcMessage } from '../../protocol/irc/irc-message.js';
 import { ERR, RPL } from '../../protocol/irc/numerics.js';
 import { hasParams, numeric, reply, send, type IrcContext } from './irc-context.js';
 import { modeString, modesOf } from './channel-modes.js';
-import { listParam, roomOf } from './channel-names.js';
+import { listParam, notOnChannel, roomOf } from './channel-names.js';
 import { answerRefusal, withRefusals } from './room-refusals.js';
 
 /** 332 and 333 for a room with a topic, 331 for one without. */
@@ -20,20 +20,12 @@ export function topicReply(ctx: IrcContext, room: string, always: boolean): IrcM
   return [numeric(ctx, RPL.TOPIC, channel, topic.text), numeric(ctx, RPL.TOPICWHOTIME, channel, topic.by, String(Math.floor(topic.ts / 1000)))];
 }
 
-/** The room of a channel the client is on, or undefined after 403/442/479. */
-function memberRoom(ctx: IrcContext, channel: string): string | undefined {
-  const room = roomOf(ctx, channel);
-  if (room === undefined) return undefined;
-  if (ctx.session.rooms.has(room)) return room;
-  reply(ctx, ERR.NOTONCHANNEL, channel, "You're not on that channel");
-  return undefined;
-}
-
 export function topic(ctx: IrcContext): Awaitable<void> {
   if (!hasParams(ctx, 1)) return;
   const channel = ctx.message.params[0]!;
-  const room = memberRoom(ctx, channel);
+  const room = roomOf(ctx, channel);
   if (room === undefined) return;
+  if (!ctx.session.rooms.has(room)) return notOnChannel(ctx, channel, room);
   const text = ctx.message.params[1];
   if (text === undefined) {
     send(ctx, ...topicReply(ctx, room, true));
@@ -108,11 +100,7 @@ export function channelMode(ctx: IrcContext, target: string): Awaitable<void> {
   if (room === undefined) return;
   const channel = channelOf(room);
   const [, modes, ...args] = ctx.message.params;
-  if (!ctx.session.rooms.has(room)) {
-    return andThen(ctx.hub.roomList(), (rooms) =>
-      rooms.some((r) => r.room === room) ? reply(ctx, ERR.NOTONCHANNEL, channel, "You're not on that channel") : reply(ctx, ERR.NOSUCHCHANNEL, target, 'No such channel'),
-    );
-  }
+  if (!ctx.session.rooms.has(room)) return notOnChannel(ctx, target, room);
   if (modes === undefined) {
     send(ctx, numeric(ctx, RPL.CHANNELMODEIS, channel, ...modeString(modesOf(ctx.hub.moderation.modes(room)))));
     return;
@@ -135,8 +123,9 @@ export function channelMode(ctx: IrcContext, target: string): Awaitable<void> {
 export function kick(ctx: IrcContext): Awaitable<void> {
   if (!hasParams(ctx, 2)) return;
   const [channelParam, nicks, reason] = ctx.message.params;
-  const room = memberRoom(ctx, channelParam!);
+  const room = roomOf(ctx, channelParam!);
   if (room === undefined) return;
+  if (!ctx.session.rooms.has(room)) return notOnChannel(ctx, channelParam!, room);
   const channel = channelOf(room);
   for (const nick of listParam(nicks)) {
     try {
@@ -150,8 +139,9 @@ export function kick(ctx: IrcContext): Awaitable<void> {
 export function invite(ctx: IrcContext): Awaitable<void> {
   if (!hasParams(ctx, 2)) return;
   const [nick, channelParam] = ctx.message.params as [string, string];
-  const room = memberRoom(ctx, channelParam);
+  const room = roomOf(ctx, channelParam);
   if (room === undefined) return;
+  if (!ctx.session.rooms.has(room)) return notOnChannel(ctx, channelParam, room);
   const invitee = ctx.hub.findSession(nick);
   if (invitee === undefined) {
     reply(ctx, ERR.NOSUCHNICK, nick, 'No such nick/channel');

@@ -11,12 +11,7 @@ import { hasParams, numeric, ownMask, reply, send, type IrcContext } from './irc
 import { modesOf } from './channel-modes.js';
 import { topicReply } from './channel-ops.js';
 import { withRefusals } from './room-refusals.js';
-import { listParam, roomOf } from './channel-names.js';
-
-/** Whether a room has members (rooms exist while someone is in them). */
-function roomExists(ctx: IrcContext, room: string): Awaitable<boolean> {
-  return andThen(ctx.hub.roomList(), (rooms) => rooms.some((r) => r.room === room));
-}
+import { listParam, notOnChannel, roomOf } from './channel-names.js';
 
 /** 353 lines naming every member, each within 512 bytes, then 366. */
 function namesReply(ctx: IrcContext, channel: string, members: readonly RoomMember[]): IrcMessage[] {
@@ -82,20 +77,13 @@ export function join(ctx: IrcContext): Awaitable<void> {
   );
 }
 
-/** 442 when the room exists, 403 when it does not. */
-function notOn(ctx: IrcContext, channel: string, room: string): Awaitable<void> {
-  return andThen(roomExists(ctx, room), (exists) =>
-    exists ? reply(ctx, ERR.NOTONCHANNEL, channel, "You're not on that channel") : reply(ctx, ERR.NOSUCHCHANNEL, channel, 'No such channel'),
-  );
-}
-
 export function part(ctx: IrcContext): Awaitable<void> {
   if (!hasParams(ctx, 1)) return;
   const reason = ctx.message.params[1];
   return eachInTurn(listParam(ctx.message.params[0]), (channel) => {
     const room = roomOf(ctx, channel);
     if (room === undefined) return;
-    if (!ctx.session.rooms.has(room)) return notOn(ctx, channel, room);
+    if (!ctx.session.rooms.has(room)) return notOnChannel(ctx, channel, room);
     ctx.hub.leaveRoom(ctx.session, room, 'left');
     send(ctx, { source: ownMask(ctx), command: 'PART', params: [channelOf(room), ...(reason ? [reason] : [])] });
   });

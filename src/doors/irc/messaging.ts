@@ -8,7 +8,7 @@ import { HubError } from '../../core/errors.js';
 import { checkText } from '../../core/names.js';
 import { ERR, RPL } from '../../protocol/irc/numerics.js';
 import { reply, send, type IrcContext } from './irc-context.js';
-import { listParam, roomOf } from './channel-names.js';
+import { listParam, roomExists, roomOf } from './channel-names.js';
 import { MESSAGE_TARGETS } from './isupport.js';
 import { roomRefusal } from './room-refusals.js';
 
@@ -50,8 +50,8 @@ function sendTo(ctx: IrcContext, to: string, text: string, action: boolean, quie
       if (room === undefined) return;
       if (!session.rooms.has(room)) {
         if (quiet) return;
-        return andThen(hub.roomList(), (rooms) =>
-          rooms.some((r) => r.room === room) ? reply(ctx, ERR.CANNOTSENDTOCHAN, to, 'Cannot send to channel') : reply(ctx, ERR.NOSUCHCHANNEL, to, 'No such channel'),
+        return andThen(roomExists(ctx, room), (exists) =>
+          exists ? reply(ctx, ERR.CANNOTSENDTOCHAN, to, 'Cannot send to channel') : reply(ctx, ERR.NOSUCHCHANNEL, to, 'No such channel'),
         );
       }
       hub.publish(session, { room, from: session.nick, fromId: session.id, text: checkText(text, hub.limits.maxTextBytes), ts: hub.now(), ...(action && { action: true as const }) }, undefined);
