@@ -65,11 +65,12 @@ export interface Codec {
    */
   encode(event: ServerEvent, viewer?: Viewer): string;
   /**
-   * Encodes every copy of an event for its own reader rather than once for all (what an IRC client
-   * is sent depends on who it is: it is not told of its own join twice, nor sent its own message
-   * back unless it asked). Costs one encoding per reader of this codec.
+   * Names the copy of an event a reader gets, where that depends on who reads it (an IRC client is
+   * not told of its own join twice, nor sent its own message back unless it asked): readers of the
+   * same variant share one encoding, so a room message costs one encoding per variant, not per
+   * reader. Absent: one encoding for all.
    */
-  readonly perViewer?: boolean;
+  variantFor?(event: ServerEvent, viewer: Viewer | undefined): string;
 }
 
 /**

@@ -27,18 +27,14 @@ export class Outgoing implements Deliverable {
   private firstFraming: Framing | undefined;
   private firstBytes: Buffer | undefined;
   private others: Encoding[] | undefined;
-  /** Copies made for one reader each (a per-viewer codec), kept apart so they never slow the lookup above. */
-  private personal: Buffer[] | undefined;
+  /** Encodings of codecs with variants (see Codec.variantFor), by codec and variant; kept apart so they never slow the lookup above. */
+  private variants: Map<Codec, Map<string, Buffer>> | undefined;
 
   constructor(readonly event: ServerEvent) {}
 
   /** The framed bytes for a codec and framing (empty when the codec sends nothing for this event). */
   bytesFor(codec: Codec, framing: Framing, viewer?: Viewer): Buffer {
-    if (codec.perViewer) {
-      const bytes = frame(codec, framing, this.event, viewer);
-      if (bytes.length > 0) (this.personal ??= []).push(bytes);
-      return bytes;
-    }
+    if (codec.variantFor) return this.variant(codec, framing, viewer);
     if (codec === this.firstCodec && framing === this.firstFraming) return this.firstBytes!;
     if (this.firstBytes === undefined) {
       this.firstCodec = codec;
@@ -52,9 +48,21 @@ export class Outgoing implements Deliverable {
     return bytes;
   }
 
+  /** The encoding of the reader's variant (one framing per codec: a door frames its codec one way). */
+  private variant(codec: Codec, framing: Framing, viewer: Viewer | undefined): Buffer {
+    const key = codec.variantFor!(this.event, viewer);
+    this.variants ??= new Map();
+    let byKey = this.variants.get(codec);
+    if (byKey === undefined) this.variants.set(codec, (byKey = new Map<string, Buffer>()));
+    let bytes = byKey.get(key);
+    if (bytes === undefined) byKey.set(key, (bytes = frame(codec, framing, this.event, viewer)));
+    return bytes;
+  }
+
   /** Every encoding made so far (the buffers recipients were handed). */
   encodings(): Buffer[] {
-    return [...(this.firstBytes ? [this.firstBytes] : []), ...(this.others ?? []).map((e) => e.bytes), ...(this.personal ?? [])];
+    const variants = [...(this.variants?.values() ?? [])].flatMap((byKey) => [...byKey.values()]);
+    return [...(this.firstBytes ? [this.firstBytes] : []), ...(this.others ?? []).map((e) => e.bytes), ...variants];
   }
 }
 

@@ -94,9 +94,37 @@ export function createIrcDoor(info: IrcServerInfo, pingIntervalMs: number): Line
     return modesLine(event, before);
   }
 
+  /**
+   * Which copy of an event a reader gets: a room message, presence or an operator's act reads alike
+   * for every reader with the same capabilities (one encoding for a whole channel); what depends
+   * on the reader's nick or remembered state (numerics, whispers, mode differences) is its own.
+   */
+  function variantFor(event: ServerEvent, viewer: Viewer | undefined): string {
+    if (viewer === undefined) return 'nobody';
+    const state = states.peek(viewer);
+    if (state === undefined) return `reader ${viewer.id}`;
+    switch (event.type) {
+      case 'message': {
+        const { caps } = state;
+        const own = event.fromId === viewer.id && caps.has('echo-message');
+        return `message ${event.fromId === viewer.id ? (own ? 'echo' : 'own') : 'other'} ${caps.has('server-time')} ${caps.has('message-tags')}`;
+      }
+      case 'presence':
+      case 'kicked':
+      case 'topic':
+      case 'role':
+      case 'ban':
+        return 'shared';
+      case 'nick':
+        return `nick ${event.id === viewer.id} ${state.registered}`;
+      default:
+        return `reader ${viewer.id}`;
+    }
+  }
+
   const codec: Codec = {
     name: 'irc',
-    perViewer: true,
+    variantFor,
     decode,
     encode: (event: ServerEvent, viewer?: Viewer) => (event.type === 'modes' ? modesFor(event, viewer) : formatIrc(server.name, event, readerFor(viewer))),
   };
