@@ -31,7 +31,7 @@ function nickRefusal(err: unknown): { code: string; text: string } | undefined {
   if (!(err instanceof HubError)) return undefined;
   if (err.code === 'nick_taken') return { code: ERR.NICKNAMEINUSE, text: 'Nickname is already in use' };
   if (err.code === 'nick_invalid') return { code: ERR.ERRONEUSNICKNAME, text: 'Erroneous nickname: 1-32 letters, digits, _ or -' };
-  if (err.code === 'nick_reserved' || err.code === 'nick_locked') return { code: ERR.ERRONEUSNICKNAME, text: `Erroneous nickname: ${err.message}` };
+  if (err.code === 'nick_reserved' || err.code === 'nick_locked' || err.code === 'banned') return { code: ERR.ERRONEUSNICKNAME, text: `Erroneous nickname: ${err.message}` };
   return undefined;
 }
 
