@@ -1,6 +1,6 @@
 /**
  * @module Wires a config to the parts: hub, room log (or, with --redis/--redis-cluster, a cluster
- * node on Redis), TCP listener, HTTP/WebSocket listener.
+ * node on Redis), TCP listener, HTTP/WebSocket listener, IRC listener.
  */
 import type { AddressInfo, Server } from 'node:net';
 import type { Logger } from 'pino';
@@ -16,6 +16,8 @@ import { MemoryRoomLog } from './store/memory-room-log.js';
 import { openRoomLog, openRoomRules } from './store/open-room-log.js';
 import { TrustedProxies } from './transports/proxy/trusted-proxies.js';
 import { createTcpServer } from './transports/tcp/tcp-server.js';
+import { createIrcDoor } from './doors/irc/irc-door.js';
+import { parseIrcOperators } from './doors/irc/operators.js';
 import { SocketGate } from './transports/socket-gate.js';
 import { TlsCredentials } from './transports/tls-credentials.js';
 import { createHttpServer } from './transports/ws/http-server.js';
@@ -28,6 +30,8 @@ export interface RunningServer {
   readonly hub: Hub;
   readonly tcpPort: number;
   readonly httpPort: number;
+  /** The IRC listener's port, when there is one. */
+  readonly ircPort?: number;
   readonly host: string;
   /**
    * Applies a freshly read configuration: what can change live does (each change logged as
@@ -99,6 +103,11 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
   const gate = new SocketGate(config.limits, proxies);
   const listeners = { gate, proxies, ...(credentials && { tls: credentials }) };
   const tcp = createTcpServer(hub, listeners);
+  const ircDoor =
+    config.ircPort === ''
+      ? undefined
+      : createIrcDoor({ name: config.serverName, version: VERSION, createdAt: new Date(startedAt), operators: parseIrcOperators(config.ircOperators) }, config.limits.ircPingIntervalMs);
+  const irc = ircDoor && createTcpServer(hub, { ...listeners, protocol: ircDoor });
   const http = createHttpServer(hub, startedAt, { ...listeners, metrics: createMetrics(hub, gate), metricsToken: () => config.metricsToken,
     allowedOrigins: () => config.allowedOrigins,
     apiKeys: () => config.apiKeys,
@@ -106,11 +115,15 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
   if (credentials) logger.info({ fingerprint: credentials.fingerprint, validTo: credentials.validTo }, 'TLS certificate loaded');
   let tcpPort: number;
   let httpPort: number;
+  let ircPort: number | undefined;
   try {
     tcpPort = await listen(tcp, config.tcpPort, config.host);
     httpPort = await listen(http.server, config.httpPort, config.host);
+    if (irc) ircPort = await listen(irc, Number(config.ircPort), config.host);
   } catch (err) {
     tcp.close();
+    http.server.close();
+    irc?.close();
     await closeStore();
     throw err;
   }
@@ -158,6 +171,7 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
   async function close(): Promise<void> {
     clearInterval(upkeep);
     tcp.close();
+    irc?.close();
     http.server.close();
     // A browser keeps its page's HTTP connection alive; idle ones would otherwise hold shutdown for the grace period.
     http.server.closeIdleConnections();
@@ -173,6 +187,7 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
     hub,
     tcpPort,
     httpPort,
+    ...(ircPort !== undefined && { ircPort }),
     host: config.host,
     reload,
     close: () => (closing ??= close()),

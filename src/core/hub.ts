@@ -17,7 +17,7 @@ import { HubCounters } from './hub-counters.js';
 import type { HubLogger } from './hub-logger.js';
 import { DEFAULT_ROOM, RESERVED_NICKS_MAX, type Limits } from './limits.js';
 import { guestNick, nickKey } from './names.js';
-import { Outgoing } from './outgoing.js';
+import { Encoded, Outgoing } from './outgoing.js';
 import { PresenceBatcher } from './presence-batcher.js';
 import type { Directory, DirectoryListener, WhisperEvent } from './directory.js';
 import { IdBlocks, type IdSource } from './id-source.js';
@@ -217,8 +217,8 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
   // ---- connection lifecycle (called by transports) ----
 
   /**
-   * Admits a new connection into lobby, or refuses it (the goodbye is written and the conn
-   * closed) and returns undefined. A door for people also sends lobby's recent history; programs
+   * Admits a new connection into lobby (unless its door says its clients join rooms themselves),
+   * or refuses it (the goodbye is written and the conn closed) and returns undefined. A door for people also sends lobby's recent history; programs
    * ask for it, or resume instead, so they are never sent a message twice.
    */
   accept(conn: Conn, door: Door): Session | undefined {
@@ -255,8 +255,9 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
     let entered: Awaitable<HubError | undefined>;
     try {
       this.sessions.add(session);
-      // Until it signs in, a connection the server does not admit as a guest is in no room.
-      entered = session.admitted ? this.enterLobby(session) : undefined;
+      // Until it signs in, a connection the server does not admit as a guest is in no room; nor is
+      // one whose door's clients join rooms themselves.
+      entered = session.admitted && door.joinsLobby !== false ? this.enterLobby(session) : undefined;
       // In a cluster its guest nick is claimed too, so a whisper from another node can find it.
       if (this.directory) entered = Promise.all([entered, this.directory.claimNick(nickKey(session.nick), id)]).then(([refusal]) => refusal);
     } catch (err) {
@@ -518,6 +519,22 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
 
   reply(session: Session, event: ServerEvent): void {
     session.deliver(new Outgoing(event));
+  }
+
+  sendEncoded(session: Session, payload: string): void {
+    session.deliver(new Encoded(payload));
+  }
+
+  findSession(nick: string): Session | undefined {
+    return this.sessions.findNick(nick);
+  }
+
+  localSessions(): Iterable<Session> {
+    return this.sessions.all();
+  }
+
+  disconnect(session: Session, message: string): void {
+    this.end(session, { ...disconnectFor('killed'), message }, 'kicked');
   }
 
   replyError(session: Session, error: HubError, ref?: Ref): void {
@@ -795,7 +812,7 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
     if (members.size === 0) return;
     const event: ServerEvent = { type: 'message', ...message };
     const out = new Outgoing(event);
-    const own = sender === undefined || (ref === undefined && !sender.codec.ownCopy) ? undefined : new Outgoing(ref === undefined ? event : { ...event, ref });
+    const own = sender === undefined || ref === undefined ? undefined : new Outgoing({ ...event, ref });
     this.presence.send(message.room);
     // Recorded before the copies are queued: the flush they schedule must know a commit is due.
     if (this.broker.storesOnCommit && sender) this.cycle.appended(out, own, sender, ref);
