@@ -329,7 +329,11 @@ export class Hub implements CommandHub, BrokerListener {
       waiting.push(line);
       return;
     }
-    this.replyOrReport(session, () => this.replyError(session, new HubError('rate_limited', 'too many commands waiting for an earlier one; this one was not carried out'), session.codec.decode(line).ref));
+    // Refused, but answered: so it costs a flood token, and past them counts towards the kick.
+    this.replyOrReport(session, () => {
+      const { ref } = session.codec.decode(line);
+      if (this.withinFloodLimit(session, ref)) this.replyError(session, new HubError('rate_limited', 'too many commands waiting for an earlier one; this one was not carried out'), ref);
+    });
   }
 
   private dispatch(session: Session, line: string): void {

@@ -164,6 +164,17 @@ test('a ban is not dodged from inside the room: signing in as a banned subject p
   });
 });
 
+test('lines sent while a token is being checked cost flood tokens like any: a stream of them is kicked, not answered for free', async () => {
+  await withServer(TOKENS, async ({ tcp }) => {
+    const client = await TcpJsonClient.connect(tcp);
+    // One write: the auth is checked asynchronously, and what follows waits behind it (64 at most).
+    const pings = `${JSON.stringify({ type: 'ping' })}\n`.repeat(200);
+    client.sendRaw(JSON.stringify({ type: 'auth', token: await hmacToken({ sub: 'alice' }) }) + '\n' + pings);
+    const bye = await client.frames.next(isType('bye'));
+    assert.equal(bye.code, 'excess_flood');
+  });
+});
+
 test('the token query parameter signs a WebSocket in as it opens', async () => {
   await withServer(TOKENS, async ({ http }) => {
     const token = await hmacToken({ sub: 'dave' });
