@@ -261,3 +261,18 @@ test('hubbub token prints a token for the configured secret that the server acce
   });
   assert.throws(() => execFileSync(process.execPath, [bin, 'token', '--sub', 'frank'], { encoding: 'utf8', stdio: 'pipe', env: {} }), /signs with --auth-secret/);
 });
+
+test('a short-lived token over WebSocket: told token_expired ahead, then closed with session_expired', async () => {
+  await withServer(TOKENS, async ({ http }) => {
+    const grace = await WsClient.connect(http);
+    grace.send({ type: 'auth', token: await hmacToken({ sub: 'gina', exp: inSeconds(2) }), ref: 'a' });
+    await grace.frames.next(isType('authed', { ref: 'a' }));
+    // In this order: the warning, unasked, then the goodbye (the core tests time them exactly).
+    const warning = await grace.frames.next(isType('error', { code: 'token_expired' }));
+    assert.equal(warning.ref, undefined, 'unasked');
+    const bye = await grace.frames.next(isType('bye'));
+    assert.equal(bye.code, 'session_expired');
+    await grace.frames.ended();
+    assert.equal(grace.closeCode, 1008);
+  });
+});

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { resolveConfig } from '../../src/config/options.js';
 import { API_SCHEMAS } from '../../src/transports/http-api/api-schemas.js';
 import { openApiDocument } from '../../src/transports/http-api/openapi.js';
 import { WsClient, isType } from '../helpers/clients.js';
@@ -186,6 +187,21 @@ test('/api/openapi.json is a valid OpenAPI document whose schemas are the protoc
     await SwaggerParser.validate(structuredClone(served) as never);
     const schemas = (served.components as { schemas: Record<string, unknown> }).schemas;
     for (const [name, schema] of Object.entries(API_SCHEMAS)) assert.deepEqual(schemas[name], JSON.parse(JSON.stringify(schema)), name);
+  } finally {
+    await server.close();
+  }
+});
+
+test('API keys reload live: a key added works at once, a key removed stops working', async () => {
+  const server = await startTestServer({}, { apiKeys: [`${KEY}=bot`] });
+  const port = server.httpPort;
+  try {
+    assert.equal((await call(port, 'GET', '/api/rooms', 'Rooms', { key: KEY })).status, 200);
+    const next = resolveConfig({ 'api-keys': `${OTHER_KEY}=otherbot` }, {});
+    Object.assign(next, { host: server.host, tcpPort: 0, httpPort: 0, store: 'memory' });
+    server.reload(next);
+    assert.equal((await call(port, 'GET', '/api/rooms', 'Rooms', { key: KEY })).status, 401);
+    assert.equal((await call(port, 'GET', '/api/rooms', 'Rooms', { key: OTHER_KEY })).status, 200);
   } finally {
     await server.close();
   }
