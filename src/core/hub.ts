@@ -88,6 +88,14 @@ function disconnectFor(code: ErrorCode): Disconnect {
  */
 const MAX_WAITING_COMMANDS = 64;
 
+/**
+ * A session others may reach by name (whisper, invite, kick, ban), or undefined: one that has not
+ * signed in (`--guests off`, `--password`) is nobody yet, and hears nothing from anyone.
+ */
+function admittedOnly(session: Session | undefined): Session | undefined {
+  return session?.admitted ? session : undefined;
+}
+
 export class Hub implements CommandHub, BrokerListener {
   readonly limits: Limits;
   readonly broker: Broker;
@@ -175,7 +183,7 @@ export class Hub implements CommandHub, BrokerListener {
     members: (room) => this.rooms.members(room),
     find: (target) => {
       const id = /^#(\d{1,15})$/.exec(target);
-      return id ? this.sessions.get(Number(id[1])) : this.sessions.findNick(target);
+      return admittedOnly(id ? this.sessions.get(Number(id[1])) : this.sessions.findNick(target));
     },
     announce: (room, event, actor, ref) => {
       this.presence.send(room);
@@ -571,7 +579,7 @@ export class Hub implements CommandHub, BrokerListener {
   }
 
   whisper(session: Session, to: string, text: string, action: boolean, ref: Ref | undefined): void {
-    const target = this.sessions.findNick(to);
+    const target = admittedOnly(this.sessions.findNick(to));
     if (!target) throw new HubError('no_such_nick', `nobody is called "${echo(to)}"`);
     const event = {
       type: 'whisper',

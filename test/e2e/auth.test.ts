@@ -175,6 +175,28 @@ test('lines sent while a token is being checked cost flood tokens like any: a st
   });
 });
 
+test('--password: a connection that has not given it is nobody yet: no whisper or invitation reaches it', async () => {
+  await withServer({ password: 'open-sesame-123' }, async ({ http }) => {
+    const member = await WsClient.connect(http);
+    member.send({ type: 'auth', password: 'open-sesame-123', ref: 'p' });
+    await member.frames.next(isType('authed', { ref: 'p' }));
+    member.send({ type: 'join', room: 'mine', ref: 'j' });
+    await member.frames.next(isType('joined', { ref: 'j' }));
+    const stranger = await WsClient.connect(http);
+    const nick = String(stranger.welcome.nick);
+    assert.equal(await errorCode(member, { type: 'whisper', to: nick, text: 'the meeting is at 5' }, 'w'), 'no_such_nick');
+    assert.equal(await errorCode(member, { type: 'invite', room: 'mine', target: `#${String(stranger.welcome.id)}` }, 'i'), 'no_such_nick');
+    // Once it gives the password, it is somebody.
+    stranger.send({ type: 'auth', password: 'open-sesame-123', ref: 's' });
+    await stranger.frames.next(isType('authed', { ref: 's' }));
+    member.send({ type: 'whisper', to: nick, text: 'welcome', ref: 'w2' });
+    const heard = await stranger.frames.next(isType('whisper'));
+    assert.equal(heard.text, 'welcome', `nothing before it: ${JSON.stringify(stranger.frames.items.filter((f) => f.type === 'whisper' || f.type === 'invited'))}`);
+    member.close();
+    stranger.close();
+  });
+});
+
 test('the token query parameter signs a WebSocket in as it opens', async () => {
   await withServer(TOKENS, async ({ http }) => {
     const token = await hmacToken({ sub: 'dave' });
