@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { jwtVerify } from 'jose';
 import type { ServeConfig } from '../../src/config/options.js';
 import { tempDir } from '../helpers/certificates.js';
+import { checkServerFrame } from '../helpers/check-server-frame.js';
 import { TcpClient, TcpJsonClient, WsClient, isType, type JsonClient } from '../helpers/clients.js';
 import { startTestServer } from '../helpers/server.js';
 import { AUDIENCE, SECRET, hmacToken, inSeconds, keyPair, unsignedToken } from '../helpers/tokens.js';
@@ -194,6 +196,27 @@ test('--password: a connection that has not given it is nobody yet: no whisper o
     assert.equal(heard.text, 'welcome', `nothing before it: ${JSON.stringify(stranger.frames.items.filter((f) => f.type === 'whisper' || f.type === 'invited'))}`);
     member.close();
     stranger.close();
+  });
+});
+
+/** An HS256 token whose payload is exactly this JSON text (1e309 cannot be written by jose: it is Infinity). */
+function rawHmacToken(payload: string): string {
+  const part = (text: string): string => Buffer.from(text).toString('base64url');
+  const signed = `${part('{"alg":"HS256"}')}.${part(payload)}`;
+  return `${signed}.${createHmac('sha256', SECRET).update(signed).digest('base64url')}`;
+}
+
+test("an exp far off, or with a fraction, is answered with an expiresAt the authed frame's schema allows", async () => {
+  await withServer(TOKENS, async ({ http }) => {
+    const payloads = [1e300, 4102444800.0005, '1e309'].map((exp, i) => `{"sub":"far${i}","aud":"${AUDIENCE}","exp":${exp}}`);
+    for (const [i, payload] of payloads.entries()) {
+      const client = await WsClient.connect(http);
+      client.send({ type: 'auth', token: rawHmacToken(payload), ref: `a${i}` });
+      const authed = await client.frames.next((f) => f.ref === `a${i}`);
+      assert.equal(authed.type, 'authed', JSON.stringify(authed));
+      assert.equal(checkServerFrame(authed), undefined, payload);
+      client.close();
+    }
   });
 });
 
