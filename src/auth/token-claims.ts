@@ -23,6 +23,14 @@ function roomSet(value: unknown, claim: string): Set<string> {
   }
 }
 
+/**
+ * `exp` (seconds, which may have a fraction, and may be absurdly far off: 1e309 reads as Infinity)
+ * as whole milliseconds a frame can carry: no later than the largest safe integer.
+ */
+function expiresAtMs(exp: number): number {
+  return Math.min(Math.floor(exp * 1000), Number.MAX_SAFE_INTEGER);
+}
+
 export function grantsOf(claims: Record<string, unknown>): Grants {
   const { sub, rooms, ops, exp } = claims;
   if (typeof sub !== 'string') throw invalid('it has no subject ("sub")');
@@ -36,6 +44,6 @@ export function grantsOf(claims: Record<string, unknown>): Grants {
     subject,
     ...(rooms !== undefined && { rooms: roomSet(rooms, 'rooms') }),
     ...(ops !== undefined && { operatorOf: ops === '*' ? 'all' : roomSet(ops, 'ops') }),
-    ...(typeof exp === 'number' && { expiresAt: exp * 1000 }),
+    ...(typeof exp === 'number' && { expiresAt: expiresAtMs(exp) }),
   };
 }

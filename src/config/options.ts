@@ -106,6 +106,8 @@ export interface OptionSpec {
   readonly reload: Reload;
   /** For a live option: the changes that still need a restart. */
   readonly restartWhen?: (from: OptionValue, to: OptionValue) => boolean;
+  /** Checks a value beyond its kind; throws a message naming what is wrong (the source is added). */
+  readonly check?: (value: OptionValue) => void;
   /** The heading it is listed under in hubbub.example.yaml and docs/config.md. */
   readonly section: string;
   get(config: ServeConfig): OptionValue;
@@ -139,7 +141,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     field({ flag: 'host', kind: 'text', reload: 'restart', help: 'address to bind both listeners to' }, 'host'),
     field({ flag: 'tcp-port', kind: 'int', reload: 'restart', help: 'TCP port (text mode; NDJSON after /json); 0 = any free port' }, 'tcpPort'),
     field({ flag: 'http-port', kind: 'int', reload: 'restart', help: 'HTTP port: the page, /ws, /healthz, /metrics, /api; 0 = any free port' }, 'httpPort'),
-    field({ flag: 'irc-port', kind: 'text', placeholder: 'port', reload: 'restart', help: 'IRC port (RFC 1459/2812 clients, TLS with --tls-cert); empty = no IRC listener; 0 = any free port' }, 'ircPort'),
+    field({ flag: 'irc-port', kind: 'text', placeholder: 'port', reload: 'restart', check: checkIrcPort, help: 'IRC port (RFC 1459/2812 clients, TLS with --tls-cert); empty = no IRC listener; 0 = any free port' }, 'ircPort'),
     field({ flag: 'server-name', kind: 'text', reload: 'restart', help: 'name shown in the welcome, and the IRC server and network name' }, 'serverName'),
     field({ flag: 'log-level', kind: 'text', choices: LOG_LEVELS, placeholder: 'level', reload: 'live', help: 'trace, debug, info, warn, error, fatal or silent' }, 'logLevel'),
   ]),
@@ -148,7 +150,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     field({ flag: 'tls-key', kind: 'text', placeholder: 'file', reload: 'live', restartWhen: switchesTls, help: 'PEM private key of --tls-cert; re-read on SIGHUP' }, 'tlsKey'),
     field({ flag: 'trust-proxy', kind: 'cidrs', reload: 'live', help: 'reverse proxies (CIDR ranges, comma-separated) whose X-Forwarded-For or PROXY header names the client' }, 'trustProxy'),
     limit('handshake-timeout', 'handshakeTimeoutMs', 'int', 'restart', 'milliseconds a new connection gets to finish its TLS handshake and PROXY header'),
-    field({ flag: 'irc-operators', kind: 'secret', placeholder: 'name:password,…', reload: 'restart', help: 'IRC server operators (OPER name password): they may KILL and WALLOPS; empty = none' }, 'ircOperators'),
+    field({ flag: 'irc-operators', kind: 'secret', placeholder: 'name:password,…', reload: 'restart', check: (v) => void parseIrcOperators(v as string), help: 'IRC server operators (OPER name password): they may KILL and WALLOPS; empty = none' }, 'ircOperators'),
     field({ flag: 'metrics-token', kind: 'secret', placeholder: 'token', reload: 'live', help: 'bearer token GET /metrics requires; empty = /metrics is open' }, 'metricsToken'),
     field({ flag: 'allowed-origins', kind: 'origins', reload: 'live', help: 'web origins (https://host[:port], comma-separated) whose pages may open /ws; the page\'s own origin always may; empty = any' }, 'allowedOrigins'),
   ]),
@@ -217,6 +219,7 @@ export const CONFIG_ENV = envName(CONFIG_FLAG);
 
 /** Checks a value already of the right JavaScript type against the option's rules. */
 function checked(spec: OptionSpec, value: OptionValue, shown: string): OptionValue {
+  spec.check?.(value);
   if (spec.kind === 'int' || spec.kind === 'number') {
     const n = value as number;
     if (!Number.isFinite(n) || n < 0 || (spec.kind === 'int' && !Number.isInteger(n))) {
@@ -266,6 +269,10 @@ function splitList(text: string): string[] {
 
 function isPort(text: string): boolean {
   return /^[0-9]{1,5}$/.test(text) && Number(text) <= 65_535;
+}
+
+function checkIrcPort(value: OptionValue): void {
+  if (value !== '' && !isPort(value as string)) throw new Error(`expected a port number (0-65535) or nothing, got ${JSON.stringify(value)}`);
 }
 
 /** Reads a value from a flag or an environment variable (always text). */
@@ -351,14 +358,6 @@ export function resolveConfig(
     } catch (err) {
       throw new Error(`${source}: ${(err as Error).message}`);
     }
-  }
-  if (config.ircPort !== '' && !isPort(config.ircPort)) {
-    throw new Error(`--irc-port: expected a port number (0-65535) or nothing, got ${JSON.stringify(config.ircPort)}`);
-  }
-  try {
-    parseIrcOperators(config.ircOperators);
-  } catch (err) {
-    throw new Error(`--irc-operators: ${(err as Error).message}`);
   }
   if ((config.tlsCert === '') !== (config.tlsKey === '')) {
     throw new Error('--tls-cert and --tls-key go together: set both (TLS on) or neither (TLS off)');

@@ -92,6 +92,14 @@ function disconnectFor(code: ErrorCode): Disconnect {
  */
 const MAX_WAITING_COMMANDS = 64;
 
+/**
+ * A session others may reach by name (whisper, invite, kick, ban), or undefined: one that has not
+ * signed in (`--guests off`, `--password`) is nobody yet, and hears nothing from anyone.
+ */
+function admittedOnly(session: Session | undefined): Session | undefined {
+  return session?.admitted ? session : undefined;
+}
+
 export class Hub implements CommandHub, BrokerListener, DirectoryListener {
   readonly limits: Limits;
   readonly broker: Broker;
@@ -181,7 +189,7 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
     members: (room) => this.rooms.members(room),
     find: (target) => {
       const id = /^#(\d{1,15})$/.exec(target);
-      return id ? this.sessions.get(Number(id[1])) : this.sessions.findNick(target);
+      return admittedOnly(id ? this.sessions.get(Number(id[1])) : this.sessions.findNick(target));
     },
     announce: (room, event, actor, ref) => {
       this.presence.send(room);
@@ -258,8 +266,8 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
       // Until it signs in, a connection the server does not admit as a guest is in no room; nor is
       // one whose door's clients join rooms themselves.
       entered = session.admitted && door.joinsLobby !== false ? this.enterLobby(session) : undefined;
-      // In a cluster its guest nick is claimed too, so a whisper from another node can find it.
-      if (this.directory) entered = Promise.all([entered, this.directory.claimNick(nickKey(session.nick), id)]).then(([refusal]) => refusal);
+      // In a cluster a guest's nick is claimed too, so a whisper from another node can find it.
+      if (this.directory && session.admitted) entered = Promise.all([entered, this.directory.claimNick(nickKey(session.nick), id)]).then(([refusal]) => refusal);
     } catch (err) {
       failed(err);
       return undefined;
@@ -338,7 +346,11 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
       waiting.push(line);
       return;
     }
-    this.replyOrReport(session, () => this.replyError(session, new HubError('rate_limited', 'too many commands waiting for an earlier one; this one was not carried out'), session.codec.decode(line).ref));
+    // Refused, but answered: so it costs a flood token, and past them counts towards the kick.
+    this.replyOrReport(session, () => {
+      const { ref } = session.codec.decode(line);
+      if (this.withinFloodLimit(session, ref)) this.replyError(session, new HubError('rate_limited', 'too many commands waiting for an earlier one; this one was not carried out'), ref);
+    });
   }
 
   private dispatch(session: Session, line: string): void {
@@ -657,7 +669,7 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
       if (!event) throw new HubError('no_such_nick', `nobody is called "${echo(to)}"`);
       this.reply(session, ref === undefined ? event : { ...event, ref });
     };
-    const target = this.sessions.findNick(to);
+    const target = admittedOnly(this.sessions.findNick(to));
     if (target) {
       const event = whisperTo(target.nick, target.id);
       if (target !== session) this.reply(target, event);
@@ -859,7 +871,7 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
   }
 
   whisperFor(toId: number, event: WhisperEvent): void {
-    const target = this.sessions.get(toId);
+    const target = admittedOnly(this.sessions.get(toId));
     if (target && !target.closing) this.reply(target, { ...event, to: target.nick });
   }
 

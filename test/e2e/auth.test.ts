@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { jwtVerify } from 'jose';
 import type { ServeConfig } from '../../src/config/options.js';
 import { tempDir } from '../helpers/certificates.js';
+import { checkServerFrame } from '../helpers/check-server-frame.js';
 import { TcpClient, TcpJsonClient, WsClient, isType, type JsonClient } from '../helpers/clients.js';
 import { startTestServer } from '../helpers/server.js';
 import { AUDIENCE, SECRET, hmacToken, inSeconds, keyPair, unsignedToken } from '../helpers/tokens.js';
@@ -161,6 +163,60 @@ test('a ban is not dodged from inside the room: signing in as a banned subject p
     const who = await boss.frames.next(isType('who', { ref: 'w' }));
     assert.deepEqual((who.members as { nick: string }[]).map((m) => m.nick).sort(), [boss.welcome.nick, guest.welcome.nick].sort());
     for (const client of [boss, alice, guest]) client.close();
+  });
+});
+
+test('lines sent while a token is being checked cost flood tokens like any: a stream of them is kicked, not answered for free', async () => {
+  await withServer(TOKENS, async ({ tcp }) => {
+    const client = await TcpJsonClient.connect(tcp);
+    // One write: the auth is checked asynchronously, and what follows waits behind it (64 at most).
+    const pings = `${JSON.stringify({ type: 'ping' })}\n`.repeat(200);
+    client.sendRaw(JSON.stringify({ type: 'auth', token: await hmacToken({ sub: 'alice' }) }) + '\n' + pings);
+    const bye = await client.frames.next(isType('bye'));
+    assert.equal(bye.code, 'excess_flood');
+  });
+});
+
+test('--password: a connection that has not given it is nobody yet: no whisper or invitation reaches it', async () => {
+  await withServer({ password: 'open-sesame-123' }, async ({ http }) => {
+    const member = await WsClient.connect(http);
+    member.send({ type: 'auth', password: 'open-sesame-123', ref: 'p' });
+    await member.frames.next(isType('authed', { ref: 'p' }));
+    member.send({ type: 'join', room: 'mine', ref: 'j' });
+    await member.frames.next(isType('joined', { ref: 'j' }));
+    const stranger = await WsClient.connect(http);
+    const nick = String(stranger.welcome.nick);
+    assert.equal(await errorCode(member, { type: 'whisper', to: nick, text: 'the meeting is at 5' }, 'w'), 'no_such_nick');
+    assert.equal(await errorCode(member, { type: 'invite', room: 'mine', target: `#${String(stranger.welcome.id)}` }, 'i'), 'no_such_nick');
+    // Once it gives the password, it is somebody.
+    stranger.send({ type: 'auth', password: 'open-sesame-123', ref: 's' });
+    await stranger.frames.next(isType('authed', { ref: 's' }));
+    member.send({ type: 'whisper', to: nick, text: 'welcome', ref: 'w2' });
+    const heard = await stranger.frames.next(isType('whisper'));
+    assert.equal(heard.text, 'welcome', `nothing before it: ${JSON.stringify(stranger.frames.items.filter((f) => f.type === 'whisper' || f.type === 'invited'))}`);
+    member.close();
+    stranger.close();
+  });
+});
+
+/** An HS256 token whose payload is exactly this JSON text (1e309 cannot be written by jose: it is Infinity). */
+function rawHmacToken(payload: string): string {
+  const part = (text: string): string => Buffer.from(text).toString('base64url');
+  const signed = `${part('{"alg":"HS256"}')}.${part(payload)}`;
+  return `${signed}.${createHmac('sha256', SECRET).update(signed).digest('base64url')}`;
+}
+
+test("an exp far off, or with a fraction, is answered with an expiresAt the authed frame's schema allows", async () => {
+  await withServer(TOKENS, async ({ http }) => {
+    const payloads = [1e300, 4102444800.0005, '1e309'].map((exp, i) => `{"sub":"far${i}","aud":"${AUDIENCE}","exp":${exp}}`);
+    for (const [i, payload] of payloads.entries()) {
+      const client = await WsClient.connect(http);
+      client.send({ type: 'auth', token: rawHmacToken(payload), ref: `a${i}` });
+      const authed = await client.frames.next((f) => f.ref === `a${i}`);
+      assert.equal(authed.type, 'authed', JSON.stringify(authed));
+      assert.equal(checkServerFrame(authed), undefined, payload);
+      client.close();
+    }
   });
 });
 

@@ -144,6 +144,21 @@ test('a history query takes only its paging fields: ?type=say cannot turn a read
   }
 });
 
+test('a body that is not UTF-8 is refused invalid_utf8, as on the other doors, never posted with replacement characters', async () => {
+  const server = await startTestServer({}, { apiKeys: [`${KEY}=bot`] });
+  const port = server.httpPort;
+  try {
+    const body = Buffer.concat([Buffer.from('{"text":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]);
+    const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+    const res = await fetch(`http://127.0.0.1:${port}/api/rooms/ops/messages`, { method: 'POST', headers, body });
+    assert.deepEqual([res.status, ((await res.json()) as { code: string }).code], [400, 'invalid_utf8']);
+    const rooms = await call(port, 'GET', '/api/rooms', 'Rooms', { key: KEY });
+    assert.equal((rooms.body.rooms as { room: string }[]).some((r) => r.room === 'ops'), false, 'the bot never joined to post it');
+  } finally {
+    await server.close();
+  }
+});
+
 test("an API key's bot nick is reserved like a signed-in subject: no guest takes it, no token signs in as it meanwhile", async () => {
   const server = await startTestServer({}, { apiKeys: [`${KEY}=alertbot`], authSecret: SECRET, authAudience: AUDIENCE });
   const port = server.httpPort;

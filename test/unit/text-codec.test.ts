@@ -43,6 +43,11 @@ test('a message line shows room, seq, nick and text; notices are marked', () => 
     textCodec.encode({ type: 'left', room: 'dev', nick: 'alice', id: 3, reason: 'slow_reader' }),
     '-!- alice (#3) left #dev (slow reader)',
   );
+  // Put out by a ban as it signed in: no operator did it, the ban says why.
+  assert.equal(
+    textCodec.encode({ type: 'left', room: 'dev', nick: 'alice', id: 3, reason: 'kicked', message: 'you are banned from #dev for good' }),
+    '-!- alice (#3) left #dev (kicked: you are banned from #dev for good)',
+  );
   assert.equal(textCodec.encode({ type: 'error', code: 'nick_taken', message: 'taken' }), '-!- error: taken [nick_taken]');
 });
 

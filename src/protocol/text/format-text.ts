@@ -77,7 +77,7 @@ export function formatTextEvent(event: ServerEvent): string {
       );
     case 'left':
       return event.by === undefined
-        ? `${NOTICE}${who(event.nick, event.id)} left #${event.room} (${REASONS[event.reason]})`
+        ? `${NOTICE}${who(event.nick, event.id)} left #${event.room} (${REASONS[event.reason]}${event.message ? `: ${flat(event.message)}` : ''})`
         : `${NOTICE}you were kicked from #${event.room} by ${event.by}${event.message ? ` (${flat(event.message)})` : ''}`;
     case 'presence': {
       const lines = event.joined.length > 0 ? [`${NOTICE}${names(event.joined)} joined #${event.room}`] : [];

@@ -41,6 +41,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 };
 
 const BODY_CHECK = TypeCompiler.Compile(PostMessageBody);
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 const QUERY_CHECK = TypeCompiler.Compile(HistoryQuery);
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
@@ -130,8 +131,16 @@ export function createHttpApi(hub: Hub, options: HttpApiOptions): HttpApi {
         chunks.push(chunk);
       });
       req.on('end', () => {
+        let text: string;
         try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          text = STRICT_UTF8.decode(Buffer.concat(chunks));
+        } catch {
+          // As on the other doors: never relayed with replacement characters in it.
+          reject(new HubError('invalid_utf8', 'the body is not valid UTF-8'));
+          return;
+        }
+        try {
+          resolve(JSON.parse(text));
         } catch {
           reject(new HubError('bad_json', 'the body is not valid JSON'));
         }
