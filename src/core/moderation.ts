@@ -269,7 +269,8 @@ export class Moderation implements RoomModeration {
     const state = this.operatorState(session, room);
     const { rules, lifted } = withoutBan(state.rules, this.banTarget(target), this.host.now());
     return this.change(room, state, rules, () => {
-      for (const ban of lifted) this.host.announce(room, { type: 'ban', room, ban, lifted: true }, session, ref);
+      // One answer carries the ref, however many bans (one by nick, one by id) the unban lifted.
+      lifted.forEach((ban, i) => this.host.announce(room, { type: 'ban', room, ban, lifted: true }, session, i === 0 ? ref : undefined));
     });
   }
 
