@@ -20,9 +20,10 @@ import { Outgoing } from './outgoing.js';
 import { PresenceBatcher } from './presence-batcher.js';
 import { IdBlocks, type IdSource } from './id-source.js';
 import { LocalBroker } from './local-broker.js';
-import { Moderation, type ModerationHost } from './moderation.js';
+import { Moderation, TARGET_ID, type ModerationHost } from './moderation.js';
 import type { RoomLog } from './room-log.js';
 import { RoomIndex } from './room-index.js';
+import { JOIN_REFUSALS } from './room-rules.js';
 import { MemoryRoomRules, type RoomRulesStore } from './room-rules-store.js';
 import { EVENT_LOOP, type Scheduler } from './scheduler.js';
 import { Session } from './session.js';
@@ -155,7 +156,7 @@ export class Hub implements CommandHub, BrokerListener {
   private readonly moderationHost: ModerationHost = {
     members: (room) => this.rooms.members(room),
     find: (target) => {
-      const id = /^#(\d{1,15})$/.exec(target);
+      const id = TARGET_ID.exec(target);
       return id ? this.sessions.get(Number(id[1])) : this.sessions.findNick(target);
     },
     announce: (room, event, actor, ref) => {
@@ -249,11 +250,11 @@ export class Hub implements CommandHub, BrokerListener {
 
   /**
    * Puts a new session in lobby; a refusal by lobby's rules (a ban) is returned, not thrown: the
-   * session is welcomed in no room and told why.
+   * session is welcomed in no room and told why. Anything else (a failing store) is thrown.
    */
   private enterLobby(session: Session): Awaitable<HubError | undefined> {
     const refused = (err: unknown): HubError => {
-      if (err instanceof HubError) return err;
+      if (err instanceof HubError && JOIN_REFUSALS.has(err.code)) return err;
       throw err;
     };
     try {

@@ -68,7 +68,8 @@ interface OpenRoom {
   readonly invited: Set<number>;
 }
 
-const TARGET_ID = /^#(\d{1,15})$/;
+/** A target naming a connection by id: `#42`. */
+export const TARGET_ID = /^#(\d{1,15})$/;
 
 function granted(session: Session, room: string): boolean {
   const of = session.grants?.operatorOf;
