@@ -1,6 +1,7 @@
 /** @module Wires a config to the parts: hub, room log, TCP listener, HTTP/WebSocket listener. */
 import type { AddressInfo, Server } from 'node:net';
 import type { Logger } from 'pino';
+import { accessFor } from './auth/access.js';
 import { Hub } from './core/hub.js';
 import type { RoomLog } from './core/room-log.js';
 import type { Clock } from './core/token-bucket.js';
@@ -55,6 +56,8 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
   const { logger, clock } = parts;
   // Certificates first: a bad one stops start-up before anything is opened.
   const credentials = config.tlsCert === '' ? undefined : new TlsCredentials({ cert: config.tlsCert, key: config.tlsKey });
+  // So are a key set that does not load and settings that would lock everyone out.
+  const access = accessFor(config);
   const log = parts.log ?? openRoomLog(config);
   const hub = new Hub({
     limits: config.limits,
@@ -64,13 +67,17 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
     serverName: config.serverName,
     version: VERSION,
     commitsCostIo: !(log instanceof MemoryRoomLog),
+    access,
     ...(clock && { clock }),
   });
   const proxies = new TrustedProxies(config.trustProxy);
   const gate = new SocketGate(config.limits, proxies);
   const listeners = { gate, proxies, ...(credentials && { tls: credentials }) };
   const tcp = createTcpServer(hub, listeners);
-  const http = createHttpServer(hub, startedAt, { ...listeners, metrics: createMetrics(hub, gate), metricsToken: () => config.metricsToken });
+  const http = createHttpServer(hub, startedAt, { ...listeners, metrics: createMetrics(hub, gate), metricsToken: () => config.metricsToken,
+    allowedOrigins: () => config.allowedOrigins,
+    apiKeys: () => config.apiKeys,
+  });
   if (credentials) logger.info({ fingerprint: credentials.fingerprint, validTo: credentials.validTo }, 'TLS certificate loaded');
   let tcpPort: number;
   let httpPort: number;

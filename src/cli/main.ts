@@ -3,6 +3,7 @@ import { bench } from './bench.js';
 import { chat } from './chat.js';
 import { config } from './config.js';
 import { serve } from './serve.js';
+import { token } from './token.js';
 import { VERSION } from '../version.js';
 
 const USAGE = `Usage: hubbub <command> [options]
@@ -12,6 +13,7 @@ Commands:
   chat      the terminal chat client (hubbub chat --help)
   bench     load benchmark against baseline servers (hubbub bench --help)
   config    print the example configuration file, or check one (hubbub config --help)
+  token     print a sign-in token for the configured --auth-secret (hubbub token --help)
   version   print the version (also: hubbub --version)
   help      show this help
 
@@ -24,7 +26,7 @@ function version(): Promise<number> {
   return Promise.resolve(0);
 }
 
-const COMMANDS: Record<string, Command> = { serve, chat, bench, config, version, '--version': version };
+const COMMANDS: Record<string, Command> = { serve, chat, bench, config, token, version, '--version': version };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -11,7 +11,10 @@ import { startServer } from '../server.js';
 export const SERVE_USAGE = `Usage: hubbub serve [--config <file>] [options]
 
 Starts the chat hub: a TCP port for terminals (nc, telnet) and programs (NDJSON after /json), and
-an HTTP port serving the chat page at /, the WebSocket endpoint /ws, GET /healthz and GET /metrics.
+an HTTP port serving the chat page at /, the WebSocket endpoint /ws, GET /healthz, GET /metrics and
+the HTTP API under /api (docs/api.md; keys from --api-keys).
+With --auth-secret (or --auth-jwks-file) users sign in with tokens (/auth <token>; hubbub token
+prints one); --guests off admits nobody else, --password asks guests for a shared password.
 With --tls-cert and --tls-key both ports speak TLS (HTTPS and WSS on the HTTP port).
 Room history goes to <data-dir>/hubbub.db (SQLite) unless --store memory.
 

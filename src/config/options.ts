@@ -23,6 +23,21 @@ export interface ServeConfig {
   trustProxy: string[];
   /** Bearer token /metrics asks for; empty: /metrics is open. */
   metricsToken: string;
+  /** HMAC secret tokens are signed with ('' for none). */
+  authSecret: string;
+  /** JSON Web Key Set file of the public keys tokens are signed for ('' for none). */
+  authJwksFile: string;
+  /** The audience (`aud`) and issuer (`iss`) a token must name ('' for any). */
+  authAudience: string;
+  authIssuer: string;
+  /** Whether a connection may chat without signing in. */
+  guests: 'on' | 'off';
+  /** Shared password guests must give first ('' for none). */
+  password: string;
+  /** Origins (scheme://host[:port]) whose pages may open a WebSocket, besides the page's own. */
+  allowedOrigins: string[];
+  /** HTTP API keys, each `key=bot-nick`. */
+  apiKeys: string[];
   limits: Limits;
 }
 
@@ -38,6 +53,14 @@ export const DEFAULT_CONFIG: Readonly<ServeConfig> = Object.freeze({
   tlsKey: '',
   trustProxy: [],
   metricsToken: '',
+  authSecret: '',
+  authJwksFile: '',
+  authAudience: '',
+  authIssuer: '',
+  guests: 'on',
+  password: '',
+  allowedOrigins: [],
+  apiKeys: [],
   limits: { ...DEFAULT_LIMITS },
 });
 
@@ -45,9 +68,14 @@ export type OptionValue = string | number | readonly string[];
 
 /**
  * `text` is any string (one of `choices` when given), `secret` a string never logged, `cidrs` a
- * list of address ranges (comma-separated in a flag or variable, a list or a string in a file).
+ * list of address ranges and `origins` a list of web origins (comma-separated in a flag or
+ * variable, a list or a string in a file), `keys` secret `key=nick` pairs (comma-separated in a
+ * flag or variable, a map of key → nick in a file).
  */
-type Kind = 'text' | 'secret' | 'int' | 'number' | 'cidrs';
+type Kind = 'text' | 'secret' | 'int' | 'number' | 'cidrs' | 'origins' | 'keys';
+
+/** List kinds: one value is a list of strings. */
+const LIST_KINDS: readonly Kind[] = ['cidrs', 'origins', 'keys'];
 
 /** What a reload (SIGHUP) does with a changed value: apply it, or log that it needs a restart. */
 export type Reload = 'live' | 'restart';
@@ -94,7 +122,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   ...section('server', [
     field({ flag: 'host', kind: 'text', reload: 'restart', help: 'address to bind both listeners to' }, 'host'),
     field({ flag: 'tcp-port', kind: 'int', reload: 'restart', help: 'TCP port (text mode; NDJSON after /json); 0 = any free port' }, 'tcpPort'),
-    field({ flag: 'http-port', kind: 'int', reload: 'restart', help: 'HTTP port: the page, /ws, /healthz, /metrics; 0 = any free port' }, 'httpPort'),
+    field({ flag: 'http-port', kind: 'int', reload: 'restart', help: 'HTTP port: the page, /ws, /healthz, /metrics, /api; 0 = any free port' }, 'httpPort'),
     field({ flag: 'server-name', kind: 'text', reload: 'restart', help: 'name shown in the welcome' }, 'serverName'),
     field({ flag: 'log-level', kind: 'text', choices: LOG_LEVELS, placeholder: 'level', reload: 'live', help: 'trace, debug, info, warn, error, fatal or silent' }, 'logLevel'),
   ]),
@@ -104,6 +132,18 @@ export const OPTIONS: readonly OptionSpec[] = [
     field({ flag: 'trust-proxy', kind: 'cidrs', reload: 'live', help: 'reverse proxies (CIDR ranges, comma-separated) whose X-Forwarded-For or PROXY header names the client' }, 'trustProxy'),
     limit('handshake-timeout', 'handshakeTimeoutMs', 'int', 'restart', 'milliseconds a new connection gets to finish its TLS handshake and PROXY header'),
     field({ flag: 'metrics-token', kind: 'secret', placeholder: 'token', reload: 'live', help: 'bearer token GET /metrics requires; empty = /metrics is open' }, 'metricsToken'),
+    field({ flag: 'allowed-origins', kind: 'origins', reload: 'live', help: 'web origins (https://host[:port], comma-separated) whose pages may open /ws; the page\'s own origin always may; empty = any' }, 'allowedOrigins'),
+  ]),
+  ...section('identity', [
+    field({ flag: 'auth-secret', kind: 'secret', placeholder: 'secret', reload: 'restart', help: 'HMAC secret of signed-in users\' tokens (HS256/384/512); also what hubbub token signs with' }, 'authSecret'),
+    field({ flag: 'auth-jwks-file', kind: 'text', placeholder: 'file', reload: 'restart', help: 'JSON Web Key Set of public keys tokens are signed for (RS/PS/ES/EdDSA); instead of --auth-secret' }, 'authJwksFile'),
+    field({ flag: 'auth-audience', kind: 'text', reload: 'restart', help: 'the aud a token must name; empty = any' }, 'authAudience'),
+    field({ flag: 'auth-issuer', kind: 'text', reload: 'restart', help: 'the iss a token must name; empty = any' }, 'authIssuer'),
+    field({ flag: 'guests', kind: 'text', choices: ['on', 'off'], reload: 'restart', help: 'on: anyone may chat as a guest; off: a token is needed first (/auth)' }, 'guests'),
+    field({ flag: 'password', kind: 'secret', placeholder: 'secret', reload: 'live', help: 'shared password a guest must give first (/auth <password>, like IRC PASS); empty = none' }, 'password'),
+  ]),
+  ...section('http api', [
+    field({ flag: 'api-keys', kind: 'keys', placeholder: 'key=nick,…', reload: 'live', help: 'HTTP API keys (16+ characters), each naming the bot nick it posts as (a map key: nick in a file)' }, 'apiKeys'),
   ]),
   ...section('history', [
     field({ flag: 'store', kind: 'text', choices: STORES, reload: 'restart', help: 'where room history lives: sqlite (a file in --data-dir) or memory (lost on restart)' }, 'store'),
@@ -160,10 +200,37 @@ function checked(spec: OptionSpec, value: OptionValue, shown: string): OptionVal
     }
   } else if (spec.kind === 'cidrs') {
     for (const cidr of value as string[]) parseCidr(cidr);
+  } else if (spec.kind === 'origins') {
+    for (const origin of value as string[]) checkOrigin(origin);
+  } else if (spec.kind === 'keys') {
+    for (const pair of value as string[]) checkKeyPair(pair);
   } else if (spec.choices && !spec.choices.includes(value as string)) {
     throw new Error(`expected ${spec.choices.join(' or ')}, got ${shown}`);
   }
   return value;
+}
+
+function checkOrigin(origin: string): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || parsed.origin !== origin) throw new Error(`"${origin}" is not an origin: scheme://host[:port], lower case, no path or trailing slash`);
+}
+
+/** An API key and the bot nick it posts as: `key=nick`. */
+export function splitKeyPair(pair: string): { key: string; nick: string } {
+  const at = pair.lastIndexOf('=');
+  return { key: pair.slice(0, at), nick: pair.slice(at + 1) };
+}
+
+function checkKeyPair(pair: string): void {
+  const { key, nick } = splitKeyPair(pair);
+  // The key itself is never repeated back: it is a secret.
+  if (key.length < 16) throw new Error('an API key must be key=nick with a key of at least 16 characters');
+  if (!/^[\p{L}\p{M}\p{N}_-]{1,32}$/u.test(nick)) throw new Error(`the bot nick "${nick}" is not a nick (1-32 letters, digits, _ or -)`);
 }
 
 function splitList(text: string): string[] {
@@ -180,7 +247,8 @@ export function valueFromText(spec: OptionSpec, raw: string): OptionValue {
     if (raw.trim() === '') throw new Error(`expected a ${spec.kind === 'int' ? 'whole number' : 'number'} ≥ 0, got ${shown}`);
     return checked(spec, Number(raw), shown);
   }
-  return checked(spec, spec.kind === 'cidrs' ? splitList(raw) : raw, shown);
+  const secret = spec.kind === 'secret' || spec.kind === 'keys';
+  return checked(spec, LIST_KINDS.includes(spec.kind) ? splitList(raw) : raw, secret ? 'a secret' : shown);
 }
 
 /** Reads a value from a configuration file, where it has a type of its own (YAML or JSON). */
@@ -193,9 +261,15 @@ export function valueFromFile(spec: OptionSpec, value: unknown): OptionValue {
       if (typeof value !== 'number') throw new Error(`expected a ${spec.kind === 'int' ? 'whole number' : 'number'} ≥ 0, got ${shown}`);
       return checked(spec, value, shown);
     case 'cidrs':
+    case 'origins':
       if (typeof value === 'string') return checked(spec, splitList(value), shown);
       if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return checked(spec, value.map((v) => v.trim()), shown);
-      throw new Error(`expected a list of address ranges, got ${shown}`);
+      throw new Error(`expected a list of ${spec.kind === 'cidrs' ? 'address ranges' : 'origins'}, got ${shown}`);
+    case 'keys':
+      if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string')) {
+        return checked(spec, Object.entries(value as Record<string, string>).map(([key, nick]) => `${key}=${nick}`), 'a secret');
+      }
+      throw new Error('expected a map of API key → bot nick');
     default:
       if (typeof value !== 'string') throw new Error(`expected text, got ${shown}`);
       return checked(spec, value, shown);
@@ -210,7 +284,13 @@ export interface FileEntry {
 }
 
 export function cloneDefaults(): ServeConfig {
-  return { ...DEFAULT_CONFIG, trustProxy: [...DEFAULT_CONFIG.trustProxy], limits: { ...DEFAULT_CONFIG.limits } };
+  return {
+    ...DEFAULT_CONFIG,
+    trustProxy: [...DEFAULT_CONFIG.trustProxy],
+    allowedOrigins: [...DEFAULT_CONFIG.allowedOrigins],
+    apiKeys: [...DEFAULT_CONFIG.apiKeys],
+    limits: { ...DEFAULT_CONFIG.limits },
+  };
 }
 
 /**
@@ -250,6 +330,7 @@ export function resolveConfig(
 
 /** How a value reads in help, logs and the example file (a secret's never does). */
 export function showValue(spec: OptionSpec, value: OptionValue): string {
+  if (spec.kind === 'keys') return Array.isArray(value) && value.length > 0 ? `(${value.length} set)` : '(none)';
   if (spec.kind === 'secret') return value === '' ? '(none)' : '(set)';
   if (value === '' || (Array.isArray(value) && value.length === 0)) return '(none)';
   if (Array.isArray(value)) return value.join(',');
@@ -278,7 +359,7 @@ export function configChanges(current: ServeConfig, next: ServeConfig): ConfigCh
 export function optionsHelp(): string {
   const defaults = cloneDefaults();
   return OPTIONS.map((spec) => {
-    const placeholder = spec.placeholder ?? (spec.kind === 'int' || spec.kind === 'number' ? 'n' : spec.kind === 'cidrs' ? 'cidrs' : spec.choices ? spec.choices.join('|') : 'text');
+    const placeholder = spec.placeholder ?? (spec.kind === 'int' || spec.kind === 'number' ? 'n' : LIST_KINDS.includes(spec.kind) ? spec.kind : spec.choices ? spec.choices.join('|') : 'text');
     const left = `  --${spec.flag} <${placeholder}>`;
     const reload = spec.reload === 'live' ? 'SIGHUP applies it' : 'restart to change';
     return `${left.padEnd(34)}${spec.help}\n${''.padEnd(34)}default ${showValue(spec, spec.get(defaults))}, env ${envName(spec.flag)}, ${reload}`;

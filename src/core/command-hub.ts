@@ -5,13 +5,14 @@
  * returns a promise makes its session's later commands wait for it, so a client's commands are
  * always carried out in the order it sent them.
  */
+import type { Access } from './access.js';
 import type { Door } from './conn.js';
 import type { Ref, RoomMember, RoomMessage, ServerEvent } from './events.js';
 import type { LeftReason } from './events.js';
 import type { Limits } from './limits.js';
 import type { RoomModeration } from './moderation.js';
 import type { HistoryPage, HistoryQuery } from './room-log.js';
-import type { Session } from './session.js';
+import type { Grants, Session } from './session.js';
 
 export type Awaitable<T> = T | Promise<T>;
 
@@ -51,6 +52,8 @@ export interface CommandHub {
   /** Names the history the seqs belong to (see RoomLog.epoch). */
   readonly epoch: string;
   readonly history: HistoryService;
+  /** Who may come in and how tokens are checked. */
+  readonly access: Access;
   /** The wall clock: message timestamps. */
   now(): number;
   reply(session: Session, event: ServerEvent): void;
@@ -67,6 +70,15 @@ export interface CommandHub {
   members(room: string): Awaitable<RoomMember[]>;
   /** Every room with members, with counts and topics, sorted by name. */
   roomList(): Awaitable<{ room: string; members: number; topic?: string }[]>;
+  /** Whether `nick` belongs to a subject who signed in (the session's own subject excepted): no guest may take it. */
+  nickReserved(session: Session, nick: string): boolean;
+  /**
+   * Signs the session in with what its token granted: the subject becomes its nick (a guest holding
+   * it is renamed to its guest nick; another signed-in connection holding it: nick_taken), is
+   * reserved, and the token's expiry is watched. Throws token_subject_changed for a fresh token of
+   * another subject.
+   */
+  signIn(session: Session, grants: Grants): Awaitable<void>;
   /** Takes a new nick (throws nick_taken) and tells everyone sharing a room with the session; answers the session with `ref`. */
   changeNick(session: Session, nick: string, ref: Ref | undefined): Awaitable<void>;
   /** Stores a room message (the log assigns its seq) and fans it out; the sender's copy carries `ref`. */

@@ -31,7 +31,7 @@ export const ERRORS = {
   // Names and rooms.
   nick_invalid: { message: 'nick must be 1-32 letters, digits, _ or -', fatal: false },
   nick_taken: { message: 'that nick is already taken', fatal: false },
-  nick_reserved: { message: 'guest-<number> nicks belong to the connection with that number', fatal: false },
+  nick_reserved: { message: 'that nick is reserved: guest-<number> for the connection with that number, a signed-in subject for its token', fatal: false },
   room_invalid: { message: 'room must be 1-64 letters, digits, _ or -', fatal: false },
   not_in_room: { message: 'you are not in that room', fatal: false },
   too_many_rooms: { message: 'you are in too many rooms; part one first', fatal: false },
@@ -47,6 +47,26 @@ export const ERRORS = {
   topic_locked: { message: 'only operators set the topic of this room', fatal: false },
   no_such_ban: { message: 'no ban of that room names that nick or id', fatal: false },
   ban_list_full: { message: "the room's ban list is full; lift a ban first", fatal: false },
+  // Identity: tokens, the password, what a token grants.
+  auth_required: { message: 'sign in first: /auth [token|password] (an `auth` frame in JSON)', fatal: false },
+  auth_failed: { message: 'wrong password', fatal: false },
+  auth_unavailable: { message: 'this server takes no tokens (no --auth-secret or --auth-jwks-file)', fatal: false },
+  token_invalid: { message: 'the token is not a well-formed JWT with a valid subject and claims', fatal: false },
+  token_unsupported_alg: { message: 'the token is signed with an algorithm this server does not accept (never "none")', fatal: false },
+  token_bad_signature: { message: "the token's signature does not verify with this server's keys", fatal: false },
+  token_wrong_audience: { message: 'the token is meant for another audience', fatal: false },
+  token_wrong_issuer: { message: 'the token was issued by someone this server does not trust', fatal: false },
+  token_expired: { message: 'the token has expired (or is about to): send a fresh one with /auth', fatal: false },
+  token_subject_changed: { message: 'a fresh token must name the subject you signed in as', fatal: false },
+  nick_locked: { message: "signed in: your nick is your token's subject", fatal: false },
+  room_forbidden: { message: 'your token does not let you into that room', fatal: false },
+  // HTTP only: answered with a status and this code in a JSON error, never on a chat connection.
+  origin_forbidden: { message: 'pages of this origin may not open a WebSocket here', fatal: false },
+  unauthorized: { message: 'this needs a bearer token (an API key, or --metrics-token for /metrics)', fatal: false },
+  not_found: { message: 'nothing here', fatal: false },
+  method_not_allowed: { message: 'this path does not take that method', fatal: false },
+  body_too_large: { message: 'the request body is too large', fatal: false },
+  unsupported_media_type: { message: 'send the body as application/json', fatal: false },
   store_failed: { message: 'the history store failed: your message was not stored, so it was not delivered', fatal: false },
   internal_error: { message: 'the server failed to handle this command; it was not carried out', fatal: false },
   // Disconnects: sent in a `bye` frame just before the server closes the connection.
@@ -56,6 +76,7 @@ export const ERRORS = {
   slow_reader: { message: 'disconnected: you stopped reading and your outbox filled up', fatal: true, wsClose: 1008 },
   shutting_down: { message: 'the server is shutting down', fatal: true, wsClose: 1001 },
   server_error: { message: 'the server failed to set up this connection; try again', fatal: true, wsClose: 1011 },
+  session_expired: { message: 'your token expired and no fresh one came: signed out', fatal: true, wsClose: 1008 },
   bad_proxy_header: { message: "a trusted proxy's client-address header (PROXY protocol or X-Forwarded-For) is malformed", fatal: true, wsClose: 1008 },
 } as const satisfies Record<string, ErrorSpec>;
 

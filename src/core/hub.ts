@@ -5,6 +5,7 @@
  * and knows no door, codec or store by name.
  */
 import { PROTOCOL_VERSION } from '../protocol/schema/server-frames.js';
+import { OPEN_ACCESS, type Access } from './access.js';
 import type { Broker, BrokerListener } from './broker.js';
 import { andThen, type Awaitable, type CommandHub } from './command-hub.js';
 import type { Conn, Disconnect, Door } from './conn.js';
@@ -14,8 +15,8 @@ import { FlushCycle } from './flush-cycle.js';
 import { HistoryReplies } from './history-replies.js';
 import { HubCounters } from './hub-counters.js';
 import type { HubLogger } from './hub-logger.js';
-import { DEFAULT_ROOM, type Limits } from './limits.js';
-import { guestNick } from './names.js';
+import { DEFAULT_ROOM, RESERVED_NICKS_MAX, type Limits } from './limits.js';
+import { guestNick, nickKey } from './names.js';
 import { Outgoing } from './outgoing.js';
 import { PresenceBatcher } from './presence-batcher.js';
 import { IdBlocks, type IdSource } from './id-source.js';
@@ -23,12 +24,13 @@ import { LocalBroker } from './local-broker.js';
 import { Moderation, TARGET_ID, type ModerationHost } from './moderation.js';
 import type { RoomLog } from './room-log.js';
 import { RoomIndex } from './room-index.js';
-import { JOIN_REFUSALS } from './room-rules.js';
 import { MemoryRoomRules, type RoomRulesStore } from './room-rules-store.js';
 import { EVENT_LOOP, type Scheduler } from './scheduler.js';
-import { Session } from './session.js';
+import { ReservedNicks } from './reserved-nicks.js';
+import { Session, type Grants } from './session.js';
 import { SessionIndex } from './session-index.js';
 import { StoreGuard, type StoreHealth } from './store-guard.js';
+import { TokenExpiry } from './token-expiry.js';
 import { fullBucket, takeToken, type BucketRate, type Clock } from './token-bucket.js';
 
 export type { HubLogger } from './hub-logger.js';
@@ -52,6 +54,8 @@ export type HubOptions = HubStore & {
   readonly commitsCostIo: boolean;
   /** Where rooms' rules (topic, modes, bans) are kept; in this process's memory unless given. */
   readonly rules?: RoomRulesStore;
+  /** Who may come in and how tokens are checked; open to guests, with no tokens, by default. */
+  readonly access?: Access;
 };
 
 /** Who published a message this node is waiting to see come back: its copy carries the ref. */
@@ -69,6 +73,9 @@ export interface HubStats {
   /** Connections by the name of the door they came in through. */
   doors: Record<string, number>;
 }
+
+/** Refusals by a room's rules, which keep a newcomer out of lobby but not off the server. */
+const LOBBY_RULE_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['banned', 'invite_only', 'bad_key', 'room_full', 'room_forbidden']);
 
 function disconnectFor(code: ErrorCode): Disconnect {
   const spec = ERRORS[code];
@@ -89,6 +96,7 @@ export class Hub implements CommandHub, BrokerListener {
   readonly history: HistoryReplies;
   /** Rooms' rules, roles and what their operators do. */
   readonly moderation: Moderation;
+  readonly access: Access;
   /** What /metrics reports: plain counters, bumped as the hub works and read when scraped. */
   readonly counters = new HubCounters();
   private readonly flood: BucketRate;
@@ -98,6 +106,8 @@ export class Hub implements CommandHub, BrokerListener {
   private readonly store: StoreGuard;
   private readonly cycle: FlushCycle;
   private readonly ids: IdSource;
+  private readonly reserved = new ReservedNicks(RESERVED_NICKS_MAX);
+  private readonly expiry: TokenExpiry;
   private accepting = true;
   /** Rooms whose subscription is being set up (a remote broker): joiners wait for it. */
   private readonly subscribing = new Map<string, Promise<void>>();
@@ -150,6 +160,14 @@ export class Hub implements CommandHub, BrokerListener {
     });
     this.history = new HistoryReplies(this.broker, this.store, () => this.cycle.commit(), this.limits, this.counters);
     this.moderation = new Moderation(options.rules ?? new MemoryRoomRules(), this.moderationHost);
+    this.access = options.access ?? OPEN_ACCESS;
+    this.expiry = new TokenExpiry(scheduler, this.clock, {
+      warn: (session, inMs) =>
+        this.replyOrReport(session, () =>
+          this.replyError(session, new HubError('token_expired', `your token expires in ${Math.ceil(inMs / 1000)} s: send a fresh one with /auth (an auth frame)`)),
+        ),
+      expire: (session) => this.end(session, disconnectFor('session_expired'), 'kicked'),
+    });
   }
 
   /** What moderation may do to rooms and sessions. */
@@ -227,10 +245,12 @@ export class Hub implements CommandHub, BrokerListener {
       if (this.sessions.has(session)) this.end(session, disconnectFor('server_error'), 'disconnected');
       else this.refuse(conn, door, 'server_error');
     };
+    session.admitted = this.access.openToGuests;
     let entered: Awaitable<HubError | undefined>;
     try {
       this.sessions.add(session);
-      entered = this.enterLobby(session);
+      // Until it signs in, a connection the server does not admit as a guest is in no room.
+      entered = session.admitted ? this.enterLobby(session) : undefined;
     } catch (err) {
       failed(err);
       return undefined;
@@ -250,11 +270,12 @@ export class Hub implements CommandHub, BrokerListener {
 
   /**
    * Puts a new session in lobby; a refusal by lobby's rules (a ban) is returned, not thrown: the
-   * session is welcomed in no room and told why. Anything else (a failing store) is thrown.
+   * session is welcomed in no room and told why. Anything else (a failing store) refuses the
+   * connection, as any failure to admit it does.
    */
   private enterLobby(session: Session): Awaitable<HubError | undefined> {
     const refused = (err: unknown): HubError => {
-      if (err instanceof HubError && JOIN_REFUSALS.has(err.code)) return err;
+      if (err instanceof HubError && LOBBY_RULE_REFUSALS.has(err.code)) return err;
       throw err;
     };
     try {
@@ -323,6 +344,7 @@ export class Hub implements CommandHub, BrokerListener {
       if (!decoded.ok) throw decoded.error;
       const { spec, params } = decoded;
       command = spec.name;
+      if (!session.admitted && !spec.beforeAuth) throw new HubError('auth_required');
       const pending = spec.run({ hub: this, session, ref }, params);
       if (pending !== undefined) this.waitFor(session, pending, ref, command);
     } catch (err) {
@@ -523,6 +545,25 @@ export class Hub implements CommandHub, BrokerListener {
     const out = new Outgoing(event);
     for (const member of told) member.deliver(out);
     this.reply(session, ref === undefined ? event : { ...event, ref });
+  }
+
+  nickReserved(session: Session, nick: string): boolean {
+    return this.reserved.reserved(nick, session.grants?.subject);
+  }
+
+  signIn(session: Session, grants: Grants): void {
+    const subject = grants.subject;
+    if (session.grants !== undefined && nickKey(session.grants.subject) !== nickKey(subject)) throw new HubError('token_subject_changed');
+    const holder = this.sessions.findNick(subject);
+    if (holder !== undefined && holder !== session) {
+      if (holder.grants !== undefined) throw new HubError('nick_taken', `"${echo(subject)}" is signed in on another connection`);
+      this.changeNick(holder, guestNick(holder.id), undefined);
+    }
+    this.reserved.reserve(subject);
+    if (session.nick !== subject) this.changeNick(session, subject, undefined);
+    session.grants = grants;
+    session.admitted = true;
+    this.expiry.watch(session);
   }
 
   whisper(session: Session, to: string, text: string, action: boolean, ref: Ref | undefined): void {
@@ -734,6 +775,7 @@ export class Hub implements CommandHub, BrokerListener {
 
   /** Removes a session from every index and its rooms, telling them. Never throws: it runs from socket events. */
   private unregister(session: Session, reason: LeftReason): void {
+    this.expiry.forget(session);
     try {
       this.sessions.remove(session);
       for (const room of session.rooms.list()) this.leaveRoom(session, room, reason);

@@ -119,3 +119,10 @@ export const OPERATORS_MAX_PER_ROOM = 100;
  * destroys new ones unread: room for a page load, or for refused peers reading their `bye`.
  */
 export const SOCKET_HEADROOM = 16;
+/**
+ * Subjects remembered as reserved nicks after they signed in (the oldest forgotten first): a guest
+ * may not take the nick of someone who signed in since the server started.
+ */
+export const RESERVED_NICKS_MAX = 100_000;
+/** A token's holder is told `token_expired` this long before it expires, or at 9/10 of a shorter lifetime. */
+export const TOKEN_EXPIRY_NOTICE_MS = 60_000;

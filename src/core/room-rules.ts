@@ -4,7 +4,7 @@
  * room (RoomRulesStore); every door (JSON, text, the IRC door's channel modes) sees the same rules.
  */
 import type { Ban, Role, Topic } from './events.js';
-import { HubError, type ErrorCode } from './errors.js';
+import { HubError } from './errors.js';
 import { BANS_MAX_PER_ROOM } from './limits.js';
 
 export interface RoomRules {
@@ -102,9 +102,6 @@ export function withoutBan(rules: RoomRules, target: Pick<Ban, 'nick' | 'id'>, n
   if (lifted.length === 0) throw new HubError('no_such_ban');
   return { rules: { ...rules, bans: live.filter((b) => !lifted.includes(b)) }, lifted };
 }
-
-/** The codes of joinRefusal: a room's rules saying no, as opposed to a failure to let anyone in. */
-export const JOIN_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['banned', 'invite_only', 'bad_key', 'room_full']);
 
 /** Someone asking to join, as the rules see them. */
 export interface Joiner extends Identity {

@@ -6,8 +6,11 @@
 export interface Scheduler {
   /** Runs `task` once the current event-loop turn's I/O has been handled. */
   soon(task: () => void): void;
-  /** Runs `task` after `ms` milliseconds; never keeps the process alive on its own. */
-  later(ms: number, task: () => void): void;
+  /**
+   * Runs `task` after `ms` milliseconds; never keeps the process alive on its own. Returns what
+   * cancels it (a token's expiry timer must not outlive its connection).
+   */
+  later(ms: number, task: () => void): () => void;
   /** A monotonic clock in milliseconds, for intervals (message timestamps use the wall clock). */
   now(): number;
 }
@@ -17,7 +20,8 @@ export const EVENT_LOOP: Scheduler = {
     setImmediate(task);
   },
   later(ms, task) {
-    setTimeout(task, ms).unref();
+    const timer = setTimeout(task, ms).unref();
+    return () => clearTimeout(timer);
   },
   now: () => performance.now(),
 };

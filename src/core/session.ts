@@ -61,6 +61,8 @@ export class Session implements BucketState {
   nick: string;
   /** What the session's token granted; undefined for a guest. */
   grants: Grants | undefined = undefined;
+  /** May do more than sign in: a guest where guests need nothing, or signed in (token or password). */
+  admitted = true;
   readonly rooms = new Memberships();
   /** The way this connection came in (a connection may switch, as `/json` does on TCP). */
   door: Door;

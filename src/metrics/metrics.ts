@@ -42,7 +42,7 @@ export function createMetrics(hub: Hub, sockets: SocketCount): Metrics {
   });
   new Gauge({
     name: 'hubbub_connections',
-    help: 'Chat connections open, by the door they came in through (tcp, tcp-json, ws)',
+    help: 'Chat connections open, by the door they came in through (tcp, tcp-json, ws, api)',
     labelNames: ['door'],
     registers,
     collect() {

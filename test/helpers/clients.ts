@@ -133,9 +133,9 @@ export class WsClient implements JsonClient {
   }
 
   /** Opens a WebSocket (WSS trusting `ca` when given). */
-  static async open(port: number, ca?: Buffer, headers?: Record<string, string>): Promise<WsClient> {
+  static async open(port: number, ca?: Buffer, headers?: Record<string, string>, query = ''): Promise<WsClient> {
     const options = { ...(headers && { headers }), ...(ca && { ca, servername: 'localhost' }) };
-    const ws = new WebSocket(`${ca ? 'wss' : 'ws'}://127.0.0.1:${port}/ws`, options);
+    const ws = new WebSocket(`${ca ? 'wss' : 'ws'}://127.0.0.1:${port}/ws${query}`, options);
     const client = new WsClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -144,8 +144,8 @@ export class WsClient implements JsonClient {
     return client;
   }
 
-  static async connect(port: number, ca?: Buffer, headers?: Record<string, string>): Promise<WsClient> {
-    const client = await WsClient.open(port, ca, headers);
+  static async connect(port: number, ca?: Buffer, headers?: Record<string, string>, query = ''): Promise<WsClient> {
+    const client = await WsClient.open(port, ca, headers, query);
     client.welcome = await client.frames.next((f) => f.type === 'welcome', 5000, 'ws welcome');
     return client;
   }

@@ -2,6 +2,7 @@
  * @module The core without sockets: a Hub over fake connections, a hand-driven scheduler and an
  * injected clock, for unit tests that decide exactly when a turn ends and how much time passes.
  */
+import type { Access } from '../../src/core/access.js';
 import type { Conn, Disconnect, Door } from '../../src/core/conn.js';
 import type { ServerEvent } from '../../src/core/events.js';
 import { Hub, type HubLogger } from '../../src/core/hub.js';
@@ -28,8 +29,10 @@ export class ManualScheduler implements Scheduler {
     this.immediate.push(task);
   }
 
-  later(ms: number, task: () => void): void {
-    this.timers.push({ due: this.time + ms, task });
+  later(ms: number, task: () => void): () => void {
+    const timer = { due: this.time + ms, task };
+    this.timers.push(timer);
+    return () => void (this.timers = this.timers.filter((t) => t !== timer));
   }
 
   now(): number {
@@ -123,7 +126,7 @@ export function fakeHub(
   limits: Partial<Limits> = {},
   log: RoomLog = new MemoryRoomLog({ maxMessages: 1000, maxAgeMs: 0 }),
   commitsCostIo = false,
-  rules?: RoomRulesStore,
+  { rules, access }: { rules?: RoomRulesStore; access?: Access } = {},
 ): FakeHub {
   const scheduler = new ManualScheduler();
   const state: FakeHub = {
@@ -150,6 +153,7 @@ export function fakeHub(
       scheduler,
       commitsCostIo,
       ...(rules && { rules }),
+      ...(access && { access }),
     }),
   });
   return state;

@@ -230,8 +230,8 @@ test("a token's operator grant operates any room it names and is exempt from its
   h.send(alice.session, { type: 'ban', room: 'dev', target: 'root' });
   await h.scheduler.endTurn();
   const root = h.connect();
-  root.session.grants = { subject: 'root', operatorOf: new Set(['dev']) };
-  h.send(root.session, { type: 'nick', nick: 'root' });
+  // Signed in as a token would: the subject becomes the nick (a guest could not take it).
+  void h.hub.signIn(root.session, { subject: 'root', operatorOf: new Set(['dev']) });
   h.send(root.session, { type: 'join', room: 'dev', ref: 'j' });
   h.send(root.session, { type: 'kick', room: 'dev', target: 'alice' });
   await h.scheduler.endTurn();
@@ -241,7 +241,7 @@ test("a token's operator grant operates any room it names and is exempt from its
 
 test("op given to a token subject stands in the room's stored rules; a guest's op ends when it leaves", async () => {
   const store = new MemoryRoomRules();
-  const { h, alice, bob } = await devRoom(fakeHub({}, undefined, false, store));
+  const { h, alice, bob } = await devRoom(fakeHub({}, undefined, false, { rules: store }));
   bob.session.grants = { subject: 'bob' };
   h.send(alice.session, { type: 'op', room: 'dev', target: 'bob' });
   h.send(alice.session, { type: 'topic', room: 'dev', topic: 'kept' });
@@ -285,7 +285,7 @@ test('a store that refuses a change: the operator is told store_failed and nothi
       store.save(room, rules);
     },
   };
-  const { h, alice, bob } = await devRoom(fakeHub({}, undefined, false, failing));
+  const { h, alice, bob } = await devRoom(fakeHub({}, undefined, false, { rules: failing }));
   refusing = true;
   h.send(alice.session, { type: 'topic', room: 'dev', topic: 'lost' });
   h.send(alice.session, { type: 'moderated', room: 'dev', on: true });

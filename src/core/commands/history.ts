@@ -1,4 +1,5 @@
 /** @module Commands that read stored history: history (paging) and resume (catching up after a reconnect). */
+import { checkMayEnter } from '../access.js';
 import { HubError } from '../errors.js';
 import type { Ref } from '../events.js';
 import { andThen, eachInTurn, type Awaitable, type CommandHub } from '../command-hub.js';
@@ -14,6 +15,8 @@ export const history: CommandSpec = {
   run({ hub, session, ref }, { room: named, before, after, limit }) {
     if (before !== undefined && after !== undefined) throw new HubError('bad_field', 'give "before" or "after", not both');
     const room = roomOrCurrent(session, named);
+    // A token limited to some rooms reads only their history.
+    checkMayEnter(session, room);
     const count = Math.min(limit ?? hub.limits.historyOnJoin, hub.limits.historyPageMax);
     const query: HistoryQuery =
       after !== undefined ? { after, limit: count } : before !== undefined ? { before, limit: count } : { latest: true, limit: count };
@@ -96,8 +99,9 @@ export const resume: CommandSpec = {
   ...COMMAND_ROWS.resume,
   run({ hub, session, ref }, params) {
     const seen = resumePoints(params.rooms ?? { [params.room!]: params.after! }, hub.limits.maxRoomsPerConn);
-    const joining = [...seen.keys()].filter((room) => !session.rooms.has(room)).length;
-    if (session.rooms.size + joining > hub.limits.maxRoomsPerConn) {
+    const joining = [...seen.keys()].filter((room) => !session.rooms.has(room));
+    for (const room of joining) checkMayEnter(session, room);
+    if (session.rooms.size + joining.length > hub.limits.maxRoomsPerConn) {
       throw new HubError('too_many_rooms', `resuming would put you in more than ${hub.limits.maxRoomsPerConn} rooms; nothing was resumed`);
     }
     const sameEpoch = params.epoch === undefined || params.epoch === hub.epoch;

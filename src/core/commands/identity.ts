@@ -1,4 +1,5 @@
-/** @module Commands about who you are: nick. */
+/** @module Commands about who you are: nick (auth is in auth.ts). */
+import { echo, HubError } from '../errors.js';
 import { checkNick } from '../names.js';
 import * as COMMAND_ROWS from '../../protocol/schema/commands.js';
 import type { CommandSpec } from './command-spec.js';
@@ -6,6 +7,9 @@ import type { CommandSpec } from './command-spec.js';
 export const nick: CommandSpec = {
   ...COMMAND_ROWS.nick,
   run({ hub, session, ref }, { nick: wanted }) {
-    return hub.changeNick(session, checkNick(wanted!, session.id), ref);
+    if (session.grants !== undefined) throw new HubError('nick_locked', `signed in as ${session.grants.subject}: your nick is your token's subject`);
+    const nick = checkNick(wanted!, session.id);
+    if (hub.nickReserved(session, nick)) throw new HubError('nick_reserved', `"${echo(nick)}" belongs to a signed-in user`);
+    return hub.changeNick(session, nick, ref);
   },
 };

@@ -1,4 +1,5 @@
 /** @module Commands about rooms: join, part, who, rooms. */
+import { checkMayEnter } from '../access.js';
 import { HubError } from '../errors.js';
 import { checkRoom } from '../names.js';
 import type { Session } from '../session.js';
@@ -47,6 +48,7 @@ export const join: CommandSpec = {
       hub.reply(session, joinedEvent(hub, session, room, ref));
       return;
     }
+    checkMayEnter(session, room);
     if (session.rooms.size >= hub.limits.maxRoomsPerConn) {
       throw new HubError('too_many_rooms', `you are already in ${hub.limits.maxRoomsPerConn} rooms; /part one first`);
     }

@@ -1,6 +1,7 @@
 /** @module The command table: every command, looked up by JSON type or text-mode verb. */
 import * as COMMAND_ROWS from '../../protocol/schema/commands.js';
 import { echo, HubError } from '../errors.js';
+import { auth } from './auth.js';
 import type { CommandSpec } from './command-spec.js';
 import { json, ping, quit } from './connection.js';
 import { history, resume } from './history.js';
@@ -35,6 +36,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   topic,
   history,
   resume,
+  auth,
   op,
   deop,
   voice,

@@ -131,6 +131,14 @@ export const CLIENT_FRAMES = {
     { max: count('Most members the room admits; 0: no limit. Members already in stay.'), room: operatorRoom },
     'Set the member limit. Answered by `modes`, to the whole room.',
   ),
+  auth: frame(
+    'auth',
+    {
+      token: Type.Optional(text('A signed JWT (docs/security.md): its subject becomes your nick; its claims say which rooms you may join and operate, and when it expires.')),
+      password: Type.Optional(text('The server\'s shared password (`--password`), which admits you as a guest.')),
+    },
+    'Sign in, with a token or the password (one of them). Answered by `authed`; send a fresh token before the old one expires.',
+  ),
   ping: frame('ping', {}, 'A round-trip check. Answered by `pong`.'),
   help: frame('help', { command: Type.Optional(text('One command to explain (with or without its /).')) }, 'List the commands, or explain one. Answered by `help`.'),
   quit: frame('quit', { reason: Type.Optional(text('Why you leave; your `bye` repeats it.')) }, 'Leave the server. Answered by `bye` with code `quit`, then the connection closes.'),

@@ -28,6 +28,8 @@ export interface RowSource extends SlashSource {
   readonly modes?: 'text' | 'json';
   /** Costs no flood-control token (everything but quit does). */
   readonly free?: true;
+  /** Allowed before signing in, where the server requires it (`--guests off`, `--password`). */
+  readonly beforeAuth?: true;
 }
 
 /** A flag is stored only when set: the page bundles the rows it offers, and every byte counts there. */

@@ -100,14 +100,23 @@ export const key = commandRow('key', { args: ['key'], syntax: '/key [key]', help
 
 export const limit = commandRow('limit', { args: ['max'], syntax: '/limit <count>', help: 'Most members the current room admits; 0 is no limit (operators only).' });
 
-export const ping = commandRow('ping', { args: [], syntax: '/ping', help: 'Ask the server for a pong (a round-trip check).' });
+export const ping = commandRow('ping', { beforeAuth: true, args: [], syntax: '/ping', help: 'Ask the server for a pong (a round-trip check).' });
 
-export const help = commandRow('help', { args: ['command'], syntax: '/help [command]', help: 'List the commands, or explain one.' });
+export const help = commandRow('help', { beforeAuth: true, args: ['command'], syntax: '/help [command]', help: 'List the commands, or explain one.' });
 
-export const quit = commandRow('quit', { aliases: ['exit', 'bye'], args: ['reason'], restOfLine: true, syntax: '/quit [reason]', help: 'Leave the server.', free: true });
+export const quit = commandRow('quit', { aliases: ['exit', 'bye'], args: ['reason'], restOfLine: true, syntax: '/quit [reason]', help: 'Leave the server.', free: true, beforeAuth: true });
+
+export const auth = commandRow('auth', {
+  args: ['token'],
+  restOfLine: true,
+  syntax: '/auth [token|password]',
+  help: "Sign in with a token (its subject becomes your nick) or the server's password; send a fresh token before the old one expires.",
+  beforeAuth: true,
+});
 
 export const json = commandRow('json', {
   modes: 'text',
+  beforeAuth: true,
   args: [],
   syntax: '/json',
   help: 'Switch this connection to JSON mode: one JSON frame per line both ways (see docs/protocol.md).',

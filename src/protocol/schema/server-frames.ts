@@ -216,6 +216,17 @@ export const SERVER_FRAMES = {
     },
     'An invitation into a room, to the invited and to the operator who sent it.',
   ),
+  authed: frame(
+    'authed',
+    {
+      nick: text('Your nick now: the token\'s subject, or your guest nick after the password.'),
+      subject: Type.Optional(text('The token\'s subject (absent after the password).')),
+      rooms: Type.Optional(Type.Array(room, { description: 'The only rooms the token lets you join (absent: any).' })),
+      expiresAt: Type.Optional(count('When the token expires, in milliseconds since 1970; you are told `token_expired` ahead of it.')),
+      ref: answerRef,
+    },
+    'You are signed in (the answer to `auth`).',
+  ),
   pong: frame('pong', { ref: answerRef }, 'The answer to `ping`.'),
   help: frame(
     'help',

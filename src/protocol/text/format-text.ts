@@ -133,6 +133,13 @@ export function formatTextEvent(event: ServerEvent): string {
         (event.complete ? 'nothing missed' : `messages before #${event.room}:${event.firstSeq} are no longer kept`) +
         (event.more ? '; more missed than shown, use /history' : '')
       );
+    case 'authed':
+      if (event.subject === undefined) return `${NOTICE}password accepted: welcome, ${event.nick}`;
+      return (
+        `${NOTICE}signed in as ${event.nick}` +
+        (event.rooms ? `; you may join ${event.rooms.map((r) => `#${r}`).join(', ') || 'no room'}` : '') +
+        (event.expiresAt !== undefined ? `; your token expires at ${new Date(event.expiresAt).toISOString()}` : '')
+      );
     case 'pong':
       return `${NOTICE}pong`;
     case 'help':

@@ -3,10 +3,10 @@
  * and the web client for other GETs. Behind a trusted proxy, a request's client is the one its
  * X-Forwarded-For names.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import { sameSecret } from '../../auth/same-secret.js';
 import type { Hub } from '../../core/hub.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { VERSION } from '../../version.js';
@@ -14,6 +14,8 @@ import { forwardedClient } from '../proxy/forwarded-for.js';
 import type { TrustedProxies } from '../proxy/trusted-proxies.js';
 import type { SocketGate } from '../socket-gate.js';
 import type { TlsCredentials } from '../tls-credentials.js';
+import { API_PREFIX, createHttpApi } from '../http-api/http-api.js';
+import { originAllowed } from './origin-check.js';
 import { createStaticSite } from './static-files.js';
 import { WS_PATH, createWsEndpoint, type WsEndpoint } from './ws-server.js';
 
@@ -34,13 +36,20 @@ export interface HttpListenerOptions {
   readonly metrics: Metrics;
   /** The bearer token /metrics asks for ('' for none); read at each request, so a reload applies. */
   readonly metricsToken: () => string;
+  /** Origins whose pages may open /ws besides the page's own (none: any); read at each upgrade. */
+  readonly allowedOrigins: () => readonly string[];
+  /** HTTP API keys, `key=nick` (--api-keys); read at each request. */
+  readonly apiKeys: () => readonly string[];
 }
 
-/** Compares digests in constant time, so the answer's timing says nothing about the token. */
+/** Answers an upgrade request with a status and a JSON error, and closes: there is no HTTP response object. */
+function refuseUpgrade(socket: Socket, status: string, code: string, message: string): void {
+  const body = JSON.stringify({ error: code, message });
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+}
+
 function bearerMatches(authorization: string | undefined, token: string): boolean {
-  if (authorization === undefined || !authorization.startsWith('Bearer ')) return false;
-  const given = createHash('sha256').update(authorization.slice('Bearer '.length)).digest();
-  return timingSafeEqual(given, createHash('sha256').update(token).digest());
+  return authorization !== undefined && authorization.startsWith('Bearer ') && sameSecret(authorization.slice('Bearer '.length), token);
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
@@ -51,6 +60,11 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 
 function ignoreError(): void {}
 
+/** The request's path, for logs: never its query string, which may hold a token (/ws?token=). */
+function pathOf(req: http.IncomingMessage): string {
+  return (req.url ?? '/').split('?')[0]!.slice(0, 200);
+}
+
 /** The request's client address, or the reason a trusted proxy's X-Forwarded-For is refused. */
 function requestClient(req: http.IncomingMessage, proxies: TrustedProxies) {
   const peer = req.socket.remoteAddress ?? 'unknown';
@@ -60,8 +74,9 @@ function requestClient(req: http.IncomingMessage, proxies: TrustedProxies) {
 }
 
 export function createHttpServer(hub: Hub, startedAt: number, options: HttpListenerOptions): HttpListener {
-  const { gate, proxies, tls: credentials, metrics, metricsToken } = options;
+  const { gate, proxies, tls: credentials, metrics, metricsToken, allowedOrigins, apiKeys } = options;
   const ws = createWsEndpoint(hub);
+  const api = createHttpApi(hub, { apiKeys });
   const site = createStaticSite();
   if (!site.available) hub.logger.warn({}, 'web client not built (no dist/web/index.html): GET / answers 503; run npm run build');
 
@@ -85,6 +100,10 @@ export function createHttpServer(hub: Hub, startedAt: number, options: HttpListe
     }
     if (path === '/metrics' && readOnly) {
       serveMetrics(req, res);
+      return;
+    }
+    if (path.startsWith(API_PREFIX)) {
+      api.handle(req, res);
       return;
     }
     if (readOnly && path !== WS_PATH) {
@@ -118,7 +137,7 @@ export function createHttpServer(hub: Hub, startedAt: number, options: HttpListe
     try {
       route(req, res);
     } catch (err) {
-      hub.logger.error({ err, remote: req.socket.remoteAddress, method: req.method, url: req.url?.slice(0, 200) }, 'HTTP request failed');
+      hub.logger.error({ err, remote: req.socket.remoteAddress, method: req.method, path: pathOf(req) }, 'HTTP request failed');
       if (res.headersSent) res.destroy();
       else sendJson(res, 500, { error: 'internal_error', message: 'the server failed to answer this request' });
     }
@@ -143,13 +162,17 @@ export function createHttpServer(hub: Hub, startedAt: number, options: HttpListe
       const client = requestClient(req, proxies);
       if (!client.ok) {
         hub.logger.warn({ remote: req.socket.remoteAddress, reason: client.reason }, 'X-Forwarded-For refused');
-        const body = JSON.stringify({ error: 'bad_proxy_header', message: client.reason });
-        socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        refuseUpgrade(socket, '400 Bad Request', 'bad_proxy_header', client.reason);
+        return;
+      }
+      if (!originAllowed(req.headers.origin, req.headers.host, allowedOrigins())) {
+        hub.logger.info({ remote: client.address, origin: req.headers.origin?.slice(0, 200) }, 'WebSocket from a page of another origin refused');
+        refuseUpgrade(socket, '403 Forbidden', 'origin_forbidden', 'pages of this origin may not open a WebSocket here (--allowed-origins)');
         return;
       }
       if (!ws.handleUpgrade(req, socket, head, client.address)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     } catch (err) {
-      hub.logger.error({ err, url: req.url?.slice(0, 200) }, 'HTTP upgrade failed');
+      hub.logger.error({ err, path: pathOf(req) }, 'HTTP upgrade failed');
       socket.destroy();
     }
   });

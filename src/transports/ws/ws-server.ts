@@ -49,7 +49,7 @@ export function createWsEndpoint(hub: Hub): WsEndpoint {
   }, limits.wsPingIntervalMs);
   pinger.unref();
 
-  function attach(ws: WebSocket, socket: Socket, remote: string): void {
+  function attach(ws: WebSocket, socket: Socket, remote: string, token: string | null): void {
     let lostReason: LeftReason = 'disconnected';
     // First, before anything can refuse the connection: a refused peer may still send a bad frame,
     // and ws reports it as an 'error' event, which without a listener would end the process.
@@ -71,16 +71,19 @@ export function createWsEndpoint(hub: Hub): WsEndpoint {
       conns.delete(conn);
       hub.connectionLost(session, lostReason);
     });
+    // `/ws?token=…` is an `auth` frame sent for the client, first thing after the welcome.
+    if (token !== null) hub.receive(session, JSON.stringify({ type: 'auth', token }));
   }
 
   return {
     handleUpgrade(req, socket, head, remote) {
-      const path = (req.url ?? '').split('?')[0];
-      if (path !== WS_PATH) return false;
+      const url = new URL(req.url ?? '', 'http://hubbub');
+      if (url.pathname !== WS_PATH) return false;
+      const token = url.searchParams.get('token');
       socket.setNoDelay(true);
       wss.handleUpgrade(req, socket, head, (ws) => {
         try {
-          attach(ws, socket, remote);
+          attach(ws, socket, remote, token);
         } catch (err) {
           hub.logger.error({ err, remote }, 'could not attach a websocket');
           ws.terminate();

@@ -1,0 +1,75 @@
+/**
+ * @module Signing in: `auth` with a token (checked by the injected TokenVerifier, which may take a
+ * promise's time) or with the shared password. See docs/security.md for the design.
+ */
+import * as COMMAND_ROWS from '../../protocol/schema/commands.js';
+import { andThen, type Awaitable } from '../command-hub.js';
+import { HubError } from '../errors.js';
+import { DEFAULT_ROOM } from '../limits.js';
+import type { CommandContext, CommandSpec } from './command-spec.js';
+
+/** A JWT is three base64url parts; anything else in `/auth <x>` can only be the password. */
+const JWT_SHAPE = /^[\w-]+\.[\w-]*\.[\w-]*$/;
+
+/**
+ * After signing in: rooms the token does not allow are left; a connection that was in no room
+ * (it had to sign in first) enters lobby, when allowed, as a new guest would have.
+ */
+function settleRooms({ hub, session }: CommandContext): Awaitable<void> {
+  for (const room of session.rooms.list()) {
+    if (session.grants?.rooms === undefined || session.grants.rooms.has(room)) continue;
+    hub.leaveRoom(session, room, 'left');
+    hub.reply(session, { type: 'left', room, nick: session.nick, id: session.id, reason: 'left' });
+  }
+  if (session.rooms.size > 0 || (session.grants?.rooms !== undefined && !session.grants.rooms.has(DEFAULT_ROOM))) return;
+  return andThen(hub.enterRoom(session, DEFAULT_ROOM), () => {
+    hub.reply(session, { type: 'joined', room: DEFAULT_ROOM, nick: session.nick, id: session.id });
+    if (session.door.historyOnConnect) return hub.history.sendRecent(session, DEFAULT_ROOM);
+  });
+}
+
+function answer(ctx: CommandContext): Awaitable<void> {
+  const { hub, session, ref } = ctx;
+  return andThen(settleRooms(ctx), () => {
+    const grants = session.grants;
+    hub.reply(session, {
+      type: 'authed',
+      nick: session.nick,
+      ...(grants && { subject: grants.subject }),
+      ...(grants?.rooms && { rooms: [...grants.rooms] }),
+      ...(grants?.expiresAt !== undefined && { expiresAt: grants.expiresAt }),
+      ...(ref !== undefined && { ref }),
+    });
+  });
+}
+
+function withPassword(ctx: CommandContext, password: string): Awaitable<void> {
+  const check = ctx.hub.access.password;
+  if (check === undefined) throw new HubError('auth_unavailable', 'this server has no password (--password)');
+  if (!check(password)) throw new HubError('auth_failed');
+  ctx.session.admitted = true;
+  return answer(ctx);
+}
+
+function withToken(ctx: CommandContext, token: string): Awaitable<void> {
+  const { hub, session } = ctx;
+  const tokens = hub.access.tokens;
+  if (tokens === undefined) throw new HubError('auth_unavailable');
+  return andThen(tokens.verify(token), (grants) => {
+    // The connection may have gone while a token was being checked.
+    if (session.closing) return;
+    return andThen(hub.signIn(session, grants), () => answer(ctx));
+  });
+}
+
+export const auth: CommandSpec = {
+  ...COMMAND_ROWS.auth,
+  run(ctx, { token, password }) {
+    if (password !== undefined) return withPassword(ctx, password);
+    if (token === undefined) throw new HubError('bad_field', '"auth" needs a "token" or a "password"');
+    // `/auth <x>` in text mode carries either: without token checking, or not shaped like a JWT, it is the password.
+    const { access } = ctx.hub;
+    if (access.password !== undefined && (access.tokens === undefined || !JWT_SHAPE.test(token))) return withPassword(ctx, token);
+    return withToken(ctx, token);
+  },
+};
