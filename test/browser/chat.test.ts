@@ -209,6 +209,10 @@ test('a phone-sized screen, driven by the keyboard alone', async () => {
   await page.keyboard.press('Enter');
   await ivy.waitForNick('ivy');
   const focused = (): Promise<string> => page.evaluate<string>('document.activeElement?.id ?? ""');
+  // The header shows the nick as soon as the server confirms it; the dialog closes when the page's
+  // own request settles, and hands focus back on its `close` event, a task later still.
+  await page.locator('#nick-dialog:not([open])').waitFor({ state: 'attached', timeout: UI_TIMEOUT_MS });
+  await page.waitForFunction('document.activeElement?.id === "composer-input"', undefined, { timeout: UI_TIMEOUT_MS }).catch(() => {});
   assert.equal(await focused(), 'composer-input', 'focus returns to the message box');
 
   await page.keyboard.type('/join kb');
