@@ -590,6 +590,11 @@ export class Hub implements CommandHub, BrokerListener {
    * meantime wait for the same subscription.
    */
   enterRoom(session: Session, room: string, key?: string): Awaitable<void> {
+    return andThen(this.checkRoomRules(session, room, key), () => this.subscribeAndAdd(session, room));
+  }
+
+  /** Throws the refusal of the room's rules, if they would refuse the session (its rules loaded first). */
+  checkRoomRules(session: Session, room: string, key?: string): Awaitable<void> {
     return andThen(this.moderation.load(room), () => {
       try {
         this.moderation.admit(session, room, key, this.rooms.count(room));
@@ -597,7 +602,6 @@ export class Hub implements CommandHub, BrokerListener {
         if (this.rooms.count(room) === 0 && !this.subscribing.has(room)) this.moderation.forget(room);
         throw err;
       }
-      return this.subscribeAndAdd(session, room);
     });
   }
 

@@ -314,3 +314,20 @@ test('an unban that lifts a ban by id and one by nick and id answers once with t
   assert.equal(alice.conn.of('ban').filter((b) => b.ref === 'u').length, 1);
   assert.equal(carol.conn.of('ban').filter((b) => b.lifted).length, 2, 'the room hears of both');
 });
+
+test('a resume naming a room whose rules refuse the session resumes nothing: one error, no room joined', async () => {
+  const { h, alice, bob } = await devRoom();
+  h.send(alice.session, { type: 'key', room: 'dev', key: 'k' });
+  h.send(bob.session, { type: 'part', room: 'dev' });
+  await h.scheduler.endTurn();
+  h.send(bob.session, { type: 'resume', rooms: { other: 0, dev: 0, third: 0 }, ref: 'r' });
+  await h.scheduler.endTurn();
+  const answers = bob.conn.frames.filter((f) => 'ref' in f && f.ref === 'r');
+  assert.deepEqual(answers.map((f) => (f.type === 'error' ? f.code : f.type)), ['bad_key']);
+  assert.deepEqual(bob.session.rooms.list(), ['lobby']);
+  h.send(bob.session, { type: 'join', room: 'dev', key: 'k' });
+  h.send(bob.session, { type: 'resume', rooms: { other: 0, dev: 0 }, ref: 'r2' });
+  await h.scheduler.endTurn();
+  assert.deepEqual(bob.conn.frames.filter((f) => 'ref' in f && f.ref === 'r2').map((f) => f.type), ['resumed', 'resumed'], 'in the room already: nothing to refuse');
+  assert.deepEqual(bob.session.rooms.list().sort(), ['dev', 'lobby', 'other']);
+});

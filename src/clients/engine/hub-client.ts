@@ -385,7 +385,7 @@ export function createHubClient(options: HubClientOptions): HubClient {
     const joining = [...wanted].filter((room) => !joined.has(room));
     hold(cursors, starting);
     const answers = await Promise.all([
-      ...joining.map((room) => exchange({ type: 'join', room, ...(keys.has(room) && { key: keys.get(room)! }) })),
+      ...joining.map((room) => exchange(joinFrame(room))),
       ...starting.map((room) => exchange({ type: 'history', room })),
     ]);
     if (lost()) return;
@@ -403,6 +403,11 @@ export function createHubClient(options: HubClientOptions): HubClient {
     notify({ kind: 'rejoin-failed', room, reason });
   }
 
+  /** Joining a room, with the key it was joined with when it has one. */
+  function joinFrame(room: string): RequestFrame {
+    return { type: 'join', room, ...(keys.has(room) && { key: keys.get(room)! }) };
+  }
+
   /** A room this client no longer keeps itself in. */
   function forget(room: string): void {
     wanted.delete(room);
@@ -416,6 +421,13 @@ export function createHubClient(options: HubClientOptions): HubClient {
 
   /** Replays every wanted room from its last seen seq; falls back to joining if the server cannot. */
   async function resumeRooms(lost: () => boolean): Promise<void> {
+    // A resume carries no keys: keyed rooms are joined again with theirs first (the resume then finds us in them).
+    for (const room of [...keys.keys()]) {
+      if (joined.has(room)) continue;
+      const answer = await exchange(joinFrame(room));
+      if (lost()) return;
+      if (answer.type === 'error') refused(room, answer.message);
+    }
     const rooms = [...wanted];
     if (rooms.length === 0) return;
     const ref = makeRef();
@@ -450,7 +462,7 @@ export function createHubClient(options: HubClientOptions): HubClient {
     for (const room of [...cursors.held.keys()]) release(room);
     for (const room of rooms) {
       if (joined.has(room)) continue;
-      const answer = await exchange({ type: 'join', room });
+      const answer = await exchange(joinFrame(room));
       if (lost()) return;
       if (answer.type === 'error') refused(room, answer.message);
     }
