@@ -43,7 +43,8 @@ export interface PageModel {
   submit(line: string): boolean;
   /** Asks for a new nick; resolves with why not (the server's message), or undefined once it is ours. */
   changeNick(nick: string): Promise<string | undefined>;
-  join(room: string): void;
+  /** Joins a room (a keyed one with its key) and shows it. */
+  join(room: string, key?: string): void;
   /** Opens (or shows) the whisper thread with a user. */
   openWhisper(nick: string): void;
   /** An operator's kick or ban (for good) of a member of the room on screen. */
@@ -121,11 +122,11 @@ export function createPageModel(url: string, hooks: PageHooks, rememberedNick: s
       here.addNotice('not connected: try the command again once the connection is back', 'error');
       return false;
     }
-    const { room, nick, to, text, command } = input.params;
+    const { room, nick, to, text, command, key } = input.params;
     const name = input.row.name;
     if (name === 'whisper') whisper(ensureDm(to!), text!, false);
     else if (name === 'nick') void changeNick(nick!).then((error) => error && here.addNotice(error, 'error'));
-    else if (name === 'join') join(room!);
+    else if (name === 'join') join(room!, key);
     else if (name === 'part') {
       if (room === undefined && here.kind !== 'room') here.addNotice('this is a whisper thread; name a room: /part <room>', 'error');
       else settle(client.request({ type: 'part', room: room ?? here.name }), (answer) => answer.type === 'left' && onLeft(answer));
@@ -164,8 +165,8 @@ export function createPageModel(url: string, hooks: PageHooks, rememberedNick: s
     return undefined;
   }
 
-  function join(room: string): void {
-    settle(client.join(room), (answer) => {
+  function join(room: string, key?: string): void {
+    settle(client.join(room, key), (answer) => {
       if (answer.type !== 'joined') return;
       activate(ensureRoom(answer.room).id);
       requestWho(answer.room);
