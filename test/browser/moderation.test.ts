@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { RunningServer } from '../../src/server.js';
-import { isType, WsClient } from '../helpers/clients.js';
+import { keyedRoom } from '../helpers/rooms.js';
 import { startTestServer } from '../helpers/server.js';
 import { assertBuilt, ChatProcess } from '../e2e/chat-harness.js';
 import { ChatPage, launchBrowser, UI_TIMEOUT_MS } from './harness.js';
@@ -65,12 +65,8 @@ test('a member who is not an operator has no moderation menu', async () => {
 });
 
 test('the page joins a keyed room with /join room key, and is told when the key is wrong', async () => {
-  const keeper = await WsClient.connect(server.httpPort);
+  const keeper = await keyedRoom(server.httpPort, 'vault', 'sesame');
   cleanups.push(() => keeper.close());
-  keeper.send({ type: 'join', room: 'vault', ref: 'j' });
-  await keeper.frames.next(isType('joined', { ref: 'j', role: 'operator' }));
-  keeper.send({ type: 'key', room: 'vault', key: 'sesame', ref: 'k' });
-  await keeper.frames.next(isType('modes', { ref: 'k', keyed: true }));
   const visitor = await ChatPage.as(browser, server.httpPort, 'visitor2');
   cleanups.push(() => visitor.close());
   await visitor.type('/join vault wrong');

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunningServer } from '../../src/server.js';
-import { isType, WsClient } from '../helpers/clients.js';
+import { keyedRoom } from '../helpers/rooms.js';
 import { startTestServer } from '../helpers/server.js';
 import { assertBuilt, BIN, ChatProcess, Terminal } from './chat-harness.js';
 
@@ -62,12 +62,8 @@ test('an operator at the terminal sets the topic, sees roles and kicks; the memb
 });
 
 test('a keyed room: the terminal client is refused without the key and gets in with /join room key', async () => {
-  const keeper = await WsClient.connect(server.httpPort);
+  const keeper = await keyedRoom(server.httpPort, 'vault', 'open-sesame');
   cleanups.push(() => keeper.close());
-  keeper.send({ type: 'join', room: 'vault', ref: 'j' });
-  await keeper.frames.next(isType('joined', { ref: 'j', role: 'operator' }));
-  keeper.send({ type: 'key', room: 'vault', key: 'open-sesame', ref: 'k' });
-  await keeper.frames.next(isType('modes', { ref: 'k', keyed: true }));
 
   const visitor = await chatIn(['--nick', 'visitor']);
   command(visitor, '/join vault');
