@@ -15,6 +15,9 @@ it waits until every line was delivered, then exits.
 
 Options:
   -n, --nick NAME   the nick to use; claimed again after every reconnect
+      --token JWT   sign in with this token (its subject is your nick) on every (re)connect;
+                    or set HUBBUB_TOKEN, which other users cannot see in the process list
+      --password PW the server's password (--password), given on every (re)connect
   -r, --room ROOM   a room to be in; repeat it for more; the first is the current room
                     (default: lobby; lobby is left when --room names only other rooms)
       --json        print the server's JSON frames, one per line (for jq); implies line mode
@@ -23,13 +26,14 @@ Options:
 Interactive keys: Enter sends; Tab completes commands, nicks and rooms; Up/Down recall what you
 sent; Ctrl-C or Ctrl-D leaves. Type /help for the commands (/join, /msg, /me, /who, …).
 
-Exit status: 0 after leaving normally; 1 when the server cannot be reached, refuses the nick or a
-room, or (line mode) when a line could not be delivered (stderr says which); 2 for bad arguments.
+Exit status: 0 after leaving normally; 1 when the server cannot be reached, refuses the sign-in,
+the nick or a room, or (line mode) when a line could not be delivered (stderr says which); 2 for bad arguments.
 More: docs/chat.md`;
 
 export interface ChatOptions {
   readonly url: HubUrl;
   readonly nick?: string;
+  readonly auth?: { readonly token: string } | { readonly password: string };
   readonly rooms: readonly string[];
   readonly json: boolean;
 }
@@ -40,13 +44,15 @@ export class UsageError extends Error {
 }
 
 /** Parsed options, or 'help' when help was asked for. Throws UsageError (bad URLs included). */
-export function parseChatArgs(argv: string[]): ChatOptions | 'help' {
+export function parseChatArgs(argv: string[], env: NodeJS.ProcessEnv = {}): ChatOptions | 'help' {
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
       options: {
         nick: { type: 'string', short: 'n' },
+        token: { type: 'string' },
+        password: { type: 'string' },
         room: { type: 'string', short: 'r', multiple: true },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -66,9 +72,12 @@ export function parseChatArgs(argv: string[]): ChatOptions | 'help' {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const token = values.token ?? env.HUBBUB_TOKEN;
+  if (token !== undefined && values.password !== undefined) throw new UsageError('give --token or --password, not both');
   return {
     url,
     ...(values.nick !== undefined && { nick: values.nick }),
+    ...(token !== undefined ? { auth: { token } } : values.password !== undefined && { auth: { password: values.password } }),
     rooms: values.room ?? [],
     json: values.json ?? false,
   };

@@ -159,6 +159,8 @@ export function formatFrame(frame: ServerFrame, options: FormatOptions): string 
       return frame.commands.map((c) => notice(`${oneLine(c.syntax).padEnd(26)} ${oneLine(c.help)}`, style)).join('\n');
     case 'pong':
       return notice('pong', style);
+    case 'authed':
+      return notice(frame.subject === undefined ? 'password accepted' : `signed in as ${nick(frame.nick)}`, style);
     case 'welcome':
     case 'history':
     case 'resumed':

@@ -55,6 +55,7 @@ export async function runLines(options: ChatOptions): Promise<number> {
 
   const client = hubClientFor(options.url, {
     ...(options.nick !== undefined && { nick: options.nick }),
+    ...(options.auth && { auth: options.auth }),
     rooms: options.rooms,
     handlers: {
       frame(frame, raw) {

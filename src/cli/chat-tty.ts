@@ -48,6 +48,7 @@ class TerminalScreen implements ChatScreen {
     this.style = createStyle(coloursWanted(output, process.env));
     this.client = hubClientFor(options.url, {
       ...(options.nick !== undefined && { nick: options.nick }),
+      ...(options.auth && { auth: options.auth }),
       rooms: options.rooms,
       handlers: {
         frame: (frame) => frame && this.onFrame(frame),

@@ -6,7 +6,7 @@ import { runInteractive } from './chat-tty.js';
 export async function chat(argv: string[]): Promise<number> {
   let options;
   try {
-    options = parseChatArgs(argv);
+    options = parseChatArgs(argv, process.env);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     process.stderr.write(`hubbub chat: ${err.message} (hubbub chat --help)\n`);

@@ -12,7 +12,7 @@ flag, its HUBBUB_* variable, or the configuration file), with its --auth-audienc
 
   --sub <nick>     the subject: the nick it signs in as (reserved against guests)
   --rooms <list>   the only rooms it may join (comma-separated); default: any
-  --ops <list>     rooms it operates (comma-separated), or * for every room
+  --ops <list>     rooms it operates (comma-separated), or '*' (quoted) for every room
   --ttl <time>     how long it is valid: 90s, 15m, 1h, 7d; default: it never expires
   -h, --help       show this help
 

@@ -10,7 +10,7 @@ import { createHubClient, type HubClient, type HubClientOptions } from './engine
 import { ConnectError, type Link, type LinkEvents, type OpenLink } from './engine/link.js';
 import type { HubUrl } from './hub-url.js';
 
-/** start() failed after connecting: the nick or a room was refused. */
+/** start() failed after connecting: the sign-in, the nick or a room was refused. */
 export class SetupError extends Error {
   override readonly name = 'SetupError';
 }
@@ -41,6 +41,7 @@ export function hubClientFor(url: HubUrl, options: Omit<HubClientOptions, 'open'
       },
       notice(notice) {
         if (fail && notice.kind === 'nick-refused') fail(new SetupError(`cannot use the nick "${notice.wanted}": ${notice.reason}`));
+        else if (fail && notice.kind === 'auth-refused') fail(new SetupError(`cannot sign in: ${notice.reason}`));
         else if (fail && notice.kind === 'rejoin-failed') fail(new SetupError(`cannot join "${notice.room}": ${notice.reason}`));
         else handlers.notice?.(notice);
       },

@@ -28,12 +28,6 @@ export function checkMayEnter(session: Session, room: string): void {
   if (rooms !== undefined && !rooms.has(room)) throw new HubError('room_forbidden', `your token does not let you into #${room}`);
 }
 
-/** Whether a token made the session an operator of `room` (a folded name); moderation asks this. */
-export function operatesByToken(grants: Grants | undefined, room: string): boolean {
-  const of = grants?.operatorOf;
-  return of === 'all' || (of !== undefined && of.has(room));
-}
-
 /**
  * How long before its expiry a token's holder is told `token_expired`: a minute, or a tenth of the
  * token's remaining lifetime when that is shorter, so a short-lived token is not warned at once.

@@ -9,7 +9,7 @@ import { echo, HubError } from './errors.js';
 import type { Ban, Ref, Role, ServerEvent, Topic } from './events.js';
 import { BAN_MAX_SECONDS, DEFAULT_ROOM, OPERATORS_MAX_PER_ROOM, SLOW_MAX_SECONDS } from './limits.js';
 import { checkAnyNick, checkKey, checkRoomText, nickKey } from './names.js';
-import { banNames, bansInForce, DEFAULT_RULES, isDefault, joinRefusal, speakRefusal, withBan, withoutBan, type RoomRules } from './room-rules.js';
+import { banNames, banRefusal, bansInForce, DEFAULT_RULES, isDefault, joinRefusal, speakRefusal, withBan, withoutBan, type RoomRules } from './room-rules.js';
 import type { RoomRulesStore } from './room-rules-store.js';
 import type { Session } from './session.js';
 
@@ -44,6 +44,10 @@ export interface RoomModeration {
   topic(room: string): Topic | undefined;
   /** The session's role in a room it is in. */
   roleOf(session: Session, room: string): Role;
+  /** Throws why the room's rules keep this non-member from reading its history: what would refuse it joining (a ban, invite-only, a key). */
+  checkMayRead(session: Session, room: string): Awaitable<void>;
+  /** The `banned` refusal if a ban of a room the session is in names it under `nick` (a nick it is taking, or its token's subject). */
+  bannedAs(session: Session, room: string, nick: string): HubError | undefined;
   setTopic(session: Session, room: string, text: string, ref: Ref | undefined): Awaitable<void>;
   setRole(session: Session, room: string, target: string, role: 'operator' | 'voiced', on: boolean, ref: Ref | undefined): Awaitable<void>;
   kick(session: Session, room: string, target: string, reason: string | undefined, ref: Ref | undefined): void;
@@ -62,8 +66,11 @@ interface OpenRoom {
   stored: boolean;
   /** Members with a role above `member` given in the room (a token's grant is looked up, not kept). */
   readonly roles: Map<Session, 'operator' | 'voiced'>;
-  /** When each member's last message was accepted, while slow mode is on. */
-  readonly spoke: Map<Session, number>;
+  /**
+   * When each connection's last message was accepted, while slow mode is on, by connection id: it
+   * outlives a part, so leaving and joining again does not reset the clock.
+   */
+  readonly spoke: Map<number, number>;
   /** Connection ids an operator invited: the invitation lets them into an invite-only room once. */
   readonly invited: Set<number>;
 }
@@ -136,10 +143,25 @@ export class Moderation implements RoomModeration {
   admit(session: Session, room: string, key: string | undefined, members: number): void {
     const state = this.open.get(room);
     if (!state) return;
-    const { rules } = state;
+    this.refuse(session, room, state.rules, state.invited.has(session.id), key, members);
+  }
+
+  checkMayRead(session: Session, room: string): Awaitable<void> {
+    const state = this.open.get(room);
+    // Nobody here is in the room: its rules are read, not opened (reading takes no seat, so no limit applies).
+    if (state) return this.refuse(session, room, state.rules, state.invited.has(session.id), undefined, 0);
+    return andThen(guarded(() => this.store.load(room)), (rules) => rules && this.refuse(session, room, rules, false, undefined, 0));
+  }
+
+  bannedAs(session: Session, room: string, nick: string): HubError | undefined {
+    const state = this.open.get(room);
+    return state && banRefusal(room, state.rules, { nickKey: nickKey(nick), id: session.id, granted: granted(session, room) }, this.host.now());
+  }
+
+  private refuse(session: Session, room: string, rules: RoomRules, invited: boolean, key: string | undefined, members: number): void {
     // Most rooms refuse nobody: a join storm then costs no folding and no allocation here.
     if (rules.bans.length === 0 && !rules.inviteOnly && rules.key === undefined && rules.memberLimit === 0) return;
-    const joiner = { nickKey: nickKey(session.nick), id: session.id, granted: granted(session, room), invited: state.invited.has(session.id), key };
+    const joiner = { nickKey: nickKey(session.nick), id: session.id, granted: granted(session, room), invited, key };
     const refusal = joinRefusal(room, rules, joiner, members, this.host.now());
     if (refusal) throw refusal;
   }
@@ -163,8 +185,9 @@ export class Moderation implements RoomModeration {
     const state = this.open.get(room);
     if (!state) return;
     state.roles.delete(session);
-    state.spoke.delete(session);
     if (membersLeft === 0) this.open.delete(room);
+    // Clocks that have run out no longer count: past twice the members (and a few), they are dropped.
+    else if (state.spoke.size > 2 * membersLeft + 16) this.forgetRunOutClocks(state);
   }
 
   /** Drops a room nobody here is in (a join was refused, or never completed). */
@@ -180,9 +203,14 @@ export class Moderation implements RoomModeration {
     if (!rules.moderated && rules.slowSeconds === 0) return;
     const role = this.roleIn(state, session, room);
     const now = this.host.now();
-    const refusal = speakRefusal(room, rules, role, state.spoke.get(session), now);
+    const refusal = speakRefusal(room, rules, role, state.spoke.get(session.id), now);
     if (refusal) throw refusal;
-    if (rules.slowSeconds > 0 && role !== 'operator') state.spoke.set(session, now);
+    if (rules.slowSeconds > 0 && role !== 'operator') state.spoke.set(session.id, now);
+  }
+
+  private forgetRunOutClocks(state: OpenRoom): void {
+    const since = this.host.now() - state.rules.slowSeconds * 1000;
+    for (const [id, at] of state.spoke) if (at <= since) state.spoke.delete(id);
   }
 
   // ---- what members and operators ask ----

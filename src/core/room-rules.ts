@@ -116,11 +116,17 @@ function until(ban: Ban): string {
   return ban.until === undefined ? 'for good' : `until ${new Date(ban.until).toISOString()}`;
 }
 
+/** The `banned` refusal when a ban in force names this nick or id, unless a token's grant makes them an operator. */
+export function banRefusal(room: string, rules: RoomRules, who: Identity & { readonly granted: boolean }, now: number): HubError | undefined {
+  const ban = who.granted ? undefined : banOf(rules, who, now);
+  return ban && new HubError('banned', `you are banned from #${room} ${until(ban)}${ban.reason ? ` (${ban.reason})` : ''}`);
+}
+
 /** Why the rules refuse this joiner, or undefined when they admit them. `members`: how many are in the room now. */
 export function joinRefusal(room: string, rules: RoomRules, joiner: Joiner, members: number, now: number): HubError | undefined {
   if (joiner.granted) return undefined;
-  const ban = banOf(rules, joiner, now);
-  if (ban) return new HubError('banned', `you are banned from #${room} ${until(ban)}${ban.reason ? ` (${ban.reason})` : ''}`);
+  const banned = banRefusal(room, rules, joiner, now);
+  if (banned) return banned;
   if (rules.inviteOnly && !joiner.invited) return new HubError('invite_only', `#${room} is invite-only; an operator must /invite you`);
   if (rules.key !== undefined && joiner.key !== rules.key) return new HubError('bad_key', `#${room} takes a key, and this is not it: /join ${room} <key>`);
   if (rules.memberLimit > 0 && members >= rules.memberLimit) return new HubError('room_full', `#${room} has reached its limit of ${rules.memberLimit} members`);

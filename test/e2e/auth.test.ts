@@ -133,6 +133,37 @@ test('a subject is reserved: guests cannot take it (folded), a guest holding it 
   });
 });
 
+test('a ban is not dodged from inside the room: signing in as a banned subject puts you out, a banned nick is refused', async () => {
+  await withServer(TOKENS, async ({ http }) => {
+    const boss = await WsClient.connect(http);
+    boss.send({ type: 'join', room: 'dev', ref: 'b1' });
+    await boss.frames.next(isType('joined', { ref: 'b1' }));
+    for (const target of ['alice', 'Mallory']) {
+      boss.send({ type: 'ban', room: 'dev', target, reason: 'trolling', ref: `ban-${target}` });
+      await boss.frames.next(isType('ban', { ref: `ban-${target}` }));
+    }
+    // Joined as a guest (the ban names alice, not this connection), then signed in as alice.
+    const alice = await WsClient.connect(http);
+    alice.send({ type: 'join', room: 'dev', ref: 'a1' });
+    await alice.frames.next(isType('joined', { ref: 'a1' }));
+    alice.send({ type: 'auth', token: await hmacToken({ sub: 'ALICE' }), ref: 'a2' });
+    const out = await alice.frames.next(isType('left', { room: 'dev' }));
+    assert.deepEqual([out.reason, out.nick], ['kicked', 'ALICE']);
+    assert.match(String(out.message), /banned from #dev for good \(trolling\)/);
+    await alice.frames.next(isType('authed', { ref: 'a2' }));
+    assert.equal(await errorCode(alice, { type: 'join', room: 'dev' }, 'a3'), 'banned');
+    // A guest in the room may not take a nick the room bans (as IRC refuses it), in any folding.
+    const guest = await WsClient.connect(http);
+    guest.send({ type: 'join', room: 'dev', ref: 'g1' });
+    await guest.frames.next(isType('joined', { ref: 'g1' }));
+    assert.equal(await errorCode(guest, { type: 'nick', nick: 'ｍａｌｌｏｒｙ' }, 'g2'), 'banned');
+    boss.send({ type: 'who', room: 'dev', ref: 'w' });
+    const who = await boss.frames.next(isType('who', { ref: 'w' }));
+    assert.deepEqual((who.members as { nick: string }[]).map((m) => m.nick).sort(), [boss.welcome.nick, guest.welcome.nick].sort());
+    for (const client of [boss, alice, guest]) client.close();
+  });
+});
+
 test('the token query parameter signs a WebSocket in as it opens', async () => {
   await withServer(TOKENS, async ({ http }) => {
     const token = await hmacToken({ sub: 'dave' });
@@ -218,4 +249,19 @@ test('hubbub token prints a token for the configured secret that the server acce
     terminal.close();
   });
   assert.throws(() => execFileSync(process.execPath, [bin, 'token', '--sub', 'frank'], { encoding: 'utf8', stdio: 'pipe', env: {} }), /signs with --auth-secret/);
+});
+
+test('a short-lived token over WebSocket: told token_expired ahead, then closed with session_expired', async () => {
+  await withServer(TOKENS, async ({ http }) => {
+    const grace = await WsClient.connect(http);
+    grace.send({ type: 'auth', token: await hmacToken({ sub: 'gina', exp: inSeconds(2) }), ref: 'a' });
+    await grace.frames.next(isType('authed', { ref: 'a' }));
+    // In this order: the warning, unasked, then the goodbye (the core tests time them exactly).
+    const warning = await grace.frames.next(isType('error', { code: 'token_expired' }));
+    assert.equal(warning.ref, undefined, 'unasked');
+    const bye = await grace.frames.next(isType('bye'));
+    assert.equal(bye.code, 'session_expired');
+    await grace.frames.ended();
+    assert.equal(grace.closeCode, 1008);
+  });
 });

@@ -13,6 +13,7 @@ import type { RunningServer } from '../../src/server.js';
 import { Inbox } from '../helpers/inbox.js';
 import { isType, TcpJsonClient } from '../helpers/clients.js';
 import { startTestServer } from '../helpers/server.js';
+import { AUDIENCE, SECRET, hmacToken } from '../helpers/tokens.js';
 import { Relay, ServerProcess } from './chat-harness.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -125,4 +126,34 @@ test('a server that stops answering is noticed by the heartbeat, and the client 
   assert.ok(back.kind === 'online' && back.reconnected, 'back as a reconnection');
   assert.ok(back.outageMs !== undefined && back.outageMs >= 0, 'it says how long the outage lasted');
   assert.equal(hub.nick, 'pulse', 'the nick is claimed again once the server notices the old connection is gone');
+});
+
+test('with a token the client signs in on every (re)connect, before resuming; a refused token fails the start', async () => {
+  const server = await startTestServer({}, { authSecret: SECRET, authAudience: AUDIENCE, guests: 'off' });
+  cleanups.push(() => server.close());
+  const relay = await Relay.start(server.tcpPort);
+  cleanups.push(() => relay.close());
+  const watcher = await TcpJsonClient.connect(server.tcpPort);
+  cleanups.push(() => watcher.close());
+  watcher.send({ type: 'auth', token: await hmacToken({ sub: 'watcher' }), ref: 'a' });
+  await watcher.frames.next(isType('authed', { ref: 'a' }));
+  watcher.send({ type: 'join', room: 'dev', ref: 'j' });
+  await watcher.frames.next(isType('joined', { ref: 'j' }));
+
+  const token = await hmacToken({ sub: 'Hana', rooms: ['dev'] });
+  const { hub, states } = client(`tcp://127.0.0.1:${relay.port}`, { auth: { token }, nick: 'ignored', rooms: ['dev'], timing: { nickRetryMs: 100 } });
+  await hub.start();
+  assert.equal(hub.nick, 'Hana');
+  assert.deepEqual([...hub.rooms], ['dev']);
+  relay.cut(true);
+  await states.next((s) => s.kind === 'offline');
+  relay.reopen();
+  await states.next((s) => s.kind === 'online' && s.reconnected, 10_000);
+  assert.equal(hub.nick, 'Hana', 'signed in again (waiting out the old connection if the server still had it)');
+  const said = await hub.say('dev', 'back');
+  assert.ok(said.ok);
+  assert.equal((await watcher.frames.next(isType('message', { text: 'back' }))).from, 'Hana');
+
+  const refused = client(`tcp://127.0.0.1:${server.tcpPort}`, { auth: { token: await hmacToken({ sub: 'x' }, 'not-the-secret-at-all-0123456789') } });
+  await assert.rejects(refused.hub.start(), /cannot sign in: .*\[token_bad_signature\]/);
 });

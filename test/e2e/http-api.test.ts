@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { resolveConfig } from '../../src/config/options.js';
 import { API_SCHEMAS } from '../../src/transports/http-api/api-schemas.js';
 import { openApiDocument } from '../../src/transports/http-api/openapi.js';
 import { WsClient, isType } from '../helpers/clients.js';
@@ -112,6 +113,37 @@ test('every refusal is a coded JSON error with its HTTP status', async () => {
   }
 });
 
+test("a bot kicked for flooding comes back with its bucket as it was: a kick never buys its key a fresh burst", async () => {
+  const server = await startTestServer({ floodBurst: 3, floodRate: 0.001, floodKickAfter: 2 }, { apiKeys: [`${KEY}=bot`] });
+  const port = server.httpPort;
+  try {
+    const codes: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const res = await call(port, 'POST', '/api/rooms/ops/messages', 'Message', { key: KEY, body: JSON.stringify({ text: `m${i}` }) });
+      codes.push(res.status === 201 ? 'posted' : String(res.body.code));
+    }
+    assert.equal(codes.filter((code) => code === 'posted').length, 2, `a join and two posts spend the burst of 3, whatever the kicks: ${codes.join(' ')}`);
+    assert.ok(codes.includes('excess_flood'), `the bot was kicked: ${codes.join(' ')}`);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a history query takes only its paging fields: ?type=say cannot turn a read into a post', async () => {
+  const server = await startTestServer({}, { apiKeys: [`${KEY}=bot`] });
+  const port = server.httpPort;
+  try {
+    for (const query of ['type=say&room=lobby&text=posted-by-a-GET', 'type=quit', 'limit=5&room=other']) {
+      const res = await call(port, 'GET', `/api/rooms/lobby/history?${query}`, 'History', { key: KEY });
+      assert.deepEqual([res.status, res.body.code], [400, 'bad_field'], query);
+    }
+    const lobby = await call(port, 'GET', '/api/rooms/lobby/history', 'History', { key: KEY });
+    assert.deepEqual([lobby.status, lobby.body.room, lobby.body.messages], [200, 'lobby', []], 'nothing was posted');
+  } finally {
+    await server.close();
+  }
+});
+
 test("an API key's bot nick is reserved like a signed-in subject: no guest takes it, no token signs in as it meanwhile", async () => {
   const server = await startTestServer({}, { apiKeys: [`${KEY}=alertbot`], authSecret: SECRET, authAudience: AUDIENCE });
   const port = server.httpPort;
@@ -140,6 +172,21 @@ test('/api/openapi.json is a valid OpenAPI document whose schemas are the protoc
     await SwaggerParser.validate(structuredClone(served) as never);
     const schemas = (served.components as { schemas: Record<string, unknown> }).schemas;
     for (const [name, schema] of Object.entries(API_SCHEMAS)) assert.deepEqual(schemas[name], JSON.parse(JSON.stringify(schema)), name);
+  } finally {
+    await server.close();
+  }
+});
+
+test('API keys reload live: a key added works at once, a key removed stops working', async () => {
+  const server = await startTestServer({}, { apiKeys: [`${KEY}=bot`] });
+  const port = server.httpPort;
+  try {
+    assert.equal((await call(port, 'GET', '/api/rooms', 'Rooms', { key: KEY })).status, 200);
+    const next = resolveConfig({ 'api-keys': `${OTHER_KEY}=otherbot` }, {});
+    Object.assign(next, { host: server.host, tcpPort: 0, httpPort: 0, store: 'memory' });
+    server.reload(next);
+    assert.equal((await call(port, 'GET', '/api/rooms', 'Rooms', { key: KEY })).status, 401);
+    assert.equal((await call(port, 'GET', '/api/rooms', 'Rooms', { key: OTHER_KEY })).status, 200);
   } finally {
     await server.close();
   }

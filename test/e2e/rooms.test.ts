@@ -120,3 +120,53 @@ test("a room's topic, key, slow mode and bans survive a restart on the same SQLi
   const rooms = await ask(bob, { type: 'rooms' });
   assert.equal((rooms.rooms as Frame[]).find((r) => r.room === 'ops')?.topic, 'on call: alice');
 });
+
+test("a room's history is no reader's who could not join it: banned, uninvited and keyless outsiders are refused, over WebSocket and the HTTP API", async () => {
+  const key = 'k-0123456789abcdef';
+  const server = await started(['--store', 'memory', '--api-keys', `${key}=bot`]);
+  const boss = await named(server.httpPort, 'boss');
+  await ask(boss, { type: 'join', room: 'secret' });
+  await ask(boss, { type: 'say', room: 'secret', text: 'the launch codes' });
+  const eve = await named(server.httpPort, 'eve');
+  const apiHistory = async (): Promise<{ status: number; body: Frame }> => {
+    const res = await fetch(`http://127.0.0.1:${server.httpPort}/api/rooms/secret/history`, { headers: { authorization: `Bearer ${key}` } });
+    return { status: res.status, body: (await res.json()) as Frame };
+  };
+  assert.equal((await ask(eve, { type: 'history', room: 'secret' })).type, 'history', 'an open room is readable from outside');
+
+  await ask(boss, { type: 'key', room: 'secret', key: 'hunter2' });
+  assert.equal((await ask(eve, { type: 'history', room: 'secret' })).code, 'bad_key');
+  assert.equal((await apiHistory()).body.code, 'bad_key');
+  await ask(boss, { type: 'key', room: 'secret' });
+  await ask(boss, { type: 'inviteonly', room: 'secret', on: true });
+  assert.equal((await ask(eve, { type: 'history', room: 'secret' })).code, 'invite_only');
+  assert.equal((await apiHistory()).body.code, 'invite_only');
+  await ask(boss, { type: 'inviteonly', room: 'secret', on: false });
+  await ask(boss, { type: 'ban', room: 'secret', target: 'eve' });
+  assert.equal((await ask(eve, { type: 'history', room: 'secret' })).code, 'banned');
+  const api = await apiHistory();
+  assert.deepEqual([api.status, (api.body.messages as Frame[])[0]?.text], [200, 'the launch codes'], 'the bot is not banned');
+  assert.equal((await ask(boss, { type: 'history', room: 'secret' })).type, 'history', 'a member reads it');
+
+  // With nobody in the room, its stored rules still keep outsiders out.
+  await ask(boss, { type: 'inviteonly', room: 'secret', on: true });
+  await ask(boss, { type: 'part', room: 'secret' });
+  assert.equal((await ask(eve, { type: 'history', room: 'secret' })).code, 'banned');
+  assert.equal((await apiHistory()).body.code, 'invite_only');
+});
+
+test('slow mode counts per connection across a part: leaving and joining again does not reset the clock', async () => {
+  const server = await started(['--store', 'memory']);
+  const boss = await named(server.httpPort, 'boss');
+  await ask(boss, { type: 'join', room: 'calm' });
+  await ask(boss, { type: 'slow', room: 'calm', seconds: 3600 });
+  const chatty = await named(server.httpPort, 'chatty');
+  await ask(chatty, { type: 'join', room: 'calm' });
+  assert.equal((await ask(chatty, { type: 'say', room: 'calm', text: 'one' })).type, 'message');
+  assert.equal((await ask(chatty, { type: 'say', room: 'calm', text: 'two' })).code, 'slow_mode');
+  await ask(chatty, { type: 'part', room: 'calm' });
+  await ask(chatty, { type: 'join', room: 'calm' });
+  assert.equal((await ask(chatty, { type: 'say', room: 'calm', text: 'three' })).code, 'slow_mode');
+  await ask(boss, { type: 'slow', room: 'calm', seconds: 0 });
+  assert.equal((await ask(chatty, { type: 'say', room: 'calm', text: 'four' })).type, 'message', 'slow mode off forgets the clocks');
+});

@@ -66,7 +66,8 @@ function refusal(answer: ServerFrame): string {
   return answer.type === 'error' ? answer.message : `unexpected answer "${answer.type}"`;
 }
 
-export function createPageModel(url: string, hooks: PageHooks, rememberedNick: string | undefined): PageModel {
+/** `token`: signs in with it on connecting and after every reconnect; its subject is then the nick. */
+export function createPageModel(url: string, hooks: PageHooks, rememberedNick: string | undefined, token?: string): PageModel {
   const conversations = new Map<string, Conversation>();
   const dmByPeer = new Map<string, string>();
   let activeId = roomConversationId('lobby');
@@ -83,6 +84,7 @@ export function createPageModel(url: string, hooks: PageHooks, rememberedNick: s
   const client = createHubClient({
     open: browserLink(url),
     ...(rememberedNick !== undefined && { nick: rememberedNick }),
+    ...(token !== undefined && { auth: { token } }),
     handlers: {
       frame: (frame) => frame && onFrame(frame),
       state: onState,
@@ -272,7 +274,7 @@ export function createPageModel(url: string, hooks: PageHooks, rememberedNick: s
       if (here) outage = { conversation: here, notice: outage ? here.replace(outage.notice, { ...outage.notice, text: said, tone }) : here.addNotice(said, tone) };
       if (state.kind === 'online') outage = undefined;
     } else if (text !== undefined) active()?.addNotice(text);
-    if (state.kind === 'online' && !state.reconnected) hooks.welcomed({ remembered: wantedNick !== undefined });
+    if (state.kind === 'online' && !state.reconnected) hooks.welcomed({ remembered: wantedNick !== undefined || token !== undefined });
     hooks.changed();
   }
 

@@ -49,5 +49,7 @@ export function describeNotice(n: ClientNotice): string {
       return `${n.count} message${n.count === 1 ? ' that was' : 's that were'} in flight when the connection dropped sent again; they may show twice`;
     case 'rejoin-failed':
       return `could not rejoin #${n.room}: ${n.reason}`;
+    case 'auth-refused':
+      return `could not sign in: ${n.reason}`;
   }
 }

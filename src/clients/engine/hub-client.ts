@@ -57,7 +57,9 @@ export type ClientNotice =
   /** After a failed resume, messages in flight at the disconnect were sent again (some may show twice). */
   | { readonly kind: 'resent'; readonly count: number }
   /** A room could not be joined (again); the client no longer keeps itself in it. */
-  | { readonly kind: 'rejoin-failed'; readonly room: string; readonly reason: string };
+  | { readonly kind: 'rejoin-failed'; readonly room: string; readonly reason: string }
+  /** The server refused the token or password; the client goes on as what the server left it. */
+  | { readonly kind: 'auth-refused'; readonly reason: string };
 
 export interface HubClientHandlers {
   /**
@@ -115,6 +117,11 @@ export interface HubClientOptions {
   readonly open: OpenLink;
   /** The nick to claim, on connecting and after every reconnect. */
   readonly nick?: string;
+  /**
+   * Signs in on connecting and after every reconnect, before anything else: with a token (whose
+   * subject is then the nick, so `nick` is not claimed) or the server's password.
+   */
+  readonly auth?: { readonly token: string } | { readonly password: string };
   /** Rooms to be in (a leading # is fine); default: the server's starting room, lobby. */
   readonly rooms?: readonly string[];
   readonly handlers?: HubClientHandlers;
@@ -337,7 +344,8 @@ export function createHubClient(options: HubClientOptions): HubClient {
   async function setUp(mine: number): Promise<boolean> {
     const lost = (): boolean => mine !== generation;
     const reconnect = started;
-    if (wantedNick !== undefined && foldName(wantedNick) !== foldName(currentNick)) await claimNick(wantedNick, reconnect, lost);
+    const signedIn = options.auth !== undefined && (await signIn(options.auth, reconnect, lost));
+    if (!signedIn && !lost() && wantedNick !== undefined && foldName(wantedNick) !== foldName(currentNick)) await claimNick(wantedNick, reconnect, lost);
     if (!lost()) await (reconnect ? resumeRooms(lost) : joinRooms(lost));
     for (const room of [...joined]) {
       if (lost()) break;
@@ -351,6 +359,23 @@ export function createHubClient(options: HubClientOptions): HubClient {
     setState({ kind: 'online', reconnected: reconnect, ...(since !== undefined && { outageMs: clock.now() - since }) });
     outgoing.pump();
     return true;
+  }
+
+  /** Sends the credentials; true once a token made its subject our nick. */
+  async function signIn(auth: NonNullable<HubClientOptions['auth']>, reconnect: boolean, lost: () => boolean): Promise<boolean> {
+    for (let waits = 0; ; waits++) {
+      const answer = await exchange({ type: 'auth', ...auth });
+      if (lost()) return false;
+      if (answer.type === 'authed') return answer.subject !== undefined;
+      const { code, message } = errorOf(answer);
+      // Our previous connection may still be signed in until the server notices that it is gone.
+      if (!(code === 'nick_taken' && reconnect && waits < timing.nickRetries)) {
+        notify({ kind: 'auth-refused', reason: `${message} [${code}]` });
+        return false;
+      }
+      await sleep(clock, timing.nickRetryMs);
+      if (lost()) return false;
+    }
   }
 
   async function claimNick(nick: string, reconnect: boolean, lost: () => boolean): Promise<void> {

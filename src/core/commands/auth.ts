@@ -7,25 +7,50 @@ import { andThen, type Awaitable } from '../command-hub.js';
 import { HubError } from '../errors.js';
 import { DEFAULT_ROOM } from '../limits.js';
 import type { CommandContext, CommandSpec } from './command-spec.js';
+import { joinedEvent } from './rooms.js';
 
 /** A JWT is three base64url parts; anything else in `/auth <x>` can only be the password. */
 const JWT_SHAPE = /^[\w-]+\.[\w-]*\.[\w-]*$/;
 
-/**
- * After signing in: rooms the token does not allow are left; a connection that was in no room
- * (it had to sign in first) enters lobby, when allowed, as a new guest would have.
- */
-function settleRooms({ hub, session }: CommandContext): Awaitable<void> {
-  for (const room of session.rooms.list()) {
-    if (session.grants?.rooms === undefined || session.grants.rooms.has(room)) continue;
-    hub.leaveRoom(session, room, 'left');
-    hub.reply(session, { type: 'left', room, nick: session.nick, id: session.id, reason: 'left' });
+/** Lobby for a connection that had to sign in first; a refusal there (a ban) is told, and the sign-in stands. */
+function enterLobby({ hub, session }: CommandContext): Awaitable<void> {
+  const refused = (err: unknown): void => {
+    if (!(err instanceof HubError)) throw err;
+    hub.reply(session, { type: 'error', code: err.code, message: err.message });
+  };
+  let entered: Awaitable<void>;
+  try {
+    entered = hub.enterRoom(session, DEFAULT_ROOM);
+  } catch (err) {
+    refused(err);
+    return;
   }
-  if (session.rooms.size > 0 || (session.grants?.rooms !== undefined && !session.grants.rooms.has(DEFAULT_ROOM))) return;
-  return andThen(hub.enterRoom(session, DEFAULT_ROOM), () => {
-    hub.reply(session, { type: 'joined', room: DEFAULT_ROOM, nick: session.nick, id: session.id });
+  const welcomed = (): Awaitable<void> => {
+    hub.reply(session, joinedEvent(hub, session, DEFAULT_ROOM, undefined));
     if (session.door.historyOnConnect) return hub.history.sendRecent(session, DEFAULT_ROOM);
-  });
+  };
+  return entered instanceof Promise ? entered.then(welcomed, refused) : welcomed();
+}
+
+/**
+ * After signing in: rooms the token does not allow, and rooms that ban its subject (joined as a
+ * guest before signing in), are left; a connection that was in no room (it had to sign in first)
+ * enters lobby, when allowed, as a new guest would have.
+ */
+function settleRooms(ctx: CommandContext): Awaitable<void> {
+  const { hub, session } = ctx;
+  const allowed = session.grants?.rooms;
+  for (const room of session.rooms.list()) {
+    const permitted = allowed === undefined || allowed.has(room);
+    const banned = permitted ? hub.moderation.bannedAs(session, room, session.nick) : undefined;
+    if (permitted && banned === undefined) continue;
+    // A ban puts its target out as a kick does, saying why.
+    const reason = banned ? 'kicked' : 'left';
+    hub.leaveRoom(session, room, reason);
+    hub.reply(session, { type: 'left', room, nick: session.nick, id: session.id, reason, ...(banned && { message: banned.message }) });
+  }
+  if (session.rooms.size > 0 || (allowed !== undefined && !allowed.has(DEFAULT_ROOM))) return;
+  return enterLobby(ctx);
 }
 
 function answer(ctx: CommandContext): Awaitable<void> {

@@ -17,10 +17,13 @@ export const history: CommandSpec = {
     const room = roomOrCurrent(session, named);
     // A token limited to some rooms reads only their history.
     checkMayEnter(session, room);
+    // A non-member reads only what it could join: no room it is banned from, nor a keyed or invite-only one.
+    const allowed = session.rooms.has(room) ? undefined : hub.moderation.checkMayRead(session, room);
     const count = Math.min(limit ?? hub.limits.historyOnJoin, hub.limits.historyPageMax);
     const query: HistoryQuery =
       after !== undefined ? { after, limit: count } : before !== undefined ? { before, limit: count } : { latest: true, limit: count };
-    return andThen(hub.history.read(room, query), (page) => {
+    const read = andThen(allowed, () => hub.history.read(room, query));
+    return andThen(read, (page) => {
       // A page is cut to the reader's history budget at its far end, so the next page starts where this one stops.
       const fitted = hub.history.fit(session, page.messages, after !== undefined ? 'oldest' : 'newest');
       const messages = fitted.map((m) => ({ type: 'message' as const, ...m, history: true as const }));

@@ -10,6 +10,11 @@ export const nick: CommandSpec = {
     if (session.grants !== undefined) throw new HubError('nick_locked', `signed in as ${session.grants.subject}: your nick is your token's subject`);
     const nick = checkNick(wanted!, session.id);
     if (hub.nickReserved(session, nick)) throw new HubError('nick_reserved', `"${echo(nick)}" belongs to a signed-in user`);
+    // As in IRC: a nick a room you are in bans would put you back in it under that ban.
+    for (const room of session.rooms.list()) {
+      const banned = hub.moderation.bannedAs(session, room, nick);
+      if (banned) throw banned;
+    }
     return hub.changeNick(session, nick, ref);
   },
 };

@@ -102,7 +102,7 @@ export const SERVER_FRAMES = {
       id: count('Your connection id.'),
       reason: LeftReason,
       by: Type.Optional(text('With reason `kicked`: the operator who put you out.')),
-      message: Type.Optional(text('With reason `kicked`: the reason they gave.')),
+      message: Type.Optional(text('With reason `kicked`: the reason they gave; without `by`, the ban that named you as you signed in.')),
       ref: answerRef,
     },
     'You left a room (the answer to your part), or an operator put you out of it (reason `kicked`). Others\' leaves come in `presence`.',

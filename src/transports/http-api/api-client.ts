@@ -71,6 +71,9 @@ export class ApiClient {
       this.hub.quit(session);
       throw err;
     }
+    // A bot kicked for flooding comes back with the bucket it was kicked with, not a full one:
+    // otherwise every kick would buy the key another burst.
+    if (this.session) Object.assign(session, { tokens: this.session.tokens, lastRefill: this.session.lastRefill });
     this.session = session;
     this.conn = conn;
     return { session, conn };

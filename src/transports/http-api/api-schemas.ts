@@ -12,8 +12,11 @@ export const PostMessageBody = Type.Pick(CLIENT_FRAMES.say, ['text', 'action'], 
   description: 'The message to post: as the `say` frame takes it, without the room (it is in the path).',
 });
 
-/** GET /api/rooms/{room}/history: a `history` frame's paging fields, as query parameters. */
-export const HistoryQuery = Type.Pick(CLIENT_FRAMES.history, ['limit', 'before', 'after']);
+/**
+ * GET /api/rooms/{room}/history: a `history` frame's paging fields, as query parameters, and no
+ * others: the query becomes a frame, and `?type=say&text=…` must not turn a read into a post.
+ */
+export const HistoryQuery = Type.Pick(CLIENT_FRAMES.history, ['limit', 'before', 'after'], { additionalProperties: false });
 
 /** Each answer schema by the name the OpenAPI document gives it. */
 export const API_SCHEMAS = {

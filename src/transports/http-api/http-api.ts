@@ -173,7 +173,7 @@ export function createHttpApi(hub: Hub, options: HttpApiOptions): HttpApi {
       const client = clientOf(req);
       const paging = Value.Convert(HistoryQuery, { ...query });
       if (!QUERY_CHECK.Check(paging)) throw firstProblem(QUERY_CHECK.Errors(paging));
-      return client.request({ type: 'history', room: params.room, ...paging }).then((frame) => answer(res, frame));
+      return client.request({ ...paging, type: 'history', room: params.room }).then((frame) => answer(res, frame));
     });
   });
 

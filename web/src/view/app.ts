@@ -58,7 +58,7 @@ export function startApp(): void {
 
   const url = new URL('/ws', location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const model = createPageModel(url.href, hooks, loadNick());
+  const model = createPageModel(url.href, hooks, loadNick(), takeToken());
   const renderSidebar = sidebarView(model, (id) => pick(id));
   const renderMembers = membersView(model, (nick) => {
     model.openWhisper(nick);
@@ -159,4 +159,15 @@ export function startApp(): void {
   model.setPageVisible(!document.hidden);
   model.start();
   hooks.changed();
+}
+
+/**
+ * A sign-in token handed over in the address's fragment (`/#token=…`): a fragment is never sent to
+ * a server or written to its logs, and it is taken out of the address bar at once, so it is not
+ * bookmarked or shared. It lives in this page's memory only: a reload without it is a guest.
+ */
+function takeToken(): string | undefined {
+  const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? undefined;
+  if (token !== undefined) history.replaceState(null, '', location.pathname + location.search);
+  return token;
 }
