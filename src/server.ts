@@ -1,4 +1,4 @@
-/** @module Wires a config to the parts: hub, room log, TCP listener, HTTP/WebSocket listener. */
+/** @module Wires a config to the parts: hub, room log, TCP listener, HTTP/WebSocket listener, IRC listener. */
 import type { AddressInfo, Server } from 'node:net';
 import type { Logger } from 'pino';
 import { accessFor } from './auth/access.js';
@@ -11,6 +11,8 @@ import { MemoryRoomLog } from './store/memory-room-log.js';
 import { openRoomLog, openRoomRules } from './store/open-room-log.js';
 import { TrustedProxies } from './transports/proxy/trusted-proxies.js';
 import { createTcpServer } from './transports/tcp/tcp-server.js';
+import { createIrcDoor } from './doors/irc/irc-door.js';
+import { parseIrcOperators } from './doors/irc/operators.js';
 import { SocketGate } from './transports/socket-gate.js';
 import { TlsCredentials } from './transports/tls-credentials.js';
 import { createHttpServer } from './transports/ws/http-server.js';
@@ -23,6 +25,8 @@ export interface RunningServer {
   readonly hub: Hub;
   readonly tcpPort: number;
   readonly httpPort: number;
+  /** The IRC listener's port, when there is one. */
+  readonly ircPort?: number;
   readonly host: string;
   /**
    * Applies a freshly read configuration: what can change live does (each change logged as
@@ -74,6 +78,11 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
   const gate = new SocketGate(config.limits, proxies);
   const listeners = { gate, proxies, ...(credentials && { tls: credentials }) };
   const tcp = createTcpServer(hub, listeners);
+  const ircDoor =
+    config.ircPort === ''
+      ? undefined
+      : createIrcDoor({ name: config.serverName, version: VERSION, createdAt: new Date(startedAt), operators: parseIrcOperators(config.ircOperators) }, config.limits.ircPingIntervalMs);
+  const irc = ircDoor && createTcpServer(hub, { ...listeners, protocol: ircDoor });
   const http = createHttpServer(hub, startedAt, { ...listeners, metrics: createMetrics(hub, gate), metricsToken: () => config.metricsToken,
     allowedOrigins: () => config.allowedOrigins,
     apiKeys: () => config.apiKeys,
@@ -81,11 +90,15 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
   if (credentials) logger.info({ fingerprint: credentials.fingerprint, validTo: credentials.validTo }, 'TLS certificate loaded');
   let tcpPort: number;
   let httpPort: number;
+  let ircPort: number | undefined;
   try {
     tcpPort = await listen(tcp, config.tcpPort, config.host);
     httpPort = await listen(http.server, config.httpPort, config.host);
+    if (irc) ircPort = await listen(irc, Number(config.ircPort), config.host);
   } catch (err) {
     tcp.close();
+    http.server.close();
+    irc?.close();
     log.close();
     throw err;
   }
@@ -133,6 +146,7 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
   async function close(): Promise<void> {
     clearInterval(upkeep);
     tcp.close();
+    irc?.close();
     http.server.close();
     // A browser keeps its page's HTTP connection alive; idle ones would otherwise hold shutdown for the grace period.
     http.server.closeIdleConnections();
@@ -152,6 +166,7 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
     hub,
     tcpPort,
     httpPort,
+    ...(ircPort !== undefined && { ircPort }),
     host: config.host,
     reload,
     close: () => (closing ??= close()),

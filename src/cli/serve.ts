@@ -47,12 +47,13 @@ export async function serve(argv: string[]): Promise<number> {
   const config = loadConfig(flags, process.env);
   const logger = createLogger(config.logLevel);
   const server = await startServer(config, { logger });
-  const scheme = config.tlsCert === '' ? { tcp: 'tcp', ws: 'ws', http: 'http' } : { tcp: 'tls', ws: 'wss', http: 'https' };
+  const scheme = config.tlsCert === '' ? { tcp: 'tcp', ws: 'ws', http: 'http', irc: 'irc' } : { tcp: 'tls', ws: 'wss', http: 'https', irc: 'ircs' };
+  const irc = server.ircPort === undefined ? '' : ` · ${scheme.irc}://${config.host}:${server.ircPort}`;
   process.stdout.write(
     `hubbub listening: ${scheme.tcp}://${config.host}:${server.tcpPort} (text, /json for NDJSON) · ` +
-      `${scheme.ws}://${config.host}:${server.httpPort}/ws · web page ${scheme.http}://${config.host}:${server.httpPort}/\n`,
+      `${scheme.ws}://${config.host}:${server.httpPort}/ws · web page ${scheme.http}://${config.host}:${server.httpPort}/${irc}\n`,
   );
-  logger.info({ host: config.host, tcpPort: server.tcpPort, httpPort: server.httpPort, tls: config.tlsCert !== '' }, 'listening');
+  logger.info({ host: config.host, tcpPort: server.tcpPort, httpPort: server.httpPort, ircPort: server.ircPort, tls: config.tlsCert !== '' }, 'listening');
 
   // A bad file on reload is the operator's to fix: it is logged and the running configuration kept.
   const reload = (): void => {

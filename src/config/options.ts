@@ -5,6 +5,7 @@
  */
 import { DEFAULT_LIMITS, type Limits } from '../core/limits.js';
 import { parseCidr } from '../transports/proxy/trusted-proxies.js';
+import { parseIrcOperators } from '../doors/irc/operators.js';
 
 export type StoreKind = 'sqlite' | 'memory';
 
@@ -14,6 +15,10 @@ export interface ServeConfig {
   dataDir: string;
   tcpPort: number;
   httpPort: number;
+  /** The IRC listener's port; empty: no IRC listener. */
+  ircPort: string;
+  /** IRC server operators, `name:password` pairs comma-separated; empty: none. */
+  ircOperators: string;
   logLevel: string;
   serverName: string;
   /** PEM certificate chain and private key files; both empty: no TLS. */
@@ -47,6 +52,8 @@ export const DEFAULT_CONFIG: Readonly<ServeConfig> = Object.freeze({
   dataDir: './data',
   tcpPort: 3000,
   httpPort: 8080,
+  ircPort: '',
+  ircOperators: '',
   logLevel: 'info',
   serverName: 'hubbub',
   tlsCert: '',
@@ -123,14 +130,16 @@ export const OPTIONS: readonly OptionSpec[] = [
     field({ flag: 'host', kind: 'text', reload: 'restart', help: 'address to bind both listeners to' }, 'host'),
     field({ flag: 'tcp-port', kind: 'int', reload: 'restart', help: 'TCP port (text mode; NDJSON after /json); 0 = any free port' }, 'tcpPort'),
     field({ flag: 'http-port', kind: 'int', reload: 'restart', help: 'HTTP port: the page, /ws, /healthz, /metrics, /api; 0 = any free port' }, 'httpPort'),
-    field({ flag: 'server-name', kind: 'text', reload: 'restart', help: 'name shown in the welcome' }, 'serverName'),
+    field({ flag: 'irc-port', kind: 'text', placeholder: 'port', reload: 'restart', help: 'IRC port (RFC 1459/2812 clients, TLS with --tls-cert); empty = no IRC listener; 0 = any free port' }, 'ircPort'),
+    field({ flag: 'server-name', kind: 'text', reload: 'restart', help: 'name shown in the welcome, and the IRC server and network name' }, 'serverName'),
     field({ flag: 'log-level', kind: 'text', choices: LOG_LEVELS, placeholder: 'level', reload: 'live', help: 'trace, debug, info, warn, error, fatal or silent' }, 'logLevel'),
   ]),
   ...section('transport security', [
-    field({ flag: 'tls-cert', kind: 'text', placeholder: 'file', reload: 'live', restartWhen: switchesTls, help: 'PEM certificate chain: TLS on both ports (with --tls-key); re-read on SIGHUP' }, 'tlsCert'),
+    field({ flag: 'tls-cert', kind: 'text', placeholder: 'file', reload: 'live', restartWhen: switchesTls, help: 'PEM certificate chain: TLS on every port (with --tls-key); re-read on SIGHUP' }, 'tlsCert'),
     field({ flag: 'tls-key', kind: 'text', placeholder: 'file', reload: 'live', restartWhen: switchesTls, help: 'PEM private key of --tls-cert; re-read on SIGHUP' }, 'tlsKey'),
     field({ flag: 'trust-proxy', kind: 'cidrs', reload: 'live', help: 'reverse proxies (CIDR ranges, comma-separated) whose X-Forwarded-For or PROXY header names the client' }, 'trustProxy'),
     limit('handshake-timeout', 'handshakeTimeoutMs', 'int', 'restart', 'milliseconds a new connection gets to finish its TLS handshake and PROXY header'),
+    field({ flag: 'irc-operators', kind: 'secret', placeholder: 'name:password,…', reload: 'restart', help: 'IRC server operators (OPER name password): they may KILL and WALLOPS; empty = none' }, 'ircOperators'),
     field({ flag: 'metrics-token', kind: 'secret', placeholder: 'token', reload: 'live', help: 'bearer token GET /metrics requires; empty = /metrics is open' }, 'metricsToken'),
     field({ flag: 'allowed-origins', kind: 'origins', reload: 'live', help: 'web origins (https://host[:port], comma-separated) whose pages may open /ws; the page\'s own origin always may; empty = any' }, 'allowedOrigins'),
   ]),
@@ -178,6 +187,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     limit('presence-max-members', 'presenceNoticeMaxMembers', 'int', 'live', 'rooms this big or bigger get no join/leave/nick notices'),
     limit('presence-batch-ms', 'presenceBatchMs', 'int', 'live', 'joins and leaves within this many ms go out as one notice per room'),
     limit('ws-ping-interval', 'wsPingIntervalMs', 'int', 'restart', 'milliseconds between WebSocket pings; a missed pong drops the peer'),
+    limit('irc-ping-interval', 'ircPingIntervalMs', 'int', 'restart', 'milliseconds between the server\'s IRC PINGs; a client silent since the previous one is dropped'),
     limit('tcp-keepalive', 'tcpKeepAliveMs', 'int', 'restart', 'milliseconds of TCP idleness before keep-alive probes'),
     limit('shutdown-grace', 'shutdownGraceMs', 'int', 'live', 'milliseconds a closing client gets to read its goodbye'),
   ]),
@@ -238,6 +248,10 @@ function splitList(text: string): string[] {
     .split(',')
     .map((part) => part.trim())
     .filter((part) => part !== '');
+}
+
+function isPort(text: string): boolean {
+  return /^[0-9]{1,5}$/.test(text) && Number(text) <= 65_535;
 }
 
 /** Reads a value from a flag or an environment variable (always text). */
@@ -321,6 +335,14 @@ export function resolveConfig(
     } catch (err) {
       throw new Error(`${source}: ${(err as Error).message}`);
     }
+  }
+  if (config.ircPort !== '' && !isPort(config.ircPort)) {
+    throw new Error(`--irc-port: expected a port number (0-65535) or nothing, got ${JSON.stringify(config.ircPort)}`);
+  }
+  try {
+    parseIrcOperators(config.ircOperators);
+  } catch (err) {
+    throw new Error(`--irc-operators: ${(err as Error).message}`);
   }
   if ((config.tlsCert === '') !== (config.tlsKey === '')) {
     throw new Error('--tls-cert and --tls-key go together: set both (TLS on) or neither (TLS off)');

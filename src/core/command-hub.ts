@@ -57,6 +57,19 @@ export interface CommandHub {
   /** The wall clock: message timestamps. */
   now(): number;
   reply(session: Session, event: ServerEvent): void;
+  /**
+   * Queues lines a door wrote in the session's own codec (its protocol's answers that no event
+   * describes), in order with everything else and within the outbox cap.
+   */
+  sendEncoded(session: Session, payload: string): void;
+  /** Connections and rooms with members, on this node. */
+  stats(): { readonly connections: number; readonly rooms: number };
+  /** Whoever holds a nick on this node (as `whisper` finds them), for a door's own queries. */
+  findSession(nick: string): Session | undefined;
+  /** Every session on this node, for a door's own notices to many (IRC's WALLOPS). */
+  localSessions(): Iterable<Session>;
+  /** Disconnects a session on a server operator's word (`killed`, with `message`); its rooms see it kicked. */
+  disconnect(session: Session, message: string): void;
   /** Rooms' rules, roles and what their operators do. */
   readonly moderation: RoomModeration;
   /**

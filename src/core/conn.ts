@@ -65,11 +65,12 @@ export interface Codec {
    */
   encode(event: ServerEvent, viewer?: Viewer): string;
   /**
-   * The sender of a room message gets a copy of its own encoded apart from everyone else's (an IRC
-   * client does not expect its message echoed unless it asked). Without it, the sender shares
-   * everyone's copy unless its command carried a ref.
+   * Names the copy of an event a reader gets, where that depends on who reads it (an IRC client is
+   * not told of its own join twice, nor sent its own message back unless it asked): readers of the
+   * same variant share one encoding, so a room message costs one encoding per variant, not per
+   * reader. Absent: one encoding for all.
    */
-  readonly ownCopy?: boolean;
+  variantFor?(event: ServerEvent, viewer: Viewer | undefined): string;
 }
 
 /**
@@ -85,6 +86,11 @@ export interface Door {
    * terminal; no for programs, which ask for it or resume instead and must never see a message twice.
    */
   readonly historyOnConnect: boolean;
+  /**
+   * Whether a new connection starts in lobby (absent: yes); no for protocols whose clients join
+   * the rooms they want themselves and would not know what to make of being in one unasked.
+   */
+  readonly joinsLobby?: boolean;
   /** The same connection speaking JSON: what `/json` switches to (absent where JSON is all there is). */
   readonly machine?: Door;
 }

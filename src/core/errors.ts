@@ -73,6 +73,7 @@ export const ERRORS = {
   server_full: { message: 'the server has reached its connection limit', fatal: true, wsClose: 1013 },
   too_many_from_ip: { message: 'too many connections from your address', fatal: true, wsClose: 1008 },
   excess_flood: { message: 'kicked: kept flooding after being rate limited', fatal: true, wsClose: 1008 },
+  killed: { message: 'disconnected by a server operator', fatal: true, wsClose: 1008 },
   slow_reader: { message: 'disconnected: you stopped reading and your outbox filled up', fatal: true, wsClose: 1008 },
   shutting_down: { message: 'the server is shutting down', fatal: true, wsClose: 1001 },
   server_error: { message: 'the server failed to set up this connection; try again', fatal: true, wsClose: 1011 },

@@ -17,7 +17,7 @@ import { HubCounters } from './hub-counters.js';
 import type { HubLogger } from './hub-logger.js';
 import { DEFAULT_ROOM, RESERVED_NICKS_MAX, type Limits } from './limits.js';
 import { guestNick, nickKey } from './names.js';
-import { Outgoing } from './outgoing.js';
+import { Encoded, Outgoing } from './outgoing.js';
 import { PresenceBatcher } from './presence-batcher.js';
 import { IdBlocks, type IdSource } from './id-source.js';
 import { LocalBroker } from './local-broker.js';
@@ -211,8 +211,8 @@ export class Hub implements CommandHub, BrokerListener {
   // ---- connection lifecycle (called by transports) ----
 
   /**
-   * Admits a new connection into lobby, or refuses it (the goodbye is written and the conn
-   * closed) and returns undefined. A door for people also sends lobby's recent history; programs
+   * Admits a new connection into lobby (unless its door says its clients join rooms themselves),
+   * or refuses it (the goodbye is written and the conn closed) and returns undefined. A door for people also sends lobby's recent history; programs
    * ask for it, or resume instead, so they are never sent a message twice.
    */
   accept(conn: Conn, door: Door): Session | undefined {
@@ -249,8 +249,9 @@ export class Hub implements CommandHub, BrokerListener {
     let entered: Awaitable<HubError | undefined>;
     try {
       this.sessions.add(session);
-      // Until it signs in, a connection the server does not admit as a guest is in no room.
-      entered = session.admitted ? this.enterLobby(session) : undefined;
+      // Until it signs in, a connection the server does not admit as a guest is in no room; nor is
+      // one whose door's clients join rooms themselves.
+      entered = session.admitted && door.joinsLobby !== false ? this.enterLobby(session) : undefined;
     } catch (err) {
       failed(err);
       return undefined;
@@ -512,6 +513,22 @@ export class Hub implements CommandHub, BrokerListener {
     session.deliver(new Outgoing(event));
   }
 
+  sendEncoded(session: Session, payload: string): void {
+    session.deliver(new Encoded(payload));
+  }
+
+  findSession(nick: string): Session | undefined {
+    return this.sessions.findNick(nick);
+  }
+
+  localSessions(): Iterable<Session> {
+    return this.sessions.all();
+  }
+
+  disconnect(session: Session, message: string): void {
+    this.end(session, { ...disconnectFor('killed'), message }, 'kicked');
+  }
+
   replyError(session: Session, error: HubError, ref?: Ref): void {
     this.counters.error(error.code);
     this.reply(session, { type: 'error', code: error.code, message: error.message, ...(ref !== undefined && { ref }) });
@@ -732,7 +749,7 @@ export class Hub implements CommandHub, BrokerListener {
     if (members.size === 0) return;
     const event: ServerEvent = { type: 'message', ...message };
     const out = new Outgoing(event);
-    const own = sender === undefined || (ref === undefined && !sender.codec.ownCopy) ? undefined : new Outgoing(ref === undefined ? event : { ...event, ref });
+    const own = sender === undefined || ref === undefined ? undefined : new Outgoing({ ...event, ref });
     this.presence.send(message.room);
     // Recorded before the copies are queued: the flush they schedule must know a commit is due.
     if (this.broker.storesOnCommit && sender) this.cycle.appended(out, own, sender, ref);

@@ -25,6 +25,8 @@ export interface Limits {
   presenceBatchMs: number;
   /** WebSocket ping interval; a peer that has not answered the previous ping is dropped. */
   wsPingIntervalMs: number;
+  /** IRC: the server's PING interval; a client that sent nothing since the previous PING is dropped. */
+  ircPingIntervalMs: number;
   /** TCP keep-alive probe delay for idle sockets. */
   tcpKeepAliveMs: number;
   /** How long a graceful shutdown waits for clients to read their goodbye. */
@@ -77,6 +79,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   presenceNoticeMaxMembers: 500,
   presenceBatchMs: 100,
   wsPingIntervalMs: 30_000,
+  ircPingIntervalMs: 120_000,
   tcpKeepAliveMs: 60_000,
   shutdownGraceMs: 2_000,
   handshakeTimeoutMs: 10_000,

@@ -1,6 +1,6 @@
 /** @module Per-connection state: serial id, nick, rooms, codec, flood bucket and the bounded outbox. */
 import type { Codec, Conn, Door } from './conn.js';
-import type { Outgoing } from './outgoing.js';
+import type { Deliverable } from './outgoing.js';
 import { Memberships } from './memberships.js';
 import type { BucketState } from './token-bucket.js';
 
@@ -118,7 +118,7 @@ export class Session implements BucketState {
    * cap: a client over it is reported to the owner (which disconnects it) and gets nothing more.
    * Returns the bytes queued (0 if none).
    */
-  deliver(out: Outgoing): number {
+  deliver(out: Deliverable): number {
     if (this.closing) return 0;
     const bytes = out.bytesFor(this.codec, this.conn.framing, this);
     if (bytes.length === 0) return 0;

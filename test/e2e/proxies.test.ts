@@ -24,7 +24,7 @@ async function proxied(port: number, header: string | Buffer, firstLine = ''): P
 }
 
 const proxyLine = (client: string) => `PROXY TCP4 ${client} 127.0.0.1 40000 3000\r\n`;
-const welcomed = (c: TcpClient) => c.lines.next((l) => l.includes('Welcome'), 5000, 'welcome');
+const welcomed = (c: TcpClient) => c.lines.next((l) => l.includes('Welcome'), undefined, 'welcome');
 
 function get(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -43,11 +43,11 @@ test('PROXY v1 from a trusted peer: the per-address cap counts the client it nam
   try {
     const alice = await proxied(server.tcpPort, proxyLine('203.0.113.7'), '/nick alice\n');
     await welcomed(alice);
-    await alice.lines.next((l) => l.includes('is now known as alice'), 5000, 'the line sent right behind the header');
+    await alice.lines.next((l) => l.includes('is now known as alice'), undefined, 'the line sent right behind the header');
     const bob = await proxied(server.tcpPort, proxyLine('203.0.113.8'));
     await welcomed(bob);
     const again = await proxied(server.tcpPort, proxyLine('203.0.113.7'));
-    await again.lines.next((l) => l.endsWith('[too_many_from_ip]'), 5000, 'the cap of 203.0.113.7');
+    await again.lines.next((l) => l.endsWith('[too_many_from_ip]'), undefined, 'the cap of 203.0.113.7');
     await again.lines.ended();
     // The header may also arrive in pieces.
     const slow = await TcpClient.connect(server.tcpPort);
@@ -78,7 +78,7 @@ test('PROXY v2 (binary), then TLS: the header is read before the handshake', asy
     const second = await connect(2);
     await welcomed(second);
     const third = await connect(1);
-    await third.lines.next((l) => l.endsWith('[too_many_from_ip]'), 5000, 'the cap of 198.51.100.1');
+    await third.lines.next((l) => l.endsWith('[too_many_from_ip]'), undefined, 'the cap of 198.51.100.1');
     first.close();
     second.close();
   } finally {
@@ -91,7 +91,7 @@ test('a trusted peer without a PROXY header, or with a malformed one, is refused
   try {
     for (const opening of ['/nick sneaky\n', 'PROXY TCP4 1.2.3.4 5.6.7.8 99999 1\r\nhi\n', 'PROXY TCP4 not-an-ip 5.6.7.8 1 1\r\n', `PROXY ${'x'.repeat(200)}`]) {
       const client = await proxied(server.tcpPort, opening);
-      const bye = await client.lines.next((l) => l.endsWith('[bad_proxy_header]'), 5000, `the refusal of ${JSON.stringify(opening.slice(0, 30))}`);
+      const bye = await client.lines.next((l) => l.endsWith('[bad_proxy_header]'), undefined, `the refusal of ${JSON.stringify(opening.slice(0, 30))}`);
       assert.match(bye, /PROXY/);
       await client.lines.ended();
     }
@@ -108,9 +108,9 @@ test('an untrusted peer: its PROXY line is just a first line, and the cap counts
   try {
     const first = await TcpClient.text(server.tcpPort);
     first.send(proxyLine('203.0.113.9').trimEnd());
-    await first.lines.next((l) => l.includes('<guest-') && l.endsWith('PROXY TCP4 203.0.113.9 127.0.0.1 40000 3000'), 5000, 'the line said as a message');
+    await first.lines.next((l) => l.includes('<guest-') && l.endsWith('PROXY TCP4 203.0.113.9 127.0.0.1 40000 3000'), undefined, 'the line said as a message');
     const second = await proxied(server.tcpPort, proxyLine('203.0.113.10'));
-    await second.lines.next((l) => l.endsWith('[too_many_from_ip]'), 5000, 'counted as 127.0.0.1');
+    await second.lines.next((l) => l.endsWith('[too_many_from_ip]'), undefined, 'counted as 127.0.0.1');
     first.close();
   } finally {
     await server.close();
@@ -179,11 +179,11 @@ test('trust-proxy changes on reload, for the next connection', async () => {
     Object.assign(config, { host: '127.0.0.1', tcpPort: 0, httpPort: 0, store: 'memory', trustProxy: LOCAL });
     server.reload(config);
     const refused = await proxied(server.tcpPort, '/nick x\n');
-    await refused.lines.next((l) => l.endsWith('[bad_proxy_header]'), 5000, 'now a trusted peer must send the header');
+    await refused.lines.next((l) => l.endsWith('[bad_proxy_header]'), undefined, 'now a trusted peer must send the header');
     const after = await proxied(server.tcpPort, proxyLine('203.0.113.51'));
     await welcomed(after);
     before.send('/who');
-    await before.lines.next((l) => l.includes('guest-'), 5000, 'the connection from before the reload carries on');
+    await before.lines.next((l) => l.includes('guest-'), undefined, 'the connection from before the reload carries on');
     before.close();
     after.close();
   } finally {

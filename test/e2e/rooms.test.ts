@@ -29,7 +29,7 @@ let refs = 0;
 async function ask(client: WsClient, frame: object): Promise<Frame> {
   const ref = `r${++refs}`;
   client.send({ ...frame, ref });
-  return client.frames.next((f) => f.ref === ref, 5000, `the answer to ${JSON.stringify(frame)}`);
+  return client.frames.next((f) => f.ref === ref, undefined, `the answer to ${JSON.stringify(frame)}`);
 }
 
 async function started(args: string[]): Promise<ServerProcess> {

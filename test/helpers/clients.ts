@@ -52,7 +52,7 @@ export class TcpClient {
   /** Connects (over TLS when `ca` is given) and waits for the text welcome, which names the connection's serial id. */
   static async text(port: number, ca?: Buffer): Promise<TcpClient> {
     const client = ca ? await TcpClient.connectTls(port, ca) : await TcpClient.connect(port);
-    const welcome = await client.lines.next((l) => l.includes('Welcome'), 5000, 'welcome');
+    const welcome = await client.lines.next((l) => l.includes('Welcome'), undefined, 'welcome');
     client.id = Number(/connection #(\d+)/.exec(welcome)?.[1]);
     return client;
   }
@@ -99,7 +99,7 @@ export class TcpJsonClient implements JsonClient {
     const tcp = await TcpClient.text(port, ca);
     const client = new TcpJsonClient(tcp);
     tcp.send('/json');
-    client.welcome = await client.frames.next((f) => f.type === 'welcome', 5000, 'json welcome');
+    client.welcome = await client.frames.next((f) => f.type === 'welcome', undefined, 'json welcome');
     return client;
   }
 
@@ -146,7 +146,7 @@ export class WsClient implements JsonClient {
 
   static async connect(port: number, ca?: Buffer, headers?: Record<string, string>, query = ''): Promise<WsClient> {
     const client = await WsClient.open(port, ca, headers, query);
-    client.welcome = await client.frames.next((f) => f.type === 'welcome', 5000, 'ws welcome');
+    client.welcome = await client.frames.next((f) => f.type === 'welcome', undefined, 'ws welcome');
     return client;
   }
 

@@ -1,5 +1,11 @@
 /** @module Collects what a test client receives and lets a test await the item it expects. */
 
+/**
+ * How long an expected item may take before the expectation fails: generous, because CI shares
+ * two cores between the server, the clients and the test; it bounds a failure, it is no speed test.
+ */
+export const EXPECT_WITHIN_MS = 15_000;
+
 export class Inbox<T> {
   readonly items: T[] = [];
   private cursor = 0;
@@ -20,7 +26,7 @@ export class Inbox<T> {
    * Resolves with the first item after the cursor that matches, moving the cursor past it.
    * Rejects when the stream ends or `timeoutMs` passes first (a failed expectation, not a sleep).
    */
-  async next(match: (item: T) => boolean = () => true, timeoutMs = 5000, what = 'expected item'): Promise<T> {
+  async next(match: (item: T) => boolean = () => true, timeoutMs = EXPECT_WITHIN_MS, what = 'expected item'): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       while (this.cursor < this.items.length) {

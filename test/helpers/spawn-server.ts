@@ -14,6 +14,8 @@ export interface ServerProcess {
   child: ChildProcess;
   tcpPort: number;
   httpPort: number;
+  /** The IRC port, when `--irc-port` was given (NaN otherwise). */
+  ircPort: number;
   stdout: Inbox<string>;
   stderr: string[];
   /** stderr line by line: pino's JSON log lines. */
@@ -60,10 +62,12 @@ export async function spawnServer(args: string[] = [], env: NodeJS.ProcessEnv = 
   });
   const tcpPort = Number(/(?:tcp|tls):\/\/[^:]+:(\d+)/.exec(ready)?.[1]);
   const httpPort = Number(/wss?:\/\/[^:]+:(\d+)/.exec(ready)?.[1]);
+  const ircPort = Number(/ircs?:\/\/[^:]+:(\d+)/.exec(ready)?.[1]);
   return {
     child,
     tcpPort,
     httpPort,
+    ircPort,
     stdout,
     stderr,
     logs,

@@ -68,33 +68,44 @@ function answer(ctx: CommandContext): Awaitable<void> {
   });
 }
 
-function withPassword(ctx: CommandContext, password: string): Awaitable<void> {
-  const check = ctx.hub.access.password;
+/** Admits the session if `password` is the server's; throws auth_unavailable or auth_failed. */
+function checkPassword({ hub, session }: Pick<CommandContext, 'hub' | 'session'>, password: string): void {
+  const check = hub.access.password;
   if (check === undefined) throw new HubError('auth_unavailable', 'this server has no password (--password)');
   if (!check(password)) throw new HubError('auth_failed');
-  ctx.session.admitted = true;
-  return answer(ctx);
+  session.admitted = true;
 }
 
-function withToken(ctx: CommandContext, token: string): Awaitable<void> {
-  const { hub, session } = ctx;
+/** Signs the session in with a token's grants; throws (or rejects with) what is wrong with the token. */
+function checkToken({ hub, session }: Pick<CommandContext, 'hub' | 'session'>, token: string): Awaitable<void> {
   const tokens = hub.access.tokens;
   if (tokens === undefined) throw new HubError('auth_unavailable');
   return andThen(tokens.verify(token), (grants) => {
     // The connection may have gone while a token was being checked.
     if (session.closing) return;
-    return andThen(hub.signIn(session, grants), () => answer(ctx));
+    return hub.signIn(session, grants);
   });
+}
+
+/**
+ * Signs in with one secret that is a token or the password (`/auth <x>` in text mode, IRC's PASS):
+ * without token checking, or not shaped like a JWT, it is the password. Rooms are not touched.
+ */
+export function signInWith(ctx: Pick<CommandContext, 'hub' | 'session'>, secret: string): Awaitable<void> {
+  const { access } = ctx.hub;
+  if (access.password !== undefined && (access.tokens === undefined || !JWT_SHAPE.test(secret))) return checkPassword(ctx, secret);
+  return checkToken(ctx, secret);
 }
 
 export const auth: CommandSpec = {
   ...COMMAND_ROWS.auth,
   run(ctx, { token, password }) {
-    if (password !== undefined) return withPassword(ctx, password);
+    if (password !== undefined) {
+      checkPassword(ctx, password);
+      return answer(ctx);
+    }
     if (token === undefined) throw new HubError('bad_field', '"auth" needs a "token" or a "password"');
-    // `/auth <x>` in text mode carries either: without token checking, or not shaped like a JWT, it is the password.
-    const { access } = ctx.hub;
-    if (access.password !== undefined && (access.tokens === undefined || !JWT_SHAPE.test(token))) return withPassword(ctx, token);
-    return withToken(ctx, token);
+    // `/auth <x>` in text mode carries either.
+    return andThen(signInWith(ctx, token), () => (ctx.session.closing ? undefined : answer(ctx)));
   },
 };

@@ -14,15 +14,31 @@ export const LINE_FRAMING: Framing = {
   frame: (payload) => Buffer.from(payload + '\n', 'utf8'),
 };
 
+/** A door whose connections are lines on a stream socket, and how its lines are framed. */
+export interface LineProtocol {
+  readonly door: Door;
+  readonly framing: Framing;
+  /** Its own cap on a line's bytes, below the hub's `maxLineBytes` (IRC's 512); absent: the hub's. */
+  readonly maxLineBytes?: number;
+  /**
+   * The server pings its peers (IRC's PING): every `everyMs` a peer that sent something since the
+   * last time is sent `payload`; one that sent nothing since the previous ping is dropped.
+   */
+  readonly ping?: { readonly payload: string; readonly everyMs: number };
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 const kConn = Symbol('hubbub.tcpConn');
 
 type LinkedSocket = Socket & { [kConn]: TcpConn };
 
 export class TcpConn implements Conn, LineSink {
-  readonly framing = LINE_FRAMING;
+  readonly framing: Framing;
+  private readonly door: Door;
   private session: Session | undefined;
   private readonly splitter: LineSplitter;
+  /** Something arrived since the last keep-alive check. */
+  private heard = true;
 
   /**
    * `socket` is any stream socket: plain TCP or TLS. `remoteAddress` is the client's: the socket's
@@ -31,21 +47,34 @@ export class TcpConn implements Conn, LineSink {
   constructor(
     private readonly socket: Socket,
     private readonly hub: Hub,
-    private readonly door: Door,
+    protocol: LineProtocol,
     readonly remoteAddress: string = socket.remoteAddress ?? 'unknown',
   ) {
-    this.splitter = new LineSplitter(hub.limits.maxLineBytes, this);
+    this.door = protocol.door;
+    this.framing = protocol.framing;
+    this.splitter = new LineSplitter(Math.min(hub.limits.maxLineBytes, protocol.maxLineBytes ?? Infinity), this);
   }
 
-  /** Admits the socket into the hub and starts reading from it. */
-  start(): void {
+  /** Admits the socket into the hub and starts reading from it; false if the hub refused it. */
+  start(): boolean {
     this.socket.on('error', socketOnError);
     this.session = this.hub.accept(this, this.door);
-    if (!this.session) return;
+    if (!this.session) return false;
     (this.socket as LinkedSocket)[kConn] = this;
     this.socket.on('data', socketOnData);
     this.socket.on('end', socketOnEnd);
     this.socket.on('close', socketOnClose);
+    return true;
+  }
+
+  /** The keep-alive check (see LineProtocol.ping): drops a peer silent since the last one, else pings it. */
+  keepAlive(payload: string): void {
+    if (!this.heard) {
+      this.socket.destroy();
+      return;
+    }
+    this.heard = false;
+    this.hub.sendEncoded(this.session!, payload);
   }
 
   get bufferedBytes(): number {
@@ -83,6 +112,7 @@ export class TcpConn implements Conn, LineSink {
   }
 
   received(chunk: Buffer): void {
+    this.heard = true;
     this.splitter.push(chunk);
   }
 

@@ -1,6 +1,6 @@
 /**
- * @module The TCP listener: text mode by default, NDJSON after `/json`; TLS when credentials are
- * given. A peer in `--trust-proxy` must open with a PROXY protocol header naming its client, which
+ * @module A TCP listener for a line protocol: hubbub's text mode by default (NDJSON after `/json`),
+ * or another door's lines (IRC); TLS when credentials are given. A peer in `--trust-proxy` must open with a PROXY protocol header naming its client, which
  * is read from the raw socket before any TLS handshake, as a proxy sends it.
  */
 import net from 'node:net';
@@ -13,7 +13,7 @@ import { parseProxyHeader } from '../proxy/proxy-header.js';
 import type { TrustedProxies } from '../proxy/trusted-proxies.js';
 import type { SocketGate } from '../socket-gate.js';
 import type { TlsCredentials } from '../tls-credentials.js';
-import { LINE_FRAMING, TcpConn } from './tcp-conn.js';
+import { LINE_FRAMING, TcpConn, type LineProtocol } from './tcp-conn.js';
 
 /** Plain TCP: people in text mode (who get lobby's recent history), and programs after `/json`. */
 export const TCP_DOOR: Door = {
@@ -23,16 +23,30 @@ export const TCP_DOOR: Door = {
   machine: { name: 'tcp-json', codec: jsonCodec, historyOnConnect: false },
 };
 
+/** What the TCP port speaks: text lines, each ending in a newline. */
+export const TEXT_LINES: LineProtocol = { door: TCP_DOOR, framing: LINE_FRAMING };
+
 export interface TcpListenerOptions {
   readonly gate: SocketGate;
   readonly proxies: TrustedProxies;
   /** TLS on this port; absent: plain TCP. */
   readonly tls?: TlsCredentials;
+  /** What its connections speak; absent: hubbub's text lines (TEXT_LINES). */
+  readonly protocol?: LineProtocol;
 }
 
 export function createTcpServer(hub: Hub, options: TcpListenerOptions): net.Server {
-  const { gate, proxies, tls: credentials } = options;
+  const { gate, proxies, tls: credentials, protocol = TEXT_LINES } = options;
   const { logger, limits } = hub;
+  const pinged = new Set<TcpConn>();
+
+  /** Starts a connection's session, keeping it among the pinged ones while it lasts if the protocol pings. */
+  function startConn(socket: net.Socket, address: string): void {
+    const conn = new TcpConn(socket, hub, protocol, address);
+    if (!conn.start() || !protocol.ping) return;
+    pinged.add(conn);
+    socket.once('close', () => pinged.delete(conn));
+  }
 
   /**
    * A peer gets this long for each step before its session (its PROXY header, its TLS
@@ -50,7 +64,7 @@ export function createTcpServer(hub: Hub, options: TcpListenerOptions): net.Serv
   function open(socket: net.Socket, address: string, deadline: NodeJS.Timeout | undefined): void {
     if (!credentials) {
       clearTimeout(deadline);
-      new TcpConn(socket, hub, TCP_DOOR, address).start();
+      startConn(socket, address);
       // A socket paused to read a PROXY header: what followed it (unshifted) flows now.
       socket.resume();
       return;
@@ -77,7 +91,7 @@ export function createTcpServer(hub: Hub, options: TcpListenerOptions): net.Serv
       secure.off('error', failed);
       secure.off('end', hungUp);
       try {
-        new TcpConn(secure, hub, TCP_DOOR, address).start();
+        startConn(secure, address);
       } catch (err) {
         logger.error({ err, remote: address }, 'could not start a TLS connection');
         secure.destroy();
@@ -92,8 +106,8 @@ export function createTcpServer(hub: Hub, options: TcpListenerOptions): net.Serv
       socket.destroy();
       return;
     }
-    const bye = TCP_DOOR.codec.encode({ type: 'bye', code: 'bad_proxy_header', message: reason });
-    socket.end(LINE_FRAMING.frame(bye));
+    const bye = protocol.door.codec.encode({ type: 'bye', code: 'bad_proxy_header', message: reason });
+    socket.end(protocol.framing.frame(bye));
     setTimeout(() => socket.destroy(), limits.shutdownGraceMs).unref();
   }
 
@@ -146,6 +160,21 @@ export function createTcpServer(hub: Hub, options: TcpListenerOptions): net.Serv
   // After listening, 'error' reports failed accepts (EMFILE when out of descriptors): the listener
   // goes on, and without a listener the event would end the process.
   server.on('error', (err) => logger.error({ err }, 'TCP listener error'));
+  if (protocol.ping) {
+    const { payload, everyMs } = protocol.ping;
+    const pinger = setInterval(() => {
+      for (const conn of pinged) {
+        try {
+          conn.keepAlive(payload);
+        } catch (err) {
+          // A timer callback: one connection's failure must not reach the process or spare the others.
+          logger.warn({ err, remote: conn.remoteAddress }, 'keep-alive ping failed');
+        }
+      }
+    }, everyMs);
+    pinger.unref();
+    server.once('close', () => clearInterval(pinger));
+  }
   return server;
 }
 
