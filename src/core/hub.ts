@@ -21,7 +21,7 @@ import { Encoded, Outgoing } from './outgoing.js';
 import { PresenceBatcher } from './presence-batcher.js';
 import { IdBlocks, type IdSource } from './id-source.js';
 import { LocalBroker } from './local-broker.js';
-import { Moderation, type ModerationHost } from './moderation.js';
+import { Moderation, TARGET_ID, type ModerationHost } from './moderation.js';
 import type { RoomLog } from './room-log.js';
 import { RoomIndex } from './room-index.js';
 import { MemoryRoomRules, type RoomRulesStore } from './room-rules-store.js';
@@ -182,7 +182,7 @@ export class Hub implements CommandHub, BrokerListener {
   private readonly moderationHost: ModerationHost = {
     members: (room) => this.rooms.members(room),
     find: (target) => {
-      const id = /^#(\d{1,15})$/.exec(target);
+      const id = TARGET_ID.exec(target);
       return admittedOnly(id ? this.sessions.get(Number(id[1])) : this.sessions.findNick(target));
     },
     announce: (room, event, actor, ref) => {
@@ -619,6 +619,11 @@ export class Hub implements CommandHub, BrokerListener {
    * meantime wait for the same subscription.
    */
   enterRoom(session: Session, room: string, key?: string): Awaitable<void> {
+    return andThen(this.checkRoomRules(session, room, key), () => this.subscribeAndAdd(session, room));
+  }
+
+  /** Throws the refusal of the room's rules, if they would refuse the session (its rules loaded first). */
+  checkRoomRules(session: Session, room: string, key?: string): Awaitable<void> {
     return andThen(this.moderation.load(room), () => {
       try {
         this.moderation.admit(session, room, key, this.rooms.count(room));
@@ -626,7 +631,6 @@ export class Hub implements CommandHub, BrokerListener {
         if (this.rooms.count(room) === 0 && !this.subscribing.has(room)) this.moderation.forget(room);
         throw err;
       }
-      return this.subscribeAndAdd(session, room);
     });
   }
 
