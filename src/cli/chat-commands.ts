@@ -4,6 +4,7 @@
  * help. A line not starting with `/` is said in the current room; `//text` says "/text".
  */
 import type { HubClient } from '../clients/engine/hub-client.js';
+import type { RequestFrame } from '../clients/client-frames.js';
 import type { HistoryFrame, ServerFrame } from '../clients/server-frames.js';
 import { findRow, readSlashLine } from '../clients/slash-line.js';
 import { checkRoom } from '../core/names.js';
@@ -58,13 +59,39 @@ async function sayIn(screen: ChatScreen, room: string, text: string, action: boo
   if (!outcome.ok) screen.error(`not delivered to #${room}: ${outcome.message} [${outcome.code}]`);
 }
 
+/**
+ * A request about a room, answered by one frame to show: the room it names, else the current one.
+ * The row's fields become the frame's (they are the same fields: one table).
+ */
+function roomRequest(row: SlashRow, completes?: 'nick' | 'room'): ChatCommand {
+  return {
+    row,
+    ...(completes && { completes }),
+    async run(screen, params) {
+      const room = params.room ?? needRoom(screen);
+      if (room !== undefined) reply(screen, await screen.client.request({ ...params, type: row.name, room } as RequestFrame));
+    },
+  };
+}
+
+/** Running rooms: the topic, the operators' commands, the modes. */
+const ROOM_COMMANDS: readonly ChatCommand[] = [
+  roomRequest(COMMAND_ROWS.topic),
+  roomRequest(COMMAND_ROWS.modes, 'room'),
+  roomRequest(COMMAND_ROWS.bans, 'room'),
+  ...[COMMAND_ROWS.op, COMMAND_ROWS.deop, COMMAND_ROWS.voice, COMMAND_ROWS.devoice, COMMAND_ROWS.kick, COMMAND_ROWS.ban, COMMAND_ROWS.unban, COMMAND_ROWS.invite].map((row) =>
+    roomRequest(row, 'nick'),
+  ),
+  ...[COMMAND_ROWS.slow, COMMAND_ROWS.moderated, COMMAND_ROWS.inviteonly, COMMAND_ROWS.topiclock, COMMAND_ROWS.key, COMMAND_ROWS.limit].map((row) => roomRequest(row)),
+];
+
 // Arguments arrive checked against each row (present unless optional), so `!` only restates the row.
 export const CHAT_COMMANDS: readonly ChatCommand[] = [
   {
     row: COMMAND_ROWS.join,
     completes: 'room',
-    async run(screen, { room }) {
-      const answer = await screen.client.join(room!);
+    async run(screen, { room, key }) {
+      const answer = await screen.client.join(room!, key);
       if (reply(screen, answer) && answer.type === 'joined') screen.switchTo(answer.room);
     },
   },
@@ -142,6 +169,7 @@ export const CHAT_COMMANDS: readonly ChatCommand[] = [
       else reply(screen, answer);
     },
   },
+  ...ROOM_COMMANDS,
   {
     row: COMMAND_ROWS.ping,
     async run(screen) {

@@ -6,7 +6,7 @@
 import { counted, describeNotice } from '../clients/engine/describe.js';
 import type { ClientNotice } from '../clients/engine/hub-client.js';
 import { SetupError } from '../clients/node-client.js';
-import type { MessageFrame, ServerFrame } from '../clients/server-frames.js';
+import type { FrameOf, MessageFrame, ServerFrame } from '../clients/server-frames.js';
 import { sanitizeText } from '../core/names.js';
 import { leavesByReason, listNames } from '../core/presence-text.js';
 import type { Style } from './chat-style.js';
@@ -62,6 +62,27 @@ function room(name: string, style: Style): string {
   return style.room('#' + oneLine(name));
 }
 
+type Topic = FrameOf<'topic'>['topic'];
+type Ban = FrameOf<'ban'>['ban'];
+
+/** IRC's marks: @ for an operator, + for a voiced member. */
+const ROLE_MARKS: Readonly<Record<string, string>> = { operator: '@', voiced: '+' };
+const ROLE_NAMES: Readonly<Record<string, string>> = { operator: 'an operator', voiced: 'voiced', member: 'a member' };
+
+function topicText(where: string, topic: Topic, style: Style): string {
+  return topic ? notice(`topic of ${where}: ${oneLine(topic.text)} (set by ${style.nick(oneLine(topic.by))})`, style) : notice(`${where} has no topic`, style);
+}
+
+function banTarget(ban: Ban): string {
+  return [ban.nick === undefined ? undefined : oneLine(ban.nick), ban.id === undefined ? undefined : `#${ban.id}`].filter((part) => part !== undefined).join(' ');
+}
+
+function banTerms(ban: Ban): string {
+  return `${ban.until === undefined ? 'for good' : `until ${new Date(ban.until).toLocaleString()}`}${ban.reason ? ` (${oneLine(ban.reason)})` : ''}`;
+}
+
+const onOff = (on: boolean): string => (on ? 'on' : 'off');
+
 /** The text for a frame, or undefined for frames a person need not see. */
 export function formatFrame(frame: ServerFrame, options: FormatOptions): string | undefined {
   const { style, mode } = options;
@@ -75,9 +96,14 @@ export function formatFrame(frame: ServerFrame, options: FormatOptions): string 
       return `${style.time(clock(frame.ts, mode, options.now))} ${head} ${frame.action ? `* ${nick(frame.from)} ${text}` : text}`;
     }
     case 'joined':
-      return notice(`${nick(frame.nick)} joined ${room(frame.room, style)}`, style);
+      return [
+        notice(`${nick(frame.nick)} joined ${room(frame.room, style)}${frame.role === 'operator' ? ': you are its operator' : ''}`, style),
+        ...(frame.topic ? [topicText(room(frame.room, style), frame.topic, style)] : []),
+      ].join('\n');
     case 'left':
-      return notice(`${nick(frame.nick)} left ${room(frame.room, style)} (${oneLine(frame.reason)})`, style);
+      return frame.by === undefined
+        ? notice(`${nick(frame.nick)} left ${room(frame.room, style)} (${oneLine(frame.reason)})`, style)
+        : style.error(`${NOTICE} you were kicked from ${room(frame.room, style)} by ${nick(frame.by)}${frame.message ? ` (${oneLine(frame.message)})` : ''}`);
     case 'presence': {
       const names = (members: readonly { nick: string }[]): string => listNames(members.map((m) => nick(m.nick)));
       const lines = frame.joined.length > 0 ? [notice(`${names(frame.joined)} joined ${room(frame.room, style)}`, style)] : [];
@@ -89,14 +115,40 @@ export function formatFrame(frame: ServerFrame, options: FormatOptions): string 
     case 'who':
       return notice(
         `${room(frame.room, style)} has ${counted(frame.members.length, 'member')}: ` +
-          frame.members.map((m) => nick(m.nick)).join(', '),
+          frame.members.map((m) => `${ROLE_MARKS[m.role ?? ''] ?? ''}${nick(m.nick)}`).join(', '),
         style,
-      );
+      ) + (frame.topic ? `\n${topicText(room(frame.room, style), frame.topic, style)}` : '');
     case 'rooms':
       return notice(
-        frame.rooms.length === 0 ? 'no rooms' : 'rooms: ' + frame.rooms.map((r) => `${room(r.room, style)} (${r.members})`).join(', '),
+        frame.rooms.length === 0
+          ? 'no rooms'
+          : 'rooms: ' + frame.rooms.map((r) => `${room(r.room, style)} (${r.members}${r.topic ? `: ${oneLine(r.topic)}` : ''})`).join(', '),
         style,
       );
+    case 'topic':
+      return topicText(room(frame.room, style), frame.topic, style);
+    case 'modes':
+      return notice(
+        `modes of ${room(frame.room, style)}: topic lock ${onOff(frame.topicLocked)}, moderated ${onOff(frame.moderated)}, ` +
+          `invite-only ${onOff(frame.inviteOnly)}, key ${onOff(frame.keyed)}, limit ${frame.memberLimit || 'none'}, ` +
+          `slow ${frame.slowSeconds ? `${frame.slowSeconds} s` : 'off'}${frame.by ? ` (set by ${nick(frame.by)})` : ''}`,
+        style,
+      );
+    case 'role':
+      return notice(`${nick(frame.nick)} is now ${ROLE_NAMES[frame.role] ?? oneLine(frame.role)} in ${room(frame.room, style)} (by ${nick(frame.by)})`, style);
+    case 'kicked':
+      return notice(`${nick(frame.nick)} was kicked from ${room(frame.room, style)} by ${nick(frame.by)}${frame.reason ? ` (${oneLine(frame.reason)})` : ''}`, style);
+    case 'ban':
+      return frame.lifted
+        ? notice(`the ban of ${banTarget(frame.ban)} from ${room(frame.room, style)} was lifted`, style)
+        : notice(`${nick(frame.ban.by)} banned ${banTarget(frame.ban)} from ${room(frame.room, style)} ${banTerms(frame.ban)}`, style);
+    case 'bans':
+      return [
+        notice(`${room(frame.room, style)} has ${counted(frame.bans.length, 'ban')}`, style),
+        ...frame.bans.map((ban) => notice(`  ${banTarget(ban)} ${banTerms(ban)}, by ${nick(ban.by)}`, style)),
+      ].join('\n');
+    case 'invited':
+      return notice(`${nick(frame.by)} invited ${nick(frame.nick)} into ${room(frame.room, style)}`, style);
     case 'error':
       return style.error(`${NOTICE} ${oneLine(frame.message)} [${oneLine(frame.code)}]`);
     case 'bye':

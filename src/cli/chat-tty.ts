@@ -154,6 +154,8 @@ class TerminalScreen implements ChatScreen {
   private onFrame(frame: ServerFrame): void {
     if (frame.type === 'message') this.noteSeq(frame);
     this.showFrame(frame);
+    // Put out of the room being talked in: talk in another one.
+    if (frame.type === 'left' && frame.room === this.currentRoom && !this.client.rooms.has(frame.room)) this.switchTo([...this.client.rooms][0]);
   }
 
   /** /history pages back from the oldest message shown in a room. */

@@ -77,6 +77,8 @@ export interface CommandHub {
    * (throws banned, invite_only, bad_key, room_full); its `joinedAtSeq` is set when this settles.
    */
   enterRoom(session: Session, room: string, key?: string): Awaitable<void>;
+  /** Throws what `enterRoom` would be refused with by the room's rules, without entering. */
+  checkRoomRules(session: Session, room: string, key?: string): Awaitable<void>;
   /** Takes the session out of a room and tells who remains; throws not_in_room. */
   leaveRoom(session: Session, room: string, reason: LeftReason): void;
   /** Every member of a room with its role, the room's gathered join and leave notices sent first. */

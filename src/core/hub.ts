@@ -22,7 +22,7 @@ import { PresenceBatcher } from './presence-batcher.js';
 import type { Directory, DirectoryListener, WhisperEvent } from './directory.js';
 import { IdBlocks, type IdSource } from './id-source.js';
 import { LocalBroker } from './local-broker.js';
-import { Moderation, type ModerationHost } from './moderation.js';
+import { Moderation, TARGET_ID, type ModerationHost } from './moderation.js';
 import type { RoomLog } from './room-log.js';
 import { RoomIndex } from './room-index.js';
 import { MemoryRoomRules, type RoomRulesStore } from './room-rules-store.js';
@@ -188,7 +188,7 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
   private readonly moderationHost: ModerationHost = {
     members: (room) => this.rooms.members(room),
     find: (target) => {
-      const id = /^#(\d{1,15})$/.exec(target);
+      const id = TARGET_ID.exec(target);
       return admittedOnly(id ? this.sessions.get(Number(id[1])) : this.sessions.findNick(target));
     },
     announce: (room, event, actor, ref) => {
@@ -686,6 +686,11 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
    * meantime wait for the same subscription.
    */
   enterRoom(session: Session, room: string, key?: string): Awaitable<void> {
+    return andThen(this.checkRoomRules(session, room, key), () => this.subscribeAndAdd(session, room));
+  }
+
+  /** Throws the refusal of the room's rules, if they would refuse the session (its rules loaded first). */
+  checkRoomRules(session: Session, room: string, key?: string): Awaitable<void> {
     return andThen(this.moderation.load(room), () => {
       try {
         this.moderation.admit(session, room, key, this.rooms.count(room));
@@ -693,7 +698,6 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
         if (this.rooms.count(room) === 0 && !this.subscribing.has(room)) this.moderation.forget(room);
         throw err;
       }
-      return this.subscribeAndAdd(session, room);
     });
   }
 

@@ -110,6 +110,11 @@ export const BAN_MAX_SECONDS = 366 * 24 * 3600;
 export const SLOW_MAX_SECONDS = 3600;
 /** Most bans one room keeps (IRC servers cap their ban lists too): the stored rules stay small. */
 export const BANS_MAX_PER_ROOM = 200;
+/**
+ * Bytes of rooms' rules the memory store keeps (JSON, as stored); past it the rooms whose rules
+ * changed longest ago are forgotten, so what clients set cannot grow the process without bound.
+ */
+export const MEMORY_RULES_MAX_BYTES = 16 * 1024 * 1024;
 /** Most token subjects one room keeps as standing operators. */
 export const OPERATORS_MAX_PER_ROOM = 100;
 /**

@@ -4,6 +4,7 @@
  * that asks the network fits the same interface; the ones here answer at once.
  */
 import type { Awaitable } from './command-hub.js';
+import { MEMORY_RULES_MAX_BYTES } from './limits.js';
 import type { RoomRules } from './room-rules.js';
 
 export interface RoomRulesStore {
@@ -13,9 +14,22 @@ export interface RoomRulesStore {
   save(room: string, rules: RoomRules | undefined): Awaitable<void>;
 }
 
-/** Rules kept in this process only: `--store memory`, and a hub given no store. Copies in and out, as a real store would. */
+/**
+ * Rules kept in this process only: `--store memory`, and a hub given no store. Copies in and out,
+ * as a real store would. At most `maxBytes` of them (as JSON): past it the rooms whose rules were
+ * saved longest ago are forgotten (a room open on the hub keeps its copy there, and saves it again
+ * at its next change).
+ */
 export class MemoryRoomRules implements RoomRulesStore {
+  /** By room, in the order they were last saved. */
   private readonly rooms = new Map<string, string>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes = MEMORY_RULES_MAX_BYTES) {}
+
+  get bytesHeld(): number {
+    return this.bytes;
+  }
 
   load(room: string): RoomRules | undefined {
     const stored = this.rooms.get(room);
@@ -23,7 +37,21 @@ export class MemoryRoomRules implements RoomRulesStore {
   }
 
   save(room: string, rules: RoomRules | undefined): void {
-    if (rules === undefined) this.rooms.delete(room);
-    else this.rooms.set(room, JSON.stringify(rules));
+    this.forget(room);
+    if (rules === undefined) return;
+    const json = JSON.stringify(rules);
+    this.rooms.set(room, json);
+    this.bytes += room.length + json.length;
+    for (const oldest of this.rooms.keys()) {
+      if (this.bytes <= this.maxBytes) break;
+      this.forget(oldest);
+    }
+  }
+
+  private forget(room: string): void {
+    const held = this.rooms.get(room);
+    if (held === undefined) return;
+    this.rooms.delete(room);
+    this.bytes -= room.length + held.length;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The page audited with axe-core (WCAG 2.1 A and AA rules) in real Chromium, on a desktop and a phone
  * screen, in light and dark colour schemes, before and after a nick is chosen, with messages,
- * members, whispers and notices on screen: no violation at all, of any impact.
+ * members, whispers and notices on screen, and as a room's operator with a member's menu open: no
+ * violation at all, of any impact.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -76,7 +77,16 @@ for (const { name, viewport } of SCREENS) {
         await chat.waitForMessage('lobby', 'looks around');
         await chat.page.locator('#member-list li').first().waitFor({ state: 'attached', timeout: UI_TIMEOUT_MS });
         const second = described(await audit(chat.page));
-        assert.deepEqual({ beforeNick: first, afterNick: second }, { beforeNick: [], afterNick: [] });
+        // A room of one's own: its operator gets a menu beside each member, audited open.
+        const room = `ops-${name}-${colorScheme}`;
+        await chat.join(room);
+        terminal.send(`/join ${room}`);
+        if (name === 'phone') await chat.page.getByRole('button', { name: 'Members' }).click();
+        const members = chat.page.locator('#member-list');
+        await members.getByLabel(`Moderate term${name}${colorScheme}`).click();
+        await members.getByRole('button', { name: 'Kick' }).waitFor({ timeout: UI_TIMEOUT_MS });
+        const third = described(await audit(chat.page));
+        assert.deepEqual({ beforeNick: first, afterNick: second, operating: third }, { beforeNick: [], afterNick: [], operating: [] });
         await chat.close();
       } finally {
         terminal.close();

@@ -206,3 +206,22 @@ test('API keys reload live: a key added works at once, a key removed stops worki
     await server.close();
   }
 });
+
+test('a key posts to more rooms than the room cap: the bot leaves the room it posted to longest ago, never sticks at the cap', async () => {
+  const server = await startTestServer({ maxRoomsPerConn: 4, floodBurst: 0 }, { apiKeys: [`${KEY}=bot`] });
+  const port = server.httpPort;
+  try {
+    for (let i = 0; i < 10; i++) {
+      const res = await call(port, 'POST', `/api/rooms/r${i}/messages`, 'Message', { key: KEY, body: JSON.stringify({ text: `to r${i}` }) });
+      assert.deepEqual([res.status, res.body.room, res.body.seq], [201, `r${i}`, 1], `post ${i}`);
+    }
+    // Posting again to a room it is still in keeps that room: r9 stays, r6 (the oldest) goes next.
+    assert.equal((await call(port, 'POST', '/api/rooms/r7/messages', 'Message', { key: KEY, body: JSON.stringify({ text: 'again' }) })).body.seq, 2);
+    await call(port, 'POST', '/api/rooms/r10/messages', 'Message', { key: KEY, body: JSON.stringify({ text: 'to r10' }) });
+    const rooms = await call(port, 'GET', '/api/rooms', 'Rooms', { key: KEY });
+    const listed = (rooms.body.rooms as { room: string }[]).map((r) => r.room).sort();
+    assert.deepEqual(listed, ['r10', 'r7', 'r8', 'r9'], 'the bot is in the four rooms it posted to last');
+  } finally {
+    await server.close();
+  }
+});

@@ -373,3 +373,31 @@ test('a server of another protocol version is refused, said so, and tried again 
   assert.equal(client.state.kind, 'closed');
   await assert.rejects(started, /quit while connecting/, 'start() gives up only when told to');
 });
+
+test('a keyed room is joined again with its key after a reconnect, before the resume; a room that puts us out is not', async () => {
+  const reply = serverReplies({
+    join: (frame, link) => {
+      if (frame.type !== 'join') return undefined;
+      if (frame.room === 'vault' && frame.key !== 'sesame') return [{ type: 'error', code: 'bad_key', message: 'that room takes a key', ref: frame.ref }];
+      return [{ type: 'joined', room: frame.room, nick: link.nick, id: link.id, ref: frame.ref }];
+    },
+  });
+  const { client, clock, last } = engine({ reply });
+  void client.start();
+  await clock.advance(0);
+  assert.equal((await client.join('vault', 'sesame')).type, 'joined');
+  assert.equal((await client.join('deck')).type, 'joined');
+  // Put out of #deck by an operator: the client stops keeping itself in it.
+  last().push({ type: 'left', room: 'deck', nick: last().nick, id: last().id, reason: 'kicked', by: 'boss' });
+  await clock.advance(0);
+  assert.deepEqual([...client.rooms].sort(), ['lobby', 'vault']);
+
+  last().drop();
+  await clock.advance(500);
+  const second = last();
+  const kinds = second.sent.map((f) => f.type);
+  assert.deepEqual(second.sentOf('join'), [{ type: 'join', room: 'vault', key: 'sesame', ref: second.sentOf('join')[0]!.ref }]);
+  assert.ok(kinds.indexOf('join') < kinds.indexOf('resume'), `joined with the key before resuming: ${kinds.join(', ')}`);
+  assert.deepEqual(Object.keys(second.sentOf('resume')[0]!.rooms).sort(), ['lobby', 'vault'], 'not #deck');
+  assert.equal(client.state.kind, 'online');
+});

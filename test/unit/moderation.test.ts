@@ -274,3 +274,60 @@ test('a lobby ban keeps its target out of lobby from the moment it connects: wel
   await h.scheduler.endTurn();
   assert.equal(lastError(next)?.code, 'not_in_room');
 });
+
+test('a store that refuses a change: the operator is told store_failed and nothing changed', async () => {
+  const store = new MemoryRoomRules();
+  let refusing = false;
+  const failing = {
+    load: (room: string) => store.load(room),
+    save(room: string, rules: Parameters<MemoryRoomRules['save']>[1]) {
+      if (refusing) throw new Error('disk I/O error');
+      store.save(room, rules);
+    },
+  };
+  const { h, alice, bob } = await devRoom(fakeHub({}, undefined, false, { rules: failing }));
+  refusing = true;
+  h.send(alice.session, { type: 'topic', room: 'dev', topic: 'lost' });
+  h.send(alice.session, { type: 'moderated', room: 'dev', on: true });
+  h.send(bob.session, { type: 'say', room: 'dev', text: 'still speaking' });
+  await h.scheduler.endTurn();
+  assert.deepEqual(alice.conn.of('error').map((e) => e.code), ['store_failed', 'store_failed']);
+  assert.match(lastError(alice)!.message, /disk I\/O error/);
+  assert.equal(bob.conn.of('topic').length, 0);
+  assert.ok(bob.conn.of('message').some((m) => m.text === 'still speaking'), 'not moderated: the change was not made');
+});
+
+test('an unban that lifts a ban by id and one by nick and id answers once with the ref', async () => {
+  const { h, alice, carol } = await devRoom();
+  const nextId = carol.session.id + 1;
+  h.send(alice.session, { type: 'ban', room: 'dev', target: `#${nextId}` });
+  await h.scheduler.endTurn();
+  const zed = h.connect();
+  assert.equal(zed.session.id, nextId);
+  h.send(zed.session, { type: 'nick', nick: 'zed' });
+  h.send(alice.session, { type: 'ban', room: 'dev', target: 'zed' });
+  h.send(alice.session, { type: 'bans', room: 'dev' });
+  await h.scheduler.endTurn();
+  assert.equal(alice.conn.of('bans').at(-1)!.bans.length, 2, 'by id, and by nick and id: two targets');
+  h.send(alice.session, { type: 'unban', room: 'dev', target: `#${nextId}`, ref: 'u' });
+  await h.scheduler.endTurn();
+  assert.equal(alice.conn.of('ban').filter((b) => b.ref === 'u').length, 1);
+  assert.equal(carol.conn.of('ban').filter((b) => b.lifted).length, 2, 'the room hears of both');
+});
+
+test('a resume naming a room whose rules refuse the session resumes nothing: one error, no room joined', async () => {
+  const { h, alice, bob } = await devRoom();
+  h.send(alice.session, { type: 'key', room: 'dev', key: 'k' });
+  h.send(bob.session, { type: 'part', room: 'dev' });
+  await h.scheduler.endTurn();
+  h.send(bob.session, { type: 'resume', rooms: { other: 0, dev: 0, third: 0 }, ref: 'r' });
+  await h.scheduler.endTurn();
+  const answers = bob.conn.frames.filter((f) => 'ref' in f && f.ref === 'r');
+  assert.deepEqual(answers.map((f) => (f.type === 'error' ? f.code : f.type)), ['bad_key']);
+  assert.deepEqual(bob.session.rooms.list(), ['lobby']);
+  h.send(bob.session, { type: 'join', room: 'dev', key: 'k' });
+  h.send(bob.session, { type: 'resume', rooms: { other: 0, dev: 0 }, ref: 'r2' });
+  await h.scheduler.endTurn();
+  assert.deepEqual(bob.conn.frames.filter((f) => 'ref' in f && f.ref === 'r2').map((f) => f.type), ['resumed', 'resumed'], 'in the room already: nothing to refuse');
+  assert.deepEqual(bob.session.rooms.list().sort(), ['dev', 'lobby', 'other']);
+});

@@ -1,6 +1,7 @@
 /**
  * The pure rule logic of src/core/room-rules.ts against models: bans (set, replaced, lifted,
- * expiring, capped), joining and speaking (moderation and slow mode), with fast-check.
+ * expiring, capped), joining and speaking (moderation and slow mode), with fast-check; and the two
+ * stores of rules (memory, within its budget; SQLite).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -9,6 +10,9 @@ import type { Ban, Role } from '../../src/core/events.js';
 import { BANS_MAX_PER_ROOM } from '../../src/core/limits.js';
 import { banOf, DEFAULT_RULES, isDefault, joinRefusal, speakRefusal, withBan, withoutBan, type RoomRules } from '../../src/core/room-rules.js';
 import { HubError } from '../../src/core/errors.js';
+import { MemoryRoomRules } from '../../src/core/room-rules-store.js';
+import { SqliteRoomRules } from '../../src/store/sqlite-room-rules.js';
+import Database from 'better-sqlite3';
 
 const nicks = fc.constantFrom('ann', 'bob', 'cy');
 const ids = fc.integer({ min: 1, max: 4 });
@@ -168,4 +172,38 @@ test('only a new room\'s rules are default: any setting makes them worth storing
   }
   assert.equal(isDefault({ ...DEFAULT_RULES, topic: { text: 't', by: 'a', ts: 0 } }), false);
   assert.equal(isDefault({ ...DEFAULT_RULES, bans: [{ nick: 'a', by: 'b', at: 0 }] }), false);
+});
+
+test('the memory store keeps at most its byte budget, forgetting the rooms saved longest ago; forgetting a room frees its bytes', () => {
+  const rules = (n: number): RoomRules => ({ ...DEFAULT_RULES, topic: { text: 'x'.repeat(n), by: 'op', ts: 0 } });
+  const store = new MemoryRoomRules(1_200);
+  store.save('a', rules(200));
+  store.save('b', rules(200));
+  store.save('c', rules(200));
+  assert.equal(store.load('a')?.topic?.text.length, 200);
+  store.save('a', rules(300)); // saved again: now the newest
+  store.save('d', rules(300));
+  assert.ok(store.bytesHeld <= 1_200, `${store.bytesHeld} bytes held`);
+  assert.equal(store.load('b'), undefined, 'b was saved longest ago');
+  assert.equal(store.load('a')?.topic?.text.length, 300);
+  assert.equal(store.load('d')?.topic?.text.length, 300);
+  const before = store.bytesHeld;
+  store.save('d', undefined);
+  assert.equal(store.load('d'), undefined);
+  assert.ok(store.bytesHeld < before);
+});
+
+test('SQLite keeps rules per room, forgets them on undefined, and reads a row lacking newer fields with a new room\'s values', () => {
+  const db = new Database(':memory:');
+  const store = new SqliteRoomRules(db);
+  const set: RoomRules = { ...DEFAULT_RULES, moderated: true, key: 'k', bans: [{ nick: 'eve', by: 'op', at: 5, until: 10 }] };
+  store.save('dev', set);
+  assert.deepEqual(store.load('dev'), set);
+  assert.equal(store.load('ops'), undefined);
+  db.prepare("INSERT INTO room_rules (room, rules) VALUES ('old', '{\"moderated\":true}')").run();
+  assert.deepEqual(store.load('old'), { ...DEFAULT_RULES, moderated: true });
+  store.save('dev', undefined);
+  assert.equal(store.load('dev'), undefined);
+  // Opening it again on the same database keeps what is there.
+  assert.deepEqual(new SqliteRoomRules(db).load('old'), { ...DEFAULT_RULES, moderated: true });
 });

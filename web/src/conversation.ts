@@ -64,6 +64,10 @@ export interface Conversation {
   readonly entries: readonly Entry[];
   /** Members by id (rooms only), kept live from who, presence and nick frames. */
   readonly members: Map<number, string>;
+  /** The ids of the room's operators, kept live from joined, who and role frames. */
+  readonly ops: Set<number>;
+  /** The room's topic ('' when it has none). */
+  topic: string;
   unread: number;
   /** Whether older messages may exist on the server. */
   older: 'unknown' | 'loading' | 'none';
@@ -119,6 +123,8 @@ export function createConversation(id: string, kind: ConversationKind, name: str
     name,
     entries,
     members: new Map(),
+    ops: new Set(),
+    topic: '',
     unread: 0,
     older: 'unknown',
     get lowestSeq() {

@@ -11,7 +11,6 @@ import { createHubClient, type ConnectionState } from '../../src/clients/engine/
 import type { FrameOf, MessageFrame, ServerFrame } from '../../src/clients/server-frames.js';
 import { findRow } from '../../src/clients/slash-line.js';
 import { leavesByReason, listNames } from '../../src/core/presence-text.js';
-import type { Member } from '../../src/protocol/schema/fields.js';
 import { browserLink } from './browser-link.js';
 import { createConversation, type Conversation, type ConversationKind, type NoticeEntry } from './conversation.js';
 import { nickKey } from './names.js';
@@ -44,9 +43,12 @@ export interface PageModel {
   submit(line: string): boolean;
   /** Asks for a new nick; resolves with why not (the server's message), or undefined once it is ours. */
   changeNick(nick: string): Promise<string | undefined>;
-  join(room: string): void;
+  /** Joins a room (a keyed one with its key) and shows it. */
+  join(room: string, key?: string): void;
   /** Opens (or shows) the whisper thread with a user. */
   openWhisper(nick: string): void;
+  /** An operator's kick or ban (for good) of a member of the room on screen. */
+  moderate(action: 'kick' | 'ban', id: number): void;
   activate(id: string): void;
   /** Whether the user can see the page; unread counts also grow for the active room while it is hidden. */
   setPageVisible(visible: boolean): void;
@@ -122,18 +124,18 @@ export function createPageModel(url: string, hooks: PageHooks, rememberedNick: s
       here.addNotice('not connected: try the command again once the connection is back', 'error');
       return false;
     }
-    const { room, nick, to, text, command } = input.params;
+    const { room, nick, to, text, command, key } = input.params;
     const name = input.row.name;
     if (name === 'whisper') whisper(ensureDm(to!), text!, false);
     else if (name === 'nick') void changeNick(nick!).then((error) => error && here.addNotice(error, 'error'));
-    else if (name === 'join') join(room!);
+    else if (name === 'join') join(room!, key);
     else if (name === 'part') {
       if (room === undefined && here.kind !== 'room') here.addNotice('this is a whisper thread; name a room: /part <room>', 'error');
       else settle(client.request({ type: 'part', room: room ?? here.name }), (answer) => answer.type === 'left' && onLeft(answer));
     } else if (name === 'who') {
       settle(client.request({ type: 'who', room: room ?? (here.kind === 'room' ? here.name : 'lobby') }), (answer) => {
         if (answer.type !== 'who') return;
-        setMembers(answer.room, answer.members);
+        onWho(answer);
         active()?.addNotice(`#${answer.room} has ${counted(answer.members.length, 'member')}: ${answer.members.map((m) => m.nick).join(', ')}`);
       });
     } else if (name === 'rooms') {
@@ -142,6 +144,9 @@ export function createPageModel(url: string, hooks: PageHooks, rememberedNick: s
         directory = answer.rooms;
         active()?.addNotice(`${counted(answer.rooms.length, 'room')}: ${answer.rooms.map((r) => `#${r.room} (${r.members})`).join(', ')}`);
       });
+    } else if (name === 'topic') {
+      // Answered with the topic as it now stands: shown as everyone else sees a change.
+      if (here.kind === 'room') settle(client.request({ type: 'topic', room: here.name, ...input.params }), onFrame);
     } else if (command !== undefined) {
       const spec = findRow(command, SLASH_COMMANDS);
       here.addNotice(spec ? `${spec.syntax} — ${spec.help}` : `no command called /${command}; /help lists them`, spec ? 'info' : 'error');
@@ -162,8 +167,8 @@ export function createPageModel(url: string, hooks: PageHooks, rememberedNick: s
     return undefined;
   }
 
-  function join(room: string): void {
-    settle(client.join(room), (answer) => {
+  function join(room: string, key?: string): void {
+    settle(client.join(room, key), (answer) => {
       if (answer.type !== 'joined') return;
       activate(ensureRoom(answer.room).id);
       requestWho(answer.room);
@@ -197,6 +202,12 @@ export function createPageModel(url: string, hooks: PageHooks, rememberedNick: s
       }
       hooks.changed();
     });
+  }
+
+  function moderate(action: 'kick' | 'ban', id: number): void {
+    const here = active();
+    // The answer (`kicked`, `ban`) is what everyone else in the room is told: shown the same way.
+    if (here) settle(client.request({ type: action, room: here.name, target: `#${id}` }), onFrame);
   }
 
   function refreshDirectory(): void {
@@ -240,7 +251,7 @@ export function createPageModel(url: string, hooks: PageHooks, rememberedNick: s
 
   function requestWho(room: string): void {
     void client.request({ type: 'who', room }).then((answer) => {
-      if (answer.type === 'who') setMembers(answer.room, answer.members);
+      if (answer.type === 'who') onWho(answer);
       hooks.changed();
     });
   }
@@ -272,11 +283,41 @@ export function createPageModel(url: string, hooks: PageHooks, rememberedNick: s
     else if (frame.type === 'error') active()?.addNotice(frame.message, 'error');
     else if (frame.type === 'message') addRoomMessage(ensureRoom(frame.room), frame);
     else if (frame.type === 'whisper') onWhisper(frame);
-    else if (frame.type === 'joined' && frame.id === client.id) ensureRoom(frame.room).members.set(frame.id, frame.nick);
-    else if (frame.type === 'left') onLeft(frame);
+    else if (frame.type === 'joined' && frame.id === client.id) {
+      const room = ensureRoom(frame.room);
+      room.members.set(frame.id, frame.nick);
+      room.topic = frame.topic?.text ?? '';
+      if (frame.role === 'operator') room.ops.add(frame.id);
+    } else if (frame.type === 'left') onLeft(frame);
     else if (frame.type === 'presence') onPresence(frame);
     else if (frame.type === 'nick') onNick(frame);
+    else if ('room' in frame) onRoomNews(frame, conversations.get(roomConversationId(frame.room)));
     hooks.changed();
+  }
+
+  /** What a room's operators did, as its members see it. */
+  function onRoomNews(frame: ServerFrame, room: Conversation | undefined): void {
+    if (!room) return;
+    if (frame.type === 'topic') {
+      room.topic = frame.topic?.text ?? '';
+      room.addNotice(frame.topic ? `${frame.topic.by} set the topic: ${room.topic}` : 'the topic was cleared');
+    } else if (frame.type === 'role') {
+      if (frame.role === 'operator') room.ops.add(frame.id);
+      else room.ops.delete(frame.id);
+      room.addNotice(`${frame.nick} is now ${frame.role === 'operator' ? 'an operator' : frame.role} (by ${frame.by})`);
+    } else if (frame.type === 'kicked') {
+      room.members.delete(frame.id);
+      room.ops.delete(frame.id);
+      room.addNotice(`${frame.nick} was kicked by ${frame.by}${frame.reason ? ` (${frame.reason})` : ''}`, 'warning');
+    } else if (frame.type === 'ban') {
+      room.addNotice(`${frame.ban.nick ?? `#${frame.ban.id}`} ${frame.lifted ? 'is no longer banned' : `was banned by ${frame.ban.by}`}`, 'warning');
+    }
+  }
+
+  function onWho(frame: FrameOf<'who'>): void {
+    setMembers(frame.room, frame.members);
+    const room = conversations.get(roomConversationId(frame.room));
+    if (room) room.topic = frame.topic?.text ?? '';
   }
 
   /** Live messages, a room's recent history and resume replays (deduplicated by the engine), and pages of older ones. */
@@ -294,7 +335,7 @@ export function createPageModel(url: string, hooks: PageHooks, rememberedNick: s
     if (!own && !isSeen(thread)) thread.unread++;
   }
 
-  /** Our own leaving (others' come in presence notices). */
+  /** Our own leaving (others' come in presence notices), or an operator putting us out. */
   function onLeft(frame: FrameOf<'left'>): void {
     const room = conversations.get(roomConversationId(frame.room));
     if (!room || frame.id !== client.id) return;
@@ -302,6 +343,7 @@ export function createPageModel(url: string, hooks: PageHooks, rememberedNick: s
     hooks.conversationRemoved(room);
     const next = conversations.get(roomConversationId('lobby')) ?? conversations.values().next().value;
     if (activeId === room.id && next) activate(next.id);
+    if (frame.by !== undefined) active()?.addNotice(`you were kicked from #${frame.room} by ${frame.by}${frame.message ? ` (${frame.message})` : ''}`, 'error');
     refreshDirectory();
   }
 
@@ -338,11 +380,15 @@ export function createPageModel(url: string, hooks: PageHooks, rememberedNick: s
 
   // ---- helpers ----
 
-  function setMembers(room: string, members: Member[]): void {
+  function setMembers(room: string, members: FrameOf<'who'>['members']): void {
     const conversation = conversations.get(roomConversationId(room));
     if (!conversation) return;
     conversation.members.clear();
-    for (const member of members) conversation.members.set(member.id, member.nick);
+    conversation.ops.clear();
+    for (const member of members) {
+      conversation.members.set(member.id, member.nick);
+      if (member.role === 'operator') conversation.ops.add(member.id);
+    }
   }
 
   /**
@@ -403,6 +449,7 @@ export function createPageModel(url: string, hooks: PageHooks, rememberedNick: s
     changeNick,
     join,
     openWhisper: (nick) => activate(ensureDm(nick).id),
+    moderate,
     activate,
     setPageVisible(visible) {
       pageVisible = visible;

@@ -14,6 +14,7 @@ export const SLASH_COMMANDS = [
   COMMAND_ROWS.me,
   COMMAND_ROWS.who,
   COMMAND_ROWS.rooms,
+  COMMAND_ROWS.topic,
   COMMAND_ROWS.help,
 ];
 

@@ -167,8 +167,8 @@ export interface HubClient {
    * connection lost before the answer gives `connection_lost`.
    */
   request(frame: RequestFrame): Promise<ServerFrame>;
-  /** Joins a room and keeps this client in it across reconnects. */
-  join(room: string): Promise<ServerFrame>;
+  /** Joins a room (with its key, when it has one) and keeps this client in it across reconnects. */
+  join(room: string, key?: string): Promise<ServerFrame>;
   /** Leaves a room for good (it is not resumed after a reconnect). */
   part(room: string): Promise<ServerFrame>;
   /** Changes nick; the new one is claimed again after every reconnect. */
@@ -225,6 +225,8 @@ export function createHubClient(options: HubClientOptions): HubClient {
   let wantedNick = options.nick;
   /** Rooms the user wants to be in, in the order they asked; canonical names. */
   const wanted = new Set<string>();
+  /** The keys keyed rooms were joined with, to join them again after a reconnect. */
+  const keys = new Map<string, string>();
   /** Rooms the server says this connection is in. */
   let joined = new Set<string>();
   let currentNick = '';
@@ -408,7 +410,7 @@ export function createHubClient(options: HubClientOptions): HubClient {
     const joining = [...wanted].filter((room) => !joined.has(room));
     hold(cursors, starting);
     const answers = await Promise.all([
-      ...joining.map((room) => exchange({ type: 'join', room })),
+      ...joining.map((room) => exchange(joinFrame(room))),
       ...starting.map((room) => exchange({ type: 'history', room })),
     ]);
     if (lost()) return;
@@ -422,8 +424,19 @@ export function createHubClient(options: HubClientOptions): HubClient {
 
   /** A room the server would not let us (back) in: the client no longer keeps itself in it. */
   function refused(room: string, reason: string): void {
-    wanted.delete(room);
+    forget(room);
     notify({ kind: 'rejoin-failed', room, reason });
+  }
+
+  /** Joining a room, with the key it was joined with when it has one. */
+  function joinFrame(room: string): RequestFrame {
+    return { type: 'join', room, ...(keys.has(room) && { key: keys.get(room)! }) };
+  }
+
+  /** A room this client no longer keeps itself in. */
+  function forget(room: string): void {
+    wanted.delete(room);
+    keys.delete(room);
   }
 
   /** Messages of a history page, into the room's held messages (duplicates fall out on release). */
@@ -433,6 +446,13 @@ export function createHubClient(options: HubClientOptions): HubClient {
 
   /** Replays every wanted room from its last seen seq; falls back to joining if the server cannot. */
   async function resumeRooms(lost: () => boolean): Promise<void> {
+    // A resume carries no keys: keyed rooms are joined again with theirs first (the resume then finds us in them).
+    for (const room of [...keys.keys()]) {
+      if (joined.has(room)) continue;
+      const answer = await exchange(joinFrame(room));
+      if (lost()) return;
+      if (answer.type === 'error') refused(room, answer.message);
+    }
     const rooms = [...wanted];
     if (rooms.length === 0) return;
     const ref = makeRef();
@@ -467,7 +487,7 @@ export function createHubClient(options: HubClientOptions): HubClient {
     for (const room of [...cursors.held.keys()]) release(room);
     for (const room of rooms) {
       if (joined.has(room)) continue;
-      const answer = await exchange({ type: 'join', room });
+      const answer = await exchange(joinFrame(room));
       if (lost()) return;
       if (answer.type === 'error') refused(room, answer.message);
     }
@@ -583,12 +603,20 @@ export function createHubClient(options: HubClientOptions): HubClient {
         if (frame.id === currentId) {
           if (frame.type === 'joined') joined.add(frame.room);
           else joined.delete(frame.room);
+          // Put out by an operator: not a room to go back into after a reconnect.
+          if (frame.type === 'left' && frame.ref === undefined) forget(frame.room);
           // Rejoining while catching up is housekeeping, not news.
           if (!ready && frame.ref === undefined) return;
         } else if (!wanted.has(frame.room)) return;
         break;
       case 'presence':
-        if (!wanted.has(frame.room)) return;
+      case 'topic':
+      case 'modes':
+      case 'role':
+      case 'kicked':
+      case 'ban':
+        // A room's news, for a room this client has left, is no longer news (an answer still is).
+        if (!wanted.has(frame.room) && !('ref' in frame && frame.ref !== undefined)) return;
         break;
       case 'nick':
         if (frame.id === currentId) currentNick = frame.nick;
@@ -759,20 +787,21 @@ export function createHubClient(options: HubClientOptions): HubClient {
 
     request,
 
-    async join(room) {
+    async join(room, key) {
       const name = roomKey(room);
       // Wanted before the answer: the room's recent history may come ahead of it.
       const had = wanted.has(name);
       wanted.add(name);
-      const reply = await request({ type: 'join', room: name });
-      if (reply.type === 'error' && !had && !joined.has(name)) wanted.delete(name);
+      const reply = await request({ type: 'join', room: name, ...(key !== undefined && { key }) });
+      if (reply.type === 'error' && !had && !joined.has(name)) forget(name);
+      if (reply.type === 'joined' && key !== undefined) keys.set(name, key);
       return reply;
     },
 
     async part(room) {
       const name = roomKey(room);
       const reply = await request({ type: 'part', room: name });
-      if (reply.type === 'left') wanted.delete(name);
+      if (reply.type === 'left') forget(name);
       return reply;
     },
 

@@ -108,6 +108,9 @@ export const resume: CommandSpec = {
       throw new HubError('too_many_rooms', `resuming would put you in more than ${hub.limits.maxRoomsPerConn} rooms; nothing was resumed`);
     }
     const sameEpoch = params.epoch === undefined || params.epoch === hub.epoch;
-    return eachInTurn([...seen], ([room, seq]) => resumeRoom(hub, session, room, seq, sameEpoch, ref));
+    // All or nothing: a room whose rules refuse the session (a ban, a key) refuses the whole resume first.
+    return andThen(eachInTurn(joining, (room) => hub.checkRoomRules(session, room)), () =>
+      eachInTurn([...seen], ([room, seq]) => resumeRoom(hub, session, room, seq, sameEpoch, ref)),
+    );
   },
 };

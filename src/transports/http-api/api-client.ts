@@ -79,9 +79,20 @@ export class ApiClient {
     return { session, conn };
   }
 
-  /** Whether the bot is in `room` (a folded name) already. */
-  isIn(room: string): boolean {
-    return this.session?.rooms.has(room) === true && this.conn?.ended === undefined;
+  /**
+   * Puts the bot in `room` (a folded name) to post there; resolves with the refusal, if any. At the
+   * room cap it first leaves the room it posted to longest ago, so a key that posts to many rooms
+   * never sticks at the cap (lobby included: the bot needs none of its rooms but the one it posts to).
+   */
+  enter(room: string): Promise<ServerFrame | undefined> {
+    const { session } = this.open();
+    if (session.rooms.has(room)) {
+      session.rooms.touch(room);
+      return Promise.resolve(undefined);
+    }
+    const oldest = session.rooms.size >= this.hub.limits.maxRoomsPerConn ? session.rooms.list()[0] : undefined;
+    const parted = oldest === undefined ? Promise.resolve(undefined) : this.request({ type: 'part', room: oldest });
+    return parted.then(() => this.request({ type: 'join', room })).then((joined) => (joined.type === 'error' ? joined : undefined));
   }
 
   /** Sends one client frame as the bot and resolves with the frame that answers it. */

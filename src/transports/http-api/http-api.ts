@@ -193,11 +193,8 @@ export function createHttpApi(hub: Hub, options: HttpApiOptions): HttpApi {
       return readBody(req).then((body) => {
         if (!BODY_CHECK.Check(body)) throw firstProblem(BODY_CHECK.Errors(body));
         const say = { type: 'say', room, text: body.text, ...(body.action === true && { action: true }) };
-        if (client.isIn(room)) return client.request(say).then((frame) => answer(res, frame, 201));
         // Like a client, the bot joins first; a refused join is the answer.
-        return client.request({ type: 'join', room }).then((joined) =>
-          joined.type === 'error' ? answer(res, joined) : client.request(say).then((frame) => answer(res, frame, 201)),
-        );
+        return client.enter(room).then((refused) => (refused ? answer(res, refused) : client.request(say).then((frame) => answer(res, frame, 201))));
       });
     });
   });

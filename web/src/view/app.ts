@@ -82,7 +82,7 @@ export function startApp(): void {
     if (active) {
       const isRoom = active.kind === 'room';
       title.textContent = isRoom ? `#${active.name}` : `@${active.name}`;
-      subtitle.textContent = isRoom ? counted(active.members.size, 'member') : 'private whispers · not kept by the server';
+      subtitle.textContent = isRoom ? counted(active.members.size, 'member') + (active.topic && ` · ${active.topic}`) : 'private whispers · not kept by the server';
       input.placeholder = isRoom ? `Message #${active.name}` : `Whisper to ${active.name}`;
     }
     let unread = 0;
