@@ -17,7 +17,8 @@ its charts (and those results again in bench/results/docs.json).
 Options:
   --quick                  small counts and short runs: a smoke test of about a minute
   --only <id,...>          servers to run, by id or prefix (naive-net, naive-ws, socketio, uws,
-                           hubbub-tcp-text, hubbub-tcp-json, hubbub-ws, hubbub = all hubbub rows)
+                           hubbub-tcp-text, hubbub-tcp-json, hubbub-ws, hubbub-cluster-ws,
+                           hubbub-workers2-ws, hubbub = all hubbub rows)
   --scenarios <name,...>   ${SCENARIOS.join(', ')} (default: all)
   --duration <s>           measured seconds of each fan-out and latency run (default 5)
   --rounds <n>             fan-out and latency runs per server and size, interleaved across

@@ -22,7 +22,7 @@ export async function runProfile(options: BenchOptions, plan: Plan): Promise<num
   const variant = VARIANTS.find((v) => v.id === server && v.kind === 'hubbub');
   if (!variant || (options.only?.length ?? 0) > 1) throw new Error(`--profile runs one hubbub row (--only ${VARIANTS.filter((v) => v.kind === 'hubbub').map((v) => v.id).join(' | ')})`);
   const profileDir = mkdtempSync(path.join(tmpdir(), 'hubbub-profile-'));
-  const profiled = { ...variant, launch: () => variant.launch(['--cpu-prof', '--cpu-prof-dir', profileDir]) };
+  const profiled = { ...variant, start: () => variant.start(['--cpu-prof', '--cpu-prof-dir', profileDir]) };
   const progress = new Progress(1);
   progress.next();
   const pool = await LoadPool.start(options.loadProcs);

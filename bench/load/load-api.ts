@@ -8,7 +8,8 @@ import type { Target } from './bench-client.js';
 import type { ProtocolName } from './protocols.js';
 
 export interface ConnectParams {
-  target: Target;
+  /** The server's endpoints: client k of the call connects to targets[k mod length]. */
+  targets: Target[];
   protocol: ProtocolName;
   count: number;
   /** Room each client joins, with an acknowledgement, before it counts as ready. */

@@ -153,7 +153,8 @@ class LoadProcess implements ClientEvents {
           const client = new BenchClient(this.clients.length, protocol, this, p.join);
           this.clients.push(client);
           batch.startedUs.set(client, monotonicUs());
-          client.connect(p.target, p.localAddresses[launched % p.localAddresses.length]);
+          // In turn, so receivers and senders (the first clients) are spread over every endpoint.
+          client.connect(p.targets[launched % p.targets.length]!, p.localAddresses[launched % p.localAddresses.length]);
           launched++;
           inProgress++;
         }

@@ -10,7 +10,7 @@ import type { LoadPool } from '../load/load-pool.js';
 import type { Plan } from '../options.js';
 import type { Latency, Problems } from '../results.js';
 import { machineBusyUs } from '../servers/proc-stats.js';
-import { ServerProcess } from '../servers/server-process.js';
+import type { Deployment } from '../servers/deployment.js';
 import type { ServerVariant } from '../servers/variants.js';
 import { sumCounts, type DeliveryCounts } from '../stats/delivery-tracker.js';
 import { Histogram, type HistogramData } from '../stats/histogram.js';
@@ -36,8 +36,8 @@ export function problemsOf(finished: Finished, connectErrors: Record<string, num
 }
 
 /** Starts the variant's server, runs `body`, and always stops both the clients and the server. */
-export async function withServer<T>(h: Harness, variant: ServerVariant, body: (server: ServerProcess) => Promise<T>): Promise<T> {
-  const server = await ServerProcess.start(variant.launch());
+export async function withServer<T>(h: Harness, variant: ServerVariant, body: (server: Deployment) => Promise<T>): Promise<T> {
+  const server = await variant.start();
   try {
     const result = await body(server);
     if (!server.running) throw new Error(`server exited during the run\n${server.stderr().join('\n')}`);
@@ -49,8 +49,8 @@ export async function withServer<T>(h: Harness, variant: ServerVariant, body: (s
   }
 }
 
-function targetOf(server: ServerProcess, variant: ServerVariant): Target {
-  return { host: '127.0.0.1', port: server.port(variant.port) };
+function targetsOf(server: Deployment, variant: ServerVariant): Target[] {
+  return server.ports(variant.port).map((port) => ({ host: '127.0.0.1', port }));
 }
 
 export interface Connected {
@@ -61,18 +61,21 @@ export interface Connected {
   setup: Latency;
 }
 
-/** Connects `total` clients, split evenly over the load processes, and waits for all of them. */
+/**
+ * Connects `total` clients, split evenly over the load processes and, within each, over the
+ * server's endpoints in turn, and waits for all of them.
+ */
 export async function connectClients(
   h: Harness,
-  server: ServerProcess,
+  server: Deployment,
   variant: ServerVariant,
   total: number,
   options: { join?: string; concurrency: number; timeoutMs: number },
 ): Promise<Connected> {
-  const target = targetOf(server, variant);
+  const targets = targetsOf(server, variant);
   const started = monotonicUs();
   const parts: ConnectResult[] = await h.pool.all('connect', (i) => ({
-    target,
+    targets,
     protocol: variant.protocol,
     count: h.pool.share(total, i),
     ...(options.join !== undefined && { join: options.join }),
@@ -108,7 +111,7 @@ export interface Sample {
   machineBusyUs: number;
 }
 
-export async function sample(h: Harness, server: ServerProcess): Promise<Sample> {
+export async function sample(h: Harness, server: Deployment): Promise<Sample> {
   const snaps = await h.pool.all('snapshot', () => null);
   const serverCpuUs = server.running ? server.cpuUs() : NaN;
   const machine = machineBusyUs();
@@ -172,7 +175,7 @@ const IDLE_SERVER_CPU = 0.2;
  * missing is lost), or the timeout passes first ('late': what is missing was not lost as far as
  * anyone can tell, only not delivered in time).
  */
-export async function drain(h: Harness, server: ServerProcess, expected: number, timeoutS: number): Promise<{ last: Sample; outcome: DrainOutcome }> {
+export async function drain(h: Harness, server: Deployment, expected: number, timeoutS: number): Promise<{ last: Sample; outcome: DrainOutcome }> {
   const deadline = monotonicUs() + timeoutS * 1e6;
   let last = await sample(h, server);
   let lastChange = last;

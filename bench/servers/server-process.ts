@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { processCpuUs, processRssKiB } from './proc-stats.js';
+import { processCpuUs, processRssKiB, processTreeCpuUs, processTreeRssKiB } from './proc-stats.js';
 
 export interface Ports {
   tcp?: number;
@@ -20,6 +20,11 @@ export interface LaunchSpec {
   removeCwd?: boolean;
   /** Reads the ports from a line the server prints once it is listening; undefined for other lines. */
   ports(line: string): Ports | undefined;
+  /**
+   * The process forks this many workers (node:cluster), each printing the listening line: it is
+   * ready after the last of them, and its CPU and memory are summed over its whole process tree.
+   */
+  workers?: number;
 }
 
 /** Servers started and not yet exited, so a benchmark that is interrupted leaves none behind. */
@@ -61,9 +66,10 @@ export class ServerProcess {
       child.once('exit', (code, signal) => fail(`exited (${signal ?? code}) before listening`));
       child.once('error', (err) => fail(err.message));
       const lines = createInterface({ input: child.stdout });
+      let listening = 0;
       lines.on('line', (line) => {
         const ports = spec.ports(line);
-        if (!ports) return;
+        if (!ports || ++listening < (spec.workers ?? 1)) return;
         clearTimeout(timer);
         child.removeAllListeners('exit');
         child.removeAllListeners('error');
@@ -89,12 +95,14 @@ export class ServerProcess {
     return port;
   }
 
+  // Only a forking server pays for the walk over /proc that finds its tree: a sample of the
+  // single-process rows stays one file read.
   cpuUs(): number {
-    return processCpuUs(this.pid);
+    return this.spec.workers ? processTreeCpuUs(this.pid) : processCpuUs(this.pid);
   }
 
   rssKiB(): number {
-    return processRssKiB(this.pid);
+    return this.spec.workers ? processTreeRssKiB(this.pid) : processRssKiB(this.pid);
   }
 
   /** The last lines the server wrote to stderr (warnings, crashes). */

@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import type { ProtocolName } from '../load/protocols.js';
 import type { ScenarioName } from '../options.js';
 import { LISTENING_PATTERN } from './baseline-frames.js';
+import { Deployment } from './deployment.js';
+import { addRedis } from './redis-launch.js';
 import type { LaunchSpec, Ports } from './server-process.js';
 import { SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js';
 
@@ -30,6 +32,8 @@ export interface Environment {
   defaultStore: string | undefined;
   /** Why the uwebsockets package does not load here, or undefined when it does. */
   uwsProblem: string | undefined;
+  /** Why no redis-server can be started here, or undefined when one can. */
+  redisProblem: string | undefined;
 }
 
 export interface ServerVariant {
@@ -37,10 +41,10 @@ export interface ServerVariant {
   label: string;
   kind: 'hubbub' | 'baseline';
   protocol: ProtocolName;
-  /** Which of the server's ports the clients connect to. */
+  /** Which of the server's ports the clients connect to (on each of its endpoints). */
   port: keyof Ports;
-  /** `nodeFlags` go to the server's node (e.g. --cpu-prof). */
-  launch(nodeFlags?: string[]): LaunchSpec;
+  /** Starts the server's processes; `nodeFlags` go to every hubbub or baseline node (e.g. --cpu-prof). */
+  start(nodeFlags?: string[]): Promise<Deployment>;
   /** Runs the 18,000-connection capacity check. */
   capacity?: boolean;
   /** Only these scenarios (default: all but capacity, which needs `capacity`). */
@@ -66,6 +70,25 @@ function hubbub(extraArgs: string[] = []): (nodeFlags?: string[]) => LaunchSpec 
   });
 }
 
+/** A row served by one process. */
+function alone(launch: (nodeFlags?: string[]) => LaunchSpec): (nodeFlags?: string[]) => Promise<Deployment> {
+  return (nodeFlags) => Deployment.single(launch(nodeFlags));
+}
+
+/**
+ * A hub on a Redis the row starts itself: `nodes` hubbub processes, each an endpoint, each with
+ * `workers` node:cluster workers (1: no --workers flag, a plain process).
+ */
+function onRedis(nodes: number, workers = 1): (nodeFlags?: string[]) => Promise<Deployment> {
+  return (nodeFlags) =>
+    Deployment.start(async (deployment) => {
+      const redis = ['--redis', await addRedis(deployment)];
+      const spec = (): LaunchSpec =>
+        workers > 1 ? { ...hubbub([...redis, '--workers', String(workers)])(nodeFlags), workers } : hubbub(redis)(nodeFlags);
+      for (let i = 0; i < nodes; i++) await deployment.add(spec(), { endpoint: true });
+    });
+}
+
 function baseline(file: string, port: keyof Ports): (nodeFlags?: string[]) => LaunchSpec {
   return (nodeFlags = []) => ({
     command: process.execPath,
@@ -78,8 +101,14 @@ function baseline(file: string, port: keyof Ports): (nodeFlags?: string[]) => La
   });
 }
 
-/** Where the history store is on the message path; idle memory and connecting do not touch it. */
-const STORE_SCENARIOS: readonly ScenarioName[] = ['fanout', 'latency'];
+/**
+ * The scenarios of the message path, where the history store and Redis are; idle memory and
+ * connecting touch neither (and a cluster row's are a single node's story).
+ */
+const MESSAGE_PATH_SCENARIOS: readonly ScenarioName[] = ['fanout', 'latency'];
+
+/** Rows that need a redis-server. */
+const needsRedis = (env: Environment): string | undefined => env.redisProblem;
 
 /** A row for one store; the default store is already measured by the plain rows. */
 function storeRow(store: string): (env: Environment) => string | undefined {
@@ -88,29 +117,29 @@ function storeRow(store: string): (env: Environment) => string | undefined {
 }
 
 export const VARIANTS: readonly ServerVariant[] = [
-  { id: 'naive-net', label: 'naive net', kind: 'baseline', protocol: 'naive-net', port: 'tcp', launch: baseline('naive-net-server.ts', 'tcp') },
-  { id: 'naive-ws', label: 'naive ws', kind: 'baseline', protocol: 'json-ws', port: 'http', launch: baseline('naive-ws-server.ts', 'http') },
-  { id: 'socketio', label: 'Socket.IO 4.8', kind: 'baseline', protocol: 'socketio', port: 'http', launch: baseline('socketio-server.ts', 'http') },
+  { id: 'naive-net', label: 'naive net', kind: 'baseline', protocol: 'naive-net', port: 'tcp', start: alone(baseline('naive-net-server.ts', 'tcp')) },
+  { id: 'naive-ws', label: 'naive ws', kind: 'baseline', protocol: 'json-ws', port: 'http', start: alone(baseline('naive-ws-server.ts', 'http')) },
+  { id: 'socketio', label: 'Socket.IO 4.8', kind: 'baseline', protocol: 'socketio', port: 'http', start: alone(baseline('socketio-server.ts', 'http')) },
   {
     id: 'uws',
     label: 'uWS',
     kind: 'baseline',
     protocol: 'json-ws',
     port: 'http',
-    launch: baseline('uws-server.ts', 'http'),
+    start: alone(baseline('uws-server.ts', 'http')),
     skip: (env) => env.uwsProblem,
   },
-  { id: 'hubbub-tcp-text', label: 'hubbub tcp text', kind: 'hubbub', protocol: 'hubbub-text', port: 'tcp', launch: hubbub() },
-  { id: 'hubbub-tcp-json', label: 'hubbub tcp json', kind: 'hubbub', protocol: 'hubbub-json-tcp', port: 'tcp', launch: hubbub() },
-  { id: 'hubbub-ws', label: 'hubbub ws', kind: 'hubbub', protocol: 'json-ws', port: 'http', launch: hubbub(), capacity: true },
+  { id: 'hubbub-tcp-text', label: 'hubbub tcp text', kind: 'hubbub', protocol: 'hubbub-text', port: 'tcp', start: alone(hubbub()) },
+  { id: 'hubbub-tcp-json', label: 'hubbub tcp json', kind: 'hubbub', protocol: 'hubbub-json-tcp', port: 'tcp', start: alone(hubbub()) },
+  { id: 'hubbub-ws', label: 'hubbub ws', kind: 'hubbub', protocol: 'json-ws', port: 'http', start: alone(hubbub()), capacity: true },
   {
     id: 'hubbub-ws-memory',
     label: 'hubbub ws memory',
     kind: 'hubbub',
     protocol: 'json-ws',
     port: 'http',
-    launch: hubbub(['--store', 'memory']),
-    scenarios: STORE_SCENARIOS,
+    start: alone(hubbub(['--store', 'memory'])),
+    scenarios: MESSAGE_PATH_SCENARIOS,
     skip: storeRow('memory'),
   },
   {
@@ -119,9 +148,29 @@ export const VARIANTS: readonly ServerVariant[] = [
     kind: 'hubbub',
     protocol: 'json-ws',
     port: 'http',
-    launch: hubbub(['--store', 'sqlite']),
-    scenarios: STORE_SCENARIOS,
+    start: alone(hubbub(['--store', 'sqlite'])),
+    scenarios: MESSAGE_PATH_SCENARIOS,
     skip: storeRow('sqlite'),
+  },
+  {
+    id: 'hubbub-cluster-ws',
+    label: 'hubbub ws 2 nodes + Redis',
+    kind: 'hubbub',
+    protocol: 'json-ws',
+    port: 'http',
+    start: onRedis(2),
+    scenarios: MESSAGE_PATH_SCENARIOS,
+    skip: needsRedis,
+  },
+  {
+    id: 'hubbub-workers2-ws',
+    label: 'hubbub ws --workers 2 + Redis',
+    kind: 'hubbub',
+    protocol: 'json-ws',
+    port: 'http',
+    start: onRedis(1, 2),
+    scenarios: MESSAGE_PATH_SCENARIOS,
+    skip: needsRedis,
   },
 ];
 
@@ -141,7 +190,13 @@ export function detectEnvironment(): Environment {
   } catch (err) {
     uwsProblem = `uwebsockets does not load: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`;
   }
-  return { storeFlag, defaultStore, uwsProblem };
+  let redisProblem: string | undefined;
+  try {
+    execFileSync('redis-server', ['--version'], { encoding: 'utf8' });
+  } catch {
+    redisProblem = 'no redis-server on the PATH (the row starts its own Redis)';
+  }
+  return { storeFlag, defaultStore, uwsProblem, redisProblem };
 }
 
 /** `--only` tokens select rows by id, or by id prefix ("hubbub" selects every hubbub row). */

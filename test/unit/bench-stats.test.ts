@@ -1,9 +1,21 @@
 /** @module The benchmark's pure parts: latency percentiles, delivery classification, marker and frame scanning, /proc parsing. */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { markerText, scanMarkers, type MarkerSink } from '../../bench/load/marker.js';
 import { clientFrame, parseFrames, OPCODE_PING } from '../../bench/load/ws-frames.js';
-import { parseMachineBusyTicks, parseRssKiB, parseStatTicks } from '../../bench/servers/proc-stats.js';
+import {
+  descendants,
+  parseMachineBusyTicks,
+  parseRssKiB,
+  parseStatParent,
+  parseStatTicks,
+  processRssKiB,
+  processTree,
+  processTreeRssKiB,
+} from '../../bench/servers/proc-stats.js';
 import type { FanoutRow } from '../../bench/results.js';
 import { DeliveryTracker, isClean } from '../../bench/stats/delivery-tracker.js';
 import { bucketHigh, bucketLow, bucketOf, Histogram } from '../../bench/stats/histogram.js';
@@ -144,6 +156,38 @@ test('/proc parsing: CPU ticks past a command name with spaces, RSS, machine bus
   assert.equal(parseStatTicks(stat), 333);
   assert.equal(parseRssKiB('Name:\tnode\nVmRSS:\t   51234 kB\nThreads:\t7\n'), 51234);
   assert.equal(parseMachineBusyTicks('cpu  10 1 5 900 7 2 3 4 0 0\ncpu0 1 1 1 1 1 1 1 1 0 0\n'), 25);
+  assert.equal(parseStatParent(stat), 1);
+});
+
+test('a process tree is the root and everything below it, grandchildren included, and nothing beside it', () => {
+  const parentOf = new Map([
+    [10, 1],
+    [11, 10],
+    [12, 10],
+    [13, 11],
+    [20, 1],
+  ]);
+  assert.deepEqual(descendants(10, parentOf).sort(), [10, 11, 12, 13]);
+  assert.deepEqual(descendants(13, parentOf), [13]);
+});
+
+test('a real parent with a child: the tree finds the child and its memory counts in the sum', async () => {
+  // The parent prints its child's pid once the child runs; both then wait to be killed.
+  const parent = spawn(process.execPath, [
+    '-e',
+    `const c = require('node:child_process').spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)'], { stdio: 'ignore' });
+     c.once('spawn', () => console.log(c.pid)); process.on('SIGTERM', () => { c.kill(); process.exit(0); });`,
+  ]);
+  try {
+    const [line] = (await once(createInterface({ input: parent.stdout }), 'line')) as [string];
+    const child = Number(line);
+    assert.deepEqual(processTree(parent.pid!).sort(), [parent.pid!, child].sort());
+    assert.ok(processTreeRssKiB(parent.pid!) > processRssKiB(parent.pid!), 'the child’s resident memory is in the sum');
+  } finally {
+    const exited = once(parent, 'exit');
+    parent.kill('SIGTERM');
+    await exited;
+  }
 });
 
 test('rounds of one measurement become the median round, with every round kept and every failure counted', () => {
