@@ -52,6 +52,8 @@ export interface FanoutRow extends RunBase {
   messagesPerS: number;
   latency: Latency;
   serverCpu: number;
+  /** The server's resident memory at the end of the measured window (every process of a cluster row, Redis included); absent in results from before it was measured. */
+  serverRssKiB?: number;
   loadCpu: number[];
   otherCpu: number;
   delivery: DeliveryCounts;
@@ -73,6 +75,8 @@ export interface LatencyRow extends RunBase {
   keptUp: boolean;
   senderMaxLagMs: number;
   serverCpu: number;
+  /** The server's resident memory at the end of the measured window (every process of a cluster row, Redis included); absent in results from before it was measured. */
+  serverRssKiB?: number;
   loadCpu: number[];
   otherCpu: number;
   delivery: DeliveryCounts;

@@ -41,6 +41,9 @@ function nsPerDelivery(serverCpu: number, deliveriesPerS: number): string {
   return Number.isFinite(ns) ? ns.toFixed(0) : '—';
 }
 
+/** Resident memory in MiB, or a dash for results from before it was measured. */
+const mib = (kib: number | undefined): string => (kib === undefined ? '—' : (kib / 1024).toFixed(0));
+
 /** "min–max" of several rounds' numbers, or a dash for one round. */
 function spread(rounds: number[] | undefined, show: (v: number) => string): string {
   return rounds && rounds.length > 1 ? `${show(Math.min(...rounds))}–${show(Math.max(...rounds))}` : '—';
@@ -55,8 +58,8 @@ function roundsNote(rows: { rounds?: number[] }[]): string {
 export function fanoutTable(r: BenchResults): Table {
   return {
     title: `Fan-out at full speed (${r.fanout[0]?.senders ?? '?'} senders × window ${r.fanout[0]?.window ?? '?'}, ${r.fanout[0] ? r.fanout[0].durationS.toFixed(0) : '?'} s each${roundsNote(r.fanout)})`,
-    headers: ['server', 'receivers', 'deliveries/s', 'rounds', 'messages/s', 'server ns/delivery', 'p50 ms', 'p99 ms', 'max ms', 'server CPU', 'load CPU', 'other CPU', 'integrity'],
-    numeric: [false, true, true, true, true, true, true, true, true, true, true, true, false],
+    headers: ['server', 'receivers', 'deliveries/s', 'rounds', 'messages/s', 'server ns/delivery', 'p50 ms', 'p99 ms', 'max ms', 'server CPU', 'server MiB', 'load CPU', 'other CPU', 'integrity'],
+    numeric: [false, true, true, true, true, true, true, true, true, true, true, true, true, false],
     rows: r.fanout.map((row) => [
       row.label,
       row.receivers.toLocaleString('en-US'),
@@ -68,12 +71,13 @@ export function fanoutTable(r: BenchResults): Table {
       ms(row.latency.p99),
       ms(row.latency.max),
       percent(row.serverCpu),
+      mib(row.serverRssKiB),
       row.loadCpu.map(percent).join('+'),
       percent(row.otherCpu),
       integrity(row.problems, row.delivery),
     ]),
     notes: [
-      'CPU: share of one core. "other": every other process on the machine during the run (noise). Rounds: the lowest and highest deliveries/s of the rounds; the other columns are the median round\'s.',
+      'CPU: share of one core. Server CPU and MiB (resident memory at the end of the run) add up every process of the server: both nodes and Redis for a cluster row, the primary and its workers for --workers. "other": every other process on the machine during the run (noise). Rounds: the lowest and highest deliveries/s of the rounds; the other columns are the median round\'s.',
       `†: the server used less than ${percent(SATURATED_SERVER_CPU)} of a core, so something else (the load side, Nagle's delays) set the pace; server ns/delivery still compares costs.`,
     ],
   };
@@ -82,8 +86,8 @@ export function fanoutTable(r: BenchResults): Table {
 export function latencyTable(r: BenchResults): Table {
   return {
     title: `Latency under load (one sender at a fixed rate${roundsNote(r.latency)})`,
-    headers: ['server', 'receivers', 'rate', 'achieved', 'p50 ms', 'p99 ms', 'p99 rounds', 'max ms', 'max backlog', 'drain ms', 'kept up', 'server CPU', 'load CPU', 'integrity'],
-    numeric: [false, true, true, true, true, true, true, true, true, true, false, true, true, false],
+    headers: ['server', 'receivers', 'rate', 'achieved', 'p50 ms', 'p99 ms', 'p99 rounds', 'max ms', 'max backlog', 'drain ms', 'kept up', 'server CPU', 'server MiB', 'load CPU', 'integrity'],
+    numeric: [false, true, true, true, true, true, true, true, true, true, false, true, true, true, false],
     rows: r.latency.map((row) => [
       row.label,
       row.receivers.toLocaleString('en-US'),
@@ -97,6 +101,7 @@ export function latencyTable(r: BenchResults): Table {
       ms(row.drainMs),
       row.keptUp ? 'yes' : 'NO',
       percent(row.serverCpu),
+      mib(row.serverRssKiB),
       row.loadCpu.map(percent).join('+'),
       integrity(row.problems, row.delivery),
     ]),

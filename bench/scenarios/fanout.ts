@@ -49,6 +49,7 @@ export async function runFanout(h: Harness, variant: ServerVariant, receivers: n
       previous = now;
     }
     const last = previous;
+    const serverRssKiB = server.rssKiB();
     await h.pool.all('measure', () => ({ on: false }));
     measured?.(first.atUs, last.atUs);
 
@@ -69,6 +70,7 @@ export async function runFanout(h: Harness, variant: ServerVariant, receivers: n
       messagesPerS: perSecond(first, last, (s) => s.sent),
       latency: finished.latency,
       serverCpu: cpu.server,
+      serverRssKiB,
       loadCpu: cpu.load,
       otherCpu: cpu.other,
       delivery: finished.delivery,

@@ -36,6 +36,7 @@ export async function runLatency(h: Harness, variant: ServerVariant): Promise<La
     }
     const stops = await h.pool.all('stopSenders', () => null);
     const stopped = await sample(h, server);
+    const serverRssKiB = server.rssKiB();
     const sent = sentBySender(stops, 1);
     const expected = sent[0]! * receivers;
     // A server that did not keep up has already failed this scenario: waiting for all of its
@@ -60,6 +61,7 @@ export async function runLatency(h: Harness, variant: ServerVariant): Promise<La
       keptUp: complete && isClean(finished.delivery) && drainMs <= KEEP_UP_DRAIN_MS,
       senderMaxLagMs: Math.max(...stops.map((s) => s.maxLagUs)) / 1000,
       serverCpu: cpu.server,
+      serverRssKiB,
       loadCpu: cpu.load,
       otherCpu: cpu.other,
       delivery: finished.delivery,
