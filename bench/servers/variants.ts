@@ -102,8 +102,8 @@ function baseline(file: string, port: keyof Ports): (nodeFlags?: string[]) => La
 }
 
 /**
- * The scenarios of the message path, where the history store and Redis are; idle memory and
- * connecting touch neither (and a cluster row's are a single node's story).
+ * The scenarios of the message path, where the history store is (and Redis, for the cluster rows):
+ * what the store and cluster rows are for. Idle memory and connecting stay the plain rows' story.
  */
 const MESSAGE_PATH_SCENARIOS: readonly ScenarioName[] = ['fanout', 'latency'];
 
