@@ -186,6 +186,18 @@ describe('nodes on one Redis', () => {
     });
   });
 
+  test('/metrics of a node shows how long its Redis commands took, by command and outcome', async () => {
+    await withNodes(topology, 1, async ([a]) => {
+      const sender = await WsClient.connect(a!.httpPort);
+      assert.equal((await ask(sender, { type: 'say', room: 'lobby', text: 'counted', ref: 'm' })).type, 'message');
+      const text = await (await fetch(`http://127.0.0.1:${a!.httpPort}/metrics`)).text();
+      const count = (command: string) => Number(new RegExp(`^hubbub_redis_command_seconds_count\\{command="${command}",outcome="ok"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      assert.ok(count('publish') >= 1, `the publish script was timed:\n${text.split('\n').filter((l) => l.startsWith('hubbub_redis')).join('\n')}`);
+      assert.ok(count('claim nick') >= 1, 'so was the claim of the guest nick on connecting');
+      sender.close();
+    });
+  });
+
   test('--workers 2: two processes share the ports as nodes of one hub', async () => {
     const node = await startNode(topology, ['--workers', '2']);
     try {
