@@ -134,6 +134,9 @@ describe('nodes on one Redis', () => {
       await server.stop();
       const refused = await ask(sender, { type: 'say', room: 'f', text: 'into the void' });
       assert.equal(refused.code, 'unavailable');
+      const newcomer = await WsClient.open(b!.httpPort);
+      const turnedAway = await newcomer.frames.next(isType('bye'), 10_000, 'the goodbye of a newcomer');
+      assert.deepEqual([turnedAway.code, turnedAway.message], ['unavailable', 'the cluster cannot reach Redis right now; connect again shortly']);
       const sick = await eventually('/healthz to fail', async () => ((await healthz(a!)).status === 503 ? (await healthz(a!)).body : undefined), 10_000);
       assert.match(String(sick.reason), /redis/i);
       await server.restart();
