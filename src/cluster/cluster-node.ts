@@ -1,6 +1,6 @@
 /**
- * @module One hubbub node of a cluster: its Redis link, and the broker and directory the hub runs on
- * instead of the local room log. The hub is made after them (it needs them), so what they report
+ * @module One hubbub node of a cluster: its Redis link, and the broker, directory and store of rooms'
+ * rules the hub runs on instead of the local room log and SQLite. The hub is made after them (it needs them), so what they report
  * before it is attached goes nowhere: no session is there to hear it yet.
  */
 import type { BrokerListener } from '../core/broker.js';
@@ -11,6 +11,7 @@ import { ClusterDirectory } from './cluster-directory.js';
 import { RedisBroker } from './redis-broker.js';
 import { RedisLink, type RedisTarget } from './redis-link.js';
 import { RedisRegistry } from './redis-registry.js';
+import { RedisRoomRules } from './redis-room-rules.js';
 
 export interface ClusterNodeOptions {
   readonly target: RedisTarget;
@@ -33,7 +34,12 @@ export class ClusterNode {
     readonly broker: RedisBroker,
     private readonly registry: RedisRegistry,
     readonly directory: ClusterDirectory,
-  ) {}
+  ) {
+    this.rules = new RedisRoomRules(link);
+  }
+
+  /** Rooms' rules, kept in Redis so every node reads and writes the same. */
+  readonly rules: RedisRoomRules;
 
   /** Connects to Redis; rejects with a one-line reason when it cannot be reached. */
   static async open(options: ClusterNodeOptions): Promise<ClusterNode> {
