@@ -1,8 +1,9 @@
 /**
  * @module Running rooms: each room's rules (loaded from the RoomRulesStore while the room has
  * members here), its members' roles, slow-mode clocks and invitations, and what operators do —
- * topic, op/voice, kick, ban, invite, modes. Every door reaches it through the same commands; the
- * decisions themselves are the pure functions of room-rules.ts.
+ * topic, op/voice, kick, ban, invite, modes — here, and in a cluster what operators of other nodes
+ * did (the hub shares each action through the directory). Every door reaches it through the same
+ * commands; the decisions themselves are the pure functions of room-rules.ts.
  */
 import { andThen, type Awaitable } from './command-hub.js';
 import { echo, HubError } from './errors.js';
@@ -18,14 +19,28 @@ type ModesEvent = Extract<ServerEvent, { type: 'modes' }>;
 /** What the whole room is told when an operator acts. */
 export type Announcement = Extract<ServerEvent, { type: 'topic' | 'modes' | 'role' | 'kicked' | 'ban' }>;
 
+/** What an operator did in a room, as the room's members on the other nodes of a cluster take it. */
+export interface RoomAction {
+  /** What the room was told. */
+  readonly event: Announcement;
+  /** The room's rules after it, when it may have changed them (a kick does not). */
+  readonly rules?: RoomRules;
+}
+
 /** What moderation needs of the hub. */
 export interface ModerationHost {
   /** The room's members on this node. */
   members(room: string): ReadonlySet<Session>;
   /** A connected session by nick, or by `#` and its id. */
   find(target: string): Session | undefined;
-  /** Sends an event to every member of the room (its gathered presence first); the actor's copy carries `ref`, and reaches it even when it is not a member. */
-  announce(room: string, event: Announcement, actor: Session, ref: Ref | undefined): void;
+  /**
+   * Sends an event to every member of the room here (its gathered presence first); the actor's
+   * copy carries `ref`, and reaches it even when it is not a member. No actor: an operator of
+   * another node acted.
+   */
+  announce(room: string, event: Announcement, actor: Session | undefined, ref: Ref | undefined): void;
+  /** Tells the room's members on the other nodes of a cluster what an operator did here (nothing to do on one node). */
+  share(room: string, action: RoomAction): void;
   reply(session: Session, event: ServerEvent): void;
   /** Takes a member out of a room on an operator's word, telling it `left`; the room hears no presence notice (it is told `kicked`). */
   putOut(session: Session, room: string, left: LeftEvent): void;
@@ -235,7 +250,7 @@ export class Moderation implements RoomModeration {
     }
     const text = checkRoomText(raw, 'a topic');
     const topic = text === '' ? undefined : { text, by: session.nick, ts: this.host.now() };
-    return this.change(room, state, { ...state.rules, topic }, () => this.host.announce(room, { type: 'topic', room, ...(topic && { topic }) }, session, ref));
+    return this.change(room, state, { ...state.rules, topic }, () => this.tell(room, { type: 'topic', room, ...(topic && { topic }) }, session, ref, state.rules));
   }
 
   setRole(session: Session, room: string, target: string, role: 'operator' | 'voiced', on: boolean, ref: Ref | undefined): Awaitable<void> {
@@ -255,7 +270,7 @@ export class Moderation implements RoomModeration {
       if (on) state.roles.set(member, role);
       else if (current === role) state.roles.delete(member);
       const now = this.roleIn(state, member, room);
-      this.host.announce(room, { type: 'role', room, id: member.id, nick: member.nick, role: now, by: session.nick }, session, ref);
+      this.tell(room, { type: 'role', room, id: member.id, nick: member.nick, role: now, by: session.nick }, session, ref, state.rules);
     });
   }
 
@@ -263,13 +278,23 @@ export class Moderation implements RoomModeration {
     this.operatorState(session, room);
     const member = this.memberOf(room, target);
     const reason = rawReason === undefined ? '' : checkRoomText(rawReason, 'a kick reason');
-    this.putOut(session, room, member, reason, ref);
+    this.putOut(session.nick, session, room, member, reason, ref);
   }
 
-  private putOut(session: Session, room: string, member: Session, reason: string, ref: Ref | undefined): void {
+  /** Puts a member here out of the room on the word of operator `by` (`actor`, when it is connected here). */
+  private putOut(by: string, actor: Session | undefined, room: string, member: Session, reason: string, ref: Ref | undefined): void {
     const withReason = reason === '' ? {} : { reason };
-    this.host.putOut(member, room, { type: 'left', room, nick: member.nick, id: member.id, reason: 'kicked', by: session.nick, ...(reason !== '' && { message: reason }) });
-    this.host.announce(room, { type: 'kicked', room, id: member.id, nick: member.nick, by: session.nick, ...withReason }, session, ref);
+    this.host.putOut(member, room, { type: 'left', room, nick: member.nick, id: member.id, reason: 'kicked', by, ...(reason !== '' && { message: reason }) });
+    this.tell(room, { type: 'kicked', room, id: member.id, nick: member.nick, by, ...withReason }, actor, ref);
+  }
+
+  /** Puts out the members here a new ban names (a token's operators, and whoever set it, excepted): the ban keeps them out. */
+  private putOutBanned(room: string, ban: Ban, actor: Session | undefined): void {
+    for (const member of [...this.host.members(room)]) {
+      if (member !== actor && !granted(member, room) && banNames(ban, { nickKey: nickKey(member.nick), id: member.id })) {
+        this.putOut(ban.by, actor, room, member, ban.reason ?? '', undefined);
+      }
+    }
   }
 
   ban(session: Session, room: string, target: string, seconds: number | undefined, rawReason: string | undefined, ref: Ref | undefined): Awaitable<void> {
@@ -281,13 +306,8 @@ export class Moderation implements RoomModeration {
     const named = connected ? { nick: nickKey(connected.nick), id: connected.id } : this.banTarget(target);
     const ban: Ban = { ...named, by: session.nick, at: now, ...(seconds ? { until: now + seconds * 1000 } : {}), ...(reason !== '' && { reason }) };
     return this.change(room, state, withBan(state.rules, ban, now), () => {
-      this.host.announce(room, { type: 'ban', room, ban }, session, ref);
-      // A banned member is put out at once; the ban keeps them out.
-      for (const member of [...this.host.members(room)]) {
-        if (member !== session && !granted(member, room) && banNames(ban, { nickKey: nickKey(member.nick), id: member.id })) {
-          this.putOut(session, room, member, reason, undefined);
-        }
-      }
+      this.tell(room, { type: 'ban', room, ban }, session, ref, state.rules);
+      this.putOutBanned(room, ban, session);
     });
   }
 
@@ -302,7 +322,7 @@ export class Moderation implements RoomModeration {
     const { rules, lifted } = withoutBan(state.rules, this.banTarget(target), this.host.now());
     return this.change(room, state, rules, () => {
       // One answer carries the ref, however many bans (one by nick, one by id) the unban lifted.
-      lifted.forEach((ban, i) => this.host.announce(room, { type: 'ban', room, ban, lifted: true }, session, i === 0 ? ref : undefined));
+      lifted.forEach((ban, i) => this.tell(room, { type: 'ban', room, ban, lifted: true }, session, i === 0 ? ref : undefined, state.rules));
     });
   }
 
@@ -344,11 +364,40 @@ export class Moderation implements RoomModeration {
     const rules: RoomRules = { ...state.rules, ...modes, key: key === undefined ? state.rules.key : key === '' ? undefined : checkKey(key) };
     return this.change(room, state, rules, () => {
       if (rules.slowSeconds === 0) state.spoke.clear();
-      this.host.announce(room, { ...this.modes(room), by: session.nick }, session, ref);
+      this.tell(room, { ...this.modes(room), by: session.nick }, session, ref, state.rules);
     });
   }
 
+  // ---- what operators of other nodes do ----
+
+  /**
+   * An operator of another node acted in a room: the rules it set apply here too, the members here
+   * are told what that node told its own, and a new ban puts out the members here it names. A room
+   * still loading takes it once loaded (the load may have read the rules from before).
+   */
+  actedElsewhere(room: string, action: RoomAction): Awaitable<void> {
+    const loading = this.loading.get(room);
+    if (loading) return loading.then(() => this.actedElsewhere(room, action));
+    const state = this.open.get(room);
+    // Nobody here is in the room: whoever joins next loads its rules from the store.
+    if (!state) return;
+    const { event, rules } = action;
+    if (rules) {
+      state.rules = rules;
+      state.stored = !isDefault(rules);
+      if (rules.slowSeconds === 0) state.spoke.clear();
+    }
+    this.host.announce(room, event, undefined, undefined);
+    if (event.type === 'ban' && !event.lifted) this.putOutBanned(room, event.ban, undefined);
+  }
+
   // ---- helpers ----
+
+  /** Tells the room, here (the actor's copy with its ref) and on the other nodes; `rules`: the room's, when the action may have changed them. */
+  private tell(room: string, event: Announcement, actor: Session | undefined, ref: Ref | undefined, rules?: RoomRules): void {
+    this.host.announce(room, event, actor, ref);
+    this.host.share(room, rules ? { event, rules } : { event });
+  }
 
   /** Stores new rules (a new room's are forgotten rather than stored), then applies them and runs `then`. */
   private change(room: string, state: OpenRoom, rules: RoomRules, then: () => void): Awaitable<void> {
