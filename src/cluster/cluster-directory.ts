@@ -7,7 +7,6 @@
  * messages). Failures reach the client as `unavailable`.
  */
 import type { Directory, DirectoryListener, WhisperEvent } from '../core/directory.js';
-import { HubError } from '../core/errors.js';
 import type { LeftReason, Member } from '../core/events.js';
 import type { HubLogger } from '../core/hub.js';
 import type { Announcement, RoomAction } from '../core/moderation.js';
@@ -15,6 +14,7 @@ import type { RegistryListener } from '../core/registry.js';
 import { DIRECTORY_CHANNEL } from './redis-keys.js';
 import type { RedisLink } from './redis-link.js';
 import type { RedisRegistry } from './redis-registry.js';
+import { unavailableOnFailure } from './unavailable.js';
 
 /** What travels on the directory channel; `node` is the sender's node id, or for a whisper the recipient's. */
 type DirectoryEvent =
@@ -157,10 +157,6 @@ export class ClusterDirectory implements Directory, RegistryListener {
   }
 
   private unavailableOnFailure<T>(what: string, work: Promise<T>): Promise<T> {
-    return work.catch((err: unknown) => {
-      if (err instanceof HubError) throw err;
-      this.logger.warn({ err: (err as Error).message }, `could not ${what}: Redis did not answer`);
-      throw new HubError('unavailable');
-    });
+    return unavailableOnFailure(this.logger, what, work);
   }
 }

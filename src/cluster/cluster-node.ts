@@ -34,12 +34,9 @@ export class ClusterNode {
     readonly broker: RedisBroker,
     private readonly registry: RedisRegistry,
     readonly directory: ClusterDirectory,
-  ) {
-    this.rules = new RedisRoomRules(link);
-  }
-
-  /** Rooms' rules, kept in Redis so every node reads and writes the same. */
-  readonly rules: RedisRoomRules;
+    /** Rooms' rules, kept in Redis so every node reads and writes the same. */
+    readonly rules: RedisRoomRules,
+  ) {}
 
   /** Connects to Redis; rejects with a one-line reason when it cannot be reached. */
   static async open(options: ClusterNodeOptions): Promise<ClusterNode> {
@@ -69,7 +66,7 @@ export class ClusterNode {
       });
       const directory = (to.directory = new ClusterDirectory(link, registry, logger));
       await directory.open();
-      return new ClusterNode(to, link, broker, registry, directory);
+      return new ClusterNode(to, link, broker, registry, directory, new RedisRoomRules(link, logger));
     } catch (err) {
       await broker?.close();
       await link.close();

@@ -191,6 +191,14 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
       const id = TARGET_ID.exec(target);
       return admittedOnly(id ? this.sessions.get(Number(id[1])) : this.sessions.findNick(target));
     },
+    remoteMember: (room, target) => {
+      if (!this.directory) return undefined;
+      const id = TARGET_ID.exec(target);
+      const key = id ? undefined : nickKey(target);
+      return this.directory
+        .members(room)
+        .then((members) => members.find((m) => !this.sessions.get(m.id) && (id ? m.id === Number(id[1]) : nickKey(m.nick) === key)));
+    },
     announce: (room, event, actor, ref) => {
       this.presence.send(room);
       const out = new Outgoing(event);

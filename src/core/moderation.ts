@@ -7,7 +7,7 @@
  */
 import { andThen, type Awaitable } from './command-hub.js';
 import { echo, HubError } from './errors.js';
-import type { Ban, Ref, Role, ServerEvent, Topic } from './events.js';
+import type { Ban, Member, Ref, Role, ServerEvent, Topic } from './events.js';
 import { BAN_MAX_SECONDS, DEFAULT_ROOM, OPERATORS_MAX_PER_ROOM, SLOW_MAX_SECONDS } from './limits.js';
 import { checkAnyNick, checkKey, checkRoomText, nickKey } from './names.js';
 import { banNames, banRefusal, bansInForce, DEFAULT_RULES, isDefault, joinRefusal, speakRefusal, withBan, withoutBan, type RoomRules } from './room-rules.js';
@@ -33,6 +33,8 @@ export interface ModerationHost {
   members(room: string): ReadonlySet<Session>;
   /** A connected session by nick, or by `#` and its id. */
   find(target: string): Session | undefined;
+  /** A member of the room connected to another node of a cluster, by nick or `#` and its id (none on one node). */
+  remoteMember(room: string, target: string): Awaitable<Member | undefined>;
   /**
    * Sends an event to every member of the room here (its gathered presence first); the actor's
    * copy carries `ref`, and reaches it even when it is not a member. No actor: an operator of
@@ -65,7 +67,7 @@ export interface RoomModeration {
   bannedAs(session: Session, room: string, nick: string): HubError | undefined;
   setTopic(session: Session, room: string, text: string, ref: Ref | undefined): Awaitable<void>;
   setRole(session: Session, room: string, target: string, role: 'operator' | 'voiced', on: boolean, ref: Ref | undefined): Awaitable<void>;
-  kick(session: Session, room: string, target: string, reason: string | undefined, ref: Ref | undefined): void;
+  kick(session: Session, room: string, target: string, reason: string | undefined, ref: Ref | undefined): Awaitable<void>;
   ban(session: Session, room: string, target: string, seconds: number | undefined, reason: string | undefined, ref: Ref | undefined): Awaitable<void>;
   unban(session: Session, room: string, target: string, ref: Ref | undefined): Awaitable<void>;
   bans(room: string): Ban[];
@@ -274,17 +276,28 @@ export class Moderation implements RoomModeration {
     });
   }
 
-  kick(session: Session, room: string, target: string, rawReason: string | undefined, ref: Ref | undefined): void {
+  /**
+   * Puts a member out of the room. One of another node (in a cluster) is put out by its own node
+   * when it hears the `kicked` this node shares: every node tells its own members.
+   */
+  kick(session: Session, room: string, target: string, rawReason: string | undefined, ref: Ref | undefined): Awaitable<void> {
     this.operatorState(session, room);
-    const member = this.memberOf(room, target);
-    const reason = rawReason === undefined ? '' : checkRoomText(rawReason, 'a kick reason');
-    this.putOut(session.nick, session, room, member, reason, ref);
+    const kickReason = (): string => (rawReason === undefined ? '' : checkRoomText(rawReason, 'a kick reason'));
+    const member = this.localMember(room, target);
+    if (member) return this.putOut(session.nick, session, room, member, kickReason(), ref);
+    return andThen(this.host.remoteMember(room, target), (remote) => {
+      if (!remote) throw notInRoom(room, target);
+      // The lookup took a round trip: the operator may have lost its op or left meanwhile.
+      this.operatorState(session, room);
+      const reason = kickReason();
+      this.tell(room, { type: 'kicked', room, id: remote.id, nick: remote.nick, by: session.nick, ...(reason !== '' && { reason }) }, session, ref);
+    });
   }
 
   /** Puts a member here out of the room on the word of operator `by` (`actor`, when it is connected here). */
   private putOut(by: string, actor: Session | undefined, room: string, member: Session, reason: string, ref: Ref | undefined): void {
     const withReason = reason === '' ? {} : { reason };
-    this.host.putOut(member, room, { type: 'left', room, nick: member.nick, id: member.id, reason: 'kicked', by, ...(reason !== '' && { message: reason }) });
+    this.host.putOut(member, room, putOutNotice(room, member, by, reason));
     this.tell(room, { type: 'kicked', room, id: member.id, nick: member.nick, by, ...withReason }, actor, ref);
   }
 
@@ -372,8 +385,10 @@ export class Moderation implements RoomModeration {
 
   /**
    * An operator of another node acted in a room: the rules it set apply here too, the members here
-   * are told what that node told its own, and a new ban puts out the members here it names. A room
-   * still loading takes it once loaded (the load may have read the rules from before).
+   * are told what that node told its own, a kick of a member here puts it out (before the room is
+   * told, as on one node), and a new ban puts out the members here it names. A room still loading
+   * takes it once loaded (the load may have read the rules from before). Nothing is shared again:
+   * every node heard the action.
    */
   actedElsewhere(room: string, action: RoomAction): Awaitable<void> {
     const loading = this.loading.get(room);
@@ -386,6 +401,10 @@ export class Moderation implements RoomModeration {
       state.rules = rules;
       state.stored = !isDefault(rules);
       if (rules.slowSeconds === 0) state.spoke.clear();
+    }
+    if (event.type === 'kicked') {
+      const member = this.localMember(room, `#${event.id}`);
+      if (member) this.host.putOut(member, room, putOutNotice(room, member, event.by, event.reason ?? ''));
     }
     this.host.announce(room, event, undefined, undefined);
     if (event.type === 'ban' && !event.lifted) this.putOutBanned(room, event.ban, undefined);
@@ -426,10 +445,25 @@ export class Moderation implements RoomModeration {
     return state;
   }
 
-  /** A member of the room by nick or `#id`; throws no_such_nick. */
+  /** A member of the room here by nick or `#id`; throws no_such_nick. */
   private memberOf(room: string, target: string): Session {
-    const member = this.host.find(target);
-    if (!member || !this.host.members(room).has(member)) throw new HubError('no_such_nick', `"${echo(target)}" is not in #${room}`);
+    const member = this.localMember(room, target);
+    if (!member) throw notInRoom(room, target);
     return member;
   }
+
+  /** A member of the room here by nick or `#id`, if there is one. */
+  private localMember(room: string, target: string): Session | undefined {
+    const member = this.host.find(target);
+    return member && this.host.members(room).has(member) ? member : undefined;
+  }
+}
+
+function notInRoom(room: string, target: string): HubError {
+  return new HubError('no_such_nick', `"${echo(target)}" is not in #${room}`);
+}
+
+/** What a member put out of a room is told. */
+function putOutNotice(room: string, member: Session, by: string, reason: string): LeftEvent {
+  return { type: 'left', room, nick: member.nick, id: member.id, reason: 'kicked', by, ...(reason !== '' && { message: reason }) };
 }

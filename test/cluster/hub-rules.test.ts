@@ -52,6 +52,19 @@ test('an operator on node A sets a topic, moderation and a ban; a member on node
     assert.deepEqual([modes.moderated, modes.by], [true, 'alice']);
     assert.equal((await ask(bob, { type: 'say', room: 'ops', text: 'hello?' })).code, 'moderated');
 
+    // A kick from node A of a member on node B: node B puts it out, and each node tells its own.
+    const carol = await named(WsClient.connect(b.httpPort), 'carol');
+    assert.equal((await ask(carol, { type: 'join', room: 'ops' })).type, 'joined');
+    const kick = await ask(alice, { type: 'kick', room: 'ops', target: 'carol', reason: 'off topic' });
+    assert.deepEqual([kick.type, kick.nick, kick.by, kick.reason], ['kicked', 'carol', 'alice', 'off topic']);
+    const carolLeft = await carol.frames.next(isType('left', { room: 'ops' }));
+    assert.deepEqual([carolLeft.reason, carolLeft.by, carolLeft.message], ['kicked', 'alice', 'off topic']);
+    const carolKicked = await bob.frames.next(isType('kicked', { room: 'ops' }));
+    assert.deepEqual([carolKicked.nick, carolKicked.by], ['carol', 'alice']);
+    const who = await ask(bob, { type: 'who', room: 'ops' });
+    assert.deepEqual((who.members as Frame[]).map((m) => m.nick).sort(), ['alice', 'bob']);
+    assert.equal((await ask(alice, { type: 'kick', room: 'ops', target: 'nobody' })).code, 'no_such_nick');
+
     assert.equal((await ask(alice, { type: 'ban', room: 'ops', target: 'bob', reason: 'flooding' })).type, 'ban');
     const ban = await bob.frames.next(isType('ban', { room: 'ops' }));
     assert.deepEqual([(ban.ban as Frame).nick, (ban.ban as Frame).by], ['bob', 'alice']);

@@ -1,7 +1,7 @@
 /**
  * The RoomRulesStore contract, the same tests against every store: memory, SQLite, and Redis (a
  * real single redis-server and a real 3-master Redis Cluster, where each room's rules live on its
- * shard by hash tag).
+ * shard by hash tag); and the Redis store's failure, which reads as `unavailable`.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -9,10 +9,11 @@ import Database from 'better-sqlite3';
 import { RedisLink } from '../../src/cluster/redis-link.js';
 import { roomKeys } from '../../src/cluster/redis-keys.js';
 import { RedisRoomRules } from '../../src/cluster/redis-room-rules.js';
+import { HubError } from '../../src/core/errors.js';
 import { DEFAULT_RULES, type RoomRules } from '../../src/core/room-rules.js';
 import { MemoryRoomRules, type RoomRulesStore } from '../../src/core/room-rules-store.js';
 import { SqliteRoomRules } from '../../src/store/sqlite-room-rules.js';
-import { stopAllRedis } from '../helpers/redis.js';
+import { RedisServer, stopAllRedis } from '../helpers/redis.js';
 import { clusterTopology, freshRoom, singleTopology, TestLogger, type Topology } from '../cluster/nodes.js';
 
 after(stopAllRedis);
@@ -125,15 +126,16 @@ for (const [name, start] of [['Redis (single redis-server)', singleTopology], ['
     async () => {
       const topology: Topology = await start();
       const links: RedisLink[] = [];
+      const logger = new TestLogger();
       const link = async (): Promise<RedisLink> => {
-        const opened = await RedisLink.open({ target: topology.target, name: `test-rules-${links.length}`, logger: new TestLogger() });
+        const opened = await RedisLink.open({ target: topology.target, name: `test-rules-${links.length}`, logger });
         links.push(opened);
         return opened;
       };
       const [first, second] = [await link(), await link()];
       return {
-        store: new RedisRoomRules(first),
-        reopen: () => new RedisRoomRules(second),
+        store: new RedisRoomRules(first, logger),
+        reopen: () => new RedisRoomRules(second, logger),
         writeRaw: async (room: string, json: string) => {
           // Straight to the shard that holds the room: the key's hash tag puts it there.
           await (await topology.serverFor(room)).cli('set', roomKeys(room).rules, json);
@@ -147,3 +149,20 @@ for (const [name, start] of [['Redis (single redis-server)', singleTopology], ['
     backedContract,
   );
 }
+
+test('the Redis store with Redis gone: load and save answer unavailable', async () => {
+  const server = await RedisServer.start();
+  const logger = new TestLogger();
+  const link = await RedisLink.open({ target: { url: server.url }, name: 'test-rules-gone', logger });
+  try {
+    const store = new RedisRoomRules(link, logger);
+    await server.stop();
+    const unavailable = (err: unknown): boolean => err instanceof HubError && err.code === 'unavailable';
+    await assert.rejects(store.load('gone'), unavailable);
+    await assert.rejects(store.save('gone', SET), unavailable);
+    await assert.rejects(store.save('gone', undefined), unavailable);
+  } finally {
+    await link.close();
+    await server.destroy();
+  }
+});
