@@ -108,7 +108,9 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
       ? undefined
       : createIrcDoor({ name: config.serverName, version: VERSION, createdAt: new Date(startedAt), operators: parseIrcOperators(config.ircOperators) }, config.limits.ircPingIntervalMs);
   const irc = ircDoor && createTcpServer(hub, { ...listeners, protocol: ircDoor });
-  const http = createHttpServer(hub, startedAt, { ...listeners, metrics: createMetrics(hub, gate), metricsToken: () => config.metricsToken,
+  const metrics = createMetrics(hub, gate);
+  cluster?.observeRedisLatency((what, outcome, seconds) => metrics.observeRedis(what, outcome, seconds));
+  const http = createHttpServer(hub, startedAt, { ...listeners, metrics, metricsToken: () => config.metricsToken,
     allowedOrigins: () => config.allowedOrigins,
     apiKeys: () => config.apiKeys,
   });

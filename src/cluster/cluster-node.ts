@@ -9,7 +9,7 @@ import type { HubLogger } from '../core/hub.js';
 import type { Retention } from '../core/room-log.js';
 import { ClusterDirectory } from './cluster-directory.js';
 import { RedisBroker } from './redis-broker.js';
-import { RedisLink, type RedisTarget } from './redis-link.js';
+import { RedisLink, type RedisLatencyObserver, type RedisTarget } from './redis-link.js';
 import { RedisRegistry } from './redis-registry.js';
 import { RedisRoomRules } from './redis-room-rules.js';
 
@@ -78,6 +78,11 @@ export class ClusterNode {
   attach(hub: BrokerListener & DirectoryListener): void {
     this.listeners.hub = hub;
     this.directory.listen(hub);
+  }
+
+  /** Reports how long each Redis command took (for /metrics). */
+  observeRedisLatency(observer: RedisLatencyObserver): void {
+    this.link.observeLatency(observer);
   }
 
   /** Leaves the cluster cleanly (the others are told this node's members left), then disconnects. */

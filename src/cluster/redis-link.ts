@@ -9,6 +9,10 @@ import { once } from 'node:events';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { HubLogger } from '../core/hub.js';
 
+export type RedisOutcome = 'ok' | 'error' | 'timeout';
+/** `what`: the command's fixed name in the code (a bounded set), never a key or a room. */
+export type RedisLatencyObserver = (what: string, outcome: RedisOutcome, seconds: number) => void;
+
 export type RedisTarget = { readonly url: string } | { readonly cluster: readonly { readonly host: string; readonly port: number }[] };
 
 export interface RedisLinkOptions {
@@ -60,6 +64,8 @@ export class RedisLink {
   private readonly subscriber: RedisCommands;
   private readonly handlers = new Map<string, ShardHandler>();
   private readonly healthListeners: ((ok: boolean, reason?: string) => void)[] = [];
+  /** Told how long each command took to be answered (or to fail), by what it was; for /metrics. */
+  private latency: RedisLatencyObserver = () => {};
   private readonly resubscribedListeners: (() => void)[] = [];
   private healthy = true;
   private healthReason: string | undefined;
@@ -154,6 +160,11 @@ export class RedisLink {
     return Date.now() + this.clockOffsetMs;
   }
 
+  /** Hands the time every command takes to `observer` (one at a time: /metrics). */
+  observeLatency(observer: RedisLatencyObserver): void {
+    this.latency = observer;
+  }
+
   onHealth(listener: (ok: boolean, reason?: string) => void): void {
     this.healthListeners.push(listener);
   }
@@ -187,15 +198,22 @@ export class RedisLink {
 
   /** Rejects after the command timeout even when the client itself would keep waiting (a cluster retrying CLUSTERDOWN). */
   bounded<T>(promise: Promise<T>, what: string): Promise<T> {
+    const started = performance.now();
+    const took = (outcome: RedisOutcome): void => this.latency(what, outcome, (performance.now() - started) / 1000);
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${what}: no answer from Redis within ${this.commandTimeoutMs} ms`)), this.commandTimeoutMs);
+      const timer = setTimeout(() => {
+        took('timeout');
+        reject(new Error(`${what}: no answer from Redis within ${this.commandTimeoutMs} ms`));
+      }, this.commandTimeoutMs);
       promise.then(
         (value) => {
           clearTimeout(timer);
+          took('ok');
           resolve(value);
         },
         (err: unknown) => {
           clearTimeout(timer);
+          took('error');
           reject(err instanceof Error ? err : new Error(String(err)));
         },
       );

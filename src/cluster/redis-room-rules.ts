@@ -24,7 +24,7 @@ export class RedisRoomRules implements RoomRulesStore {
 
   save(room: string, rules: RoomRules | undefined): Promise<void> {
     const key = roomKeys(room).rules;
-    const write: Promise<unknown> = rules === undefined ? this.link.commands.del(key) : this.link.commands.set(key, JSON.stringify(rules));
-    return unavailableOnFailure(this.logger, "store a room's rules", this.link.bounded(write, 'SET rules')).then(() => {});
+    const write = rules === undefined ? this.link.bounded(this.link.commands.del(key), 'DEL rules') : this.link.bounded(this.link.commands.set(key, JSON.stringify(rules)), 'SET rules');
+    return unavailableOnFailure<unknown>(this.logger, "store a room's rules", write).then(() => {});
   }
 }

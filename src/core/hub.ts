@@ -86,6 +86,9 @@ function disconnectFor(code: ErrorCode): Disconnect {
   return { code, message: spec.message, wsClose: 'wsClose' in spec ? spec.wsClose : 1000 };
 }
 
+/** The goodbye of a newcomer the cluster could not register (its Redis is unreachable). */
+const UNAVAILABLE_GOODBYE: Disconnect = { code: 'unavailable', message: 'the cluster cannot reach Redis right now; connect again shortly', wsClose: 1013 };
+
 /**
  * Commands a session may have waiting while an earlier one is still being carried out (only a
  * cluster makes a command wait); past this, a command is refused as rate-limited.
@@ -263,10 +266,14 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
     }
     const session = new Session(id, conn, door, guestNick(id), fullBucket(this.flood, this.clock()), this.limits.outboxBytes, this.cycle);
     const failed = (err: unknown): void => {
-      // Half a registration would leave a ghost in the indexes: undo it and let this one client go.
-      this.logger.error({ err, id, remote: conn.remoteAddress, door: door.name }, 'could not admit a connection');
-      if (this.sessions.has(session)) this.end(session, disconnectFor('server_error'), 'disconnected');
-      else this.refuse(conn, door, 'server_error');
+      // Half a registration would leave a ghost in the indexes: undo it and let this one client go,
+      // saying whether it was the cluster's Redis (expected while it is down: try again) or a bug.
+      const unreachable = err instanceof HubError && err.code === 'unavailable';
+      const goodbye = unreachable ? UNAVAILABLE_GOODBYE : disconnectFor('server_error');
+      if (unreachable) this.logger.warn({ id, remote: conn.remoteAddress, door: door.name, reason: err.message }, 'connection refused: the cluster cannot reach Redis');
+      else this.logger.error({ err, id, remote: conn.remoteAddress, door: door.name }, 'could not admit a connection');
+      if (this.sessions.has(session)) this.end(session, goodbye, 'disconnected');
+      else this.refuse(conn, door, goodbye);
     };
     session.admitted = this.access.openToGuests;
     let entered: Awaitable<HubError | undefined>;
@@ -329,10 +336,10 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
   }
 
   /** Says goodbye to a connection that never became a session. */
-  private refuse(conn: Conn, door: Door, code: ErrorCode): void {
-    const d = disconnectFor(code);
+  private refuse(conn: Conn, door: Door, refusal: ErrorCode | Disconnect): void {
+    const d = typeof refusal === 'string' ? disconnectFor(refusal) : refusal;
     const goodbye = conn.framing.frame(door.codec.encode({ type: 'bye', code: d.code, message: d.message }));
-    this.counters.disconnect(code);
+    this.counters.disconnect(d.code);
     this.counters.bytesOut += goodbye.length;
     conn.close(d, goodbye);
   }

@@ -134,6 +134,9 @@ describe('nodes on one Redis', () => {
       await server.stop();
       const refused = await ask(sender, { type: 'say', room: 'f', text: 'into the void' });
       assert.equal(refused.code, 'unavailable');
+      const newcomer = await WsClient.open(b!.httpPort);
+      const turnedAway = await newcomer.frames.next(isType('bye'), 10_000, 'the goodbye of a newcomer');
+      assert.deepEqual([turnedAway.code, turnedAway.message], ['unavailable', 'the cluster cannot reach Redis right now; connect again shortly']);
       const sick = await eventually('/healthz to fail', async () => ((await healthz(a!)).status === 503 ? (await healthz(a!)).body : undefined), 10_000);
       assert.match(String(sick.reason), /redis/i);
       await server.restart();
@@ -186,6 +189,18 @@ describe('nodes on one Redis', () => {
     });
   });
 
+  test('/metrics of a node shows how long its Redis commands took, by command and outcome', async () => {
+    await withNodes(topology, 1, async ([a]) => {
+      const sender = await WsClient.connect(a!.httpPort);
+      assert.equal((await ask(sender, { type: 'say', room: 'lobby', text: 'counted', ref: 'm' })).type, 'message');
+      const text = await (await fetch(`http://127.0.0.1:${a!.httpPort}/metrics`)).text();
+      const count = (command: string) => Number(new RegExp(`^hubbub_redis_command_seconds_count\\{command="${command}",outcome="ok"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      assert.ok(count('publish') >= 1, `the publish script was timed:\n${text.split('\n').filter((l) => l.startsWith('hubbub_redis')).join('\n')}`);
+      assert.ok(count('claim nick') >= 1, 'so was the claim of the guest nick on connecting');
+      sender.close();
+    });
+  });
+
   test('--workers 2: two processes share the ports as nodes of one hub', async () => {
     const node = await startNode(topology, ['--workers', '2']);
     try {
@@ -216,6 +231,40 @@ test('--workers without Redis stops start-up with a clear message', async () => 
   );
   assert.equal(failed.code, 1);
   assert.match(failed.stderr, /--workers above 1 needs --redis or --redis-cluster/);
+});
+
+test('appendfsync always: Redis SIGKILLed mid-traffic and restarted loses no message any client saw', async () => {
+  const topology = await singleTopology({ appendfsync: 'always' });
+  try {
+    await withNodes(topology, 2, async ([a, b]) => {
+      const sender = await TcpJsonClient.connect(a!.tcpPort);
+      const watcher = await WsClient.connect(b!.httpPort);
+      await joinAll([sender, watcher], 'durable');
+      // A stream of messages, and Redis killed while they flow: some are acknowledged, some refused.
+      for (let i = 0; i < 200; i++) sender.send({ type: 'say', room: 'durable', text: `m${i}`, ref: `m${i}` });
+      const answersM = (f: Frame) => typeof f.ref === 'string' && f.ref.startsWith('m');
+      const first = await sender.frames.next(answersM, 10_000, 'a first answer');
+      await topology.servers[0]!.kill();
+      const answers = [first, ...(await sender.frames.take(199, answersM, 20_000))];
+      const acknowledged = answers.filter((f) => f.type === 'message');
+      assert.ok(acknowledged.length > 0, 'some were acknowledged before the kill');
+      assert.ok(answers.every((f) => f.type === 'message' || f.code === 'unavailable'), 'every other one was refused unavailable, none dropped');
+      // What the other client had been shown by now counts as seen too.
+      const seenByWatcher = watcher.frames.items.filter(isMessage('durable'));
+      await topology.servers[0]!.restart();
+      // Until the node has reconnected, a newcomer is refused; once in, it reads the room's history.
+      const reader = await eventually('a newcomer to be admitted', () => WsClient.connect(a!.httpPort).catch(() => undefined), 20_000);
+      const page = await eventually('the history to be readable again', async () => {
+        const answer = await ask(reader, { type: 'history', room: 'durable', after: 0, limit: 200 });
+        return answer.type === 'history' ? answer : undefined;
+      }, 20_000);
+      const stored = new Map((page.messages as Frame[]).map((m) => [m.seq, m.text]));
+      for (const seen of [...acknowledged, ...seenByWatcher]) assert.equal(stored.get(seen.seq), seen.text, `seq ${String(seen.seq)} (${String(seen.text)}) survived`);
+      for (const c of [sender, watcher, reader]) c.close();
+    });
+  } finally {
+    await topology.destroy();
+  }
 });
 
 describe('nodes on a 3-master Redis Cluster', () => {

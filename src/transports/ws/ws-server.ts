@@ -77,9 +77,11 @@ export function createWsEndpoint(hub: Hub): WsEndpoint {
 
   return {
     handleUpgrade(req, socket, head, remote) {
-      const url = new URL(req.url ?? '', 'http://hubbub');
-      if (url.pathname !== WS_PATH) return false;
-      const token = url.searchParams.get('token');
+      // Split by hand: `new URL` throws on request targets such as `//` (an empty authority).
+      const target = req.url ?? '';
+      const queryAt = target.indexOf('?');
+      if ((queryAt < 0 ? target : target.slice(0, queryAt)) !== WS_PATH) return false;
+      const token = queryAt < 0 ? null : new URLSearchParams(target.slice(queryAt + 1)).get('token');
       socket.setNoDelay(true);
       wss.handleUpgrade(req, socket, head, (ws) => {
         try {
