@@ -80,8 +80,8 @@ export async function startServer(config: ServeConfig, parts: ServerParts): Prom
   const hub = new Hub({
     limits: config.limits,
     ...store,
-    // In a cluster, rooms' rules stay in each node's memory (not shared yet: docs/cluster.md).
-    ...('log' in store && { rules: openRoomRules(store.log) }),
+    // Rooms' rules live with the history: in Redis for a cluster, else in the SQLite file (or memory).
+    rules: 'log' in store ? openRoomRules(store.log) : cluster!.rules,
     logger,
     serverName: config.serverName,
     version: VERSION,

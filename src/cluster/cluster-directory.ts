@@ -1,29 +1,41 @@
 /**
  * @module The Directory on Redis: nick claims, memberships and ids from the RedisRegistry, and one
  * shard channel every node subscribes to for what the others must hear at once: joins, leaves and
- * nick changes of their members, and whispers to one of their sessions. Every node hears every
+ * nick changes of their members, whispers to one of their sessions, and what operators did to rooms
+ * (with the rules they set, already stored by the node that acted). Every node hears every
  * event and keeps those about rooms it has members in (simple; the volume is people's actions, not
  * messages). Failures reach the client as `unavailable`.
  */
 import type { Directory, DirectoryListener, WhisperEvent } from '../core/directory.js';
-import { HubError } from '../core/errors.js';
 import type { LeftReason, Member } from '../core/events.js';
 import type { HubLogger } from '../core/hub.js';
+import type { Announcement, RoomAction } from '../core/moderation.js';
 import type { RegistryListener } from '../core/registry.js';
 import { DIRECTORY_CHANNEL } from './redis-keys.js';
 import type { RedisLink } from './redis-link.js';
 import type { RedisRegistry } from './redis-registry.js';
+import { unavailableOnFailure } from './unavailable.js';
 
 /** What travels on the directory channel; `node` is the sender's node id, or for a whisper the recipient's. */
 type DirectoryEvent =
   | { t: 'join'; node: string; room: string; member: Member }
   | { t: 'leave'; node: string; room: string; member: Member; reason: LeftReason }
   | { t: 'nick'; node: string; id: number; old: string; nick: string; rooms: string[] }
-  | { t: 'whisper'; node: string; toId: number; event: WhisperEvent };
+  | { t: 'whisper'; node: string; toId: number; event: WhisperEvent }
+  | { t: 'act'; node: string; room: string; action: RoomAction };
 
 function isMember(value: unknown): value is Member {
   const m = value as Partial<Member> | null;
   return typeof m === 'object' && m !== null && typeof m.id === 'number' && typeof m.nick === 'string';
+}
+
+const ANNOUNCEMENTS: ReadonlySet<string> = new Set<Announcement['type']>(['topic', 'modes', 'role', 'kicked', 'ban']);
+
+function isAction(value: unknown, room: unknown): value is RoomAction {
+  const a = value as Partial<Record<string, unknown>> | null;
+  if (typeof a !== 'object' || a === null || (a.rules !== undefined && (typeof a.rules !== 'object' || a.rules === null))) return false;
+  const event = a.event as Partial<Record<string, unknown>> | null;
+  return typeof event === 'object' && event !== null && ANNOUNCEMENTS.has(String(event.type)) && event.room === room;
 }
 
 /** Redis is ours, but what it carries is still checked before it is believed. */
@@ -34,7 +46,8 @@ function parseEvent(payload: string): DirectoryEvent {
     (e.t === 'join' && typeof e.room === 'string' && isMember(e.member)) ||
     (e.t === 'leave' && typeof e.room === 'string' && isMember(e.member) && typeof e.reason === 'string') ||
     (e.t === 'nick' && typeof e.id === 'number' && typeof e.old === 'string' && typeof e.nick === 'string' && Array.isArray(e.rooms) && e.rooms.every((r) => typeof r === 'string')) ||
-    (e.t === 'whisper' && typeof e.toId === 'number' && typeof e.event === 'object' && e.event !== null && (e.event as { type?: unknown }).type === 'whisper');
+    (e.t === 'whisper' && typeof e.toId === 'number' && typeof e.event === 'object' && e.event !== null && (e.event as { type?: unknown }).type === 'whisper') ||
+    (e.t === 'act' && typeof e.room === 'string' && isAction(e.action, e.room));
   if (!ok) throw new Error(`malformed directory event ${String(e.t)}`);
   return e as DirectoryEvent;
 }
@@ -106,6 +119,10 @@ export class ClusterDirectory implements Directory, RegistryListener {
     return this.unavailableOnFailure('whisper', sent);
   }
 
+  acted(room: string, action: RoomAction): void {
+    this.send({ t: 'act', node: this.registry.nodeId, room, action });
+  }
+
   // ---- RegistryListener ----
 
   nodeDied(nodeId: string, left: ReadonlyMap<string, readonly Member[]>): void {
@@ -135,14 +152,11 @@ export class ClusterDirectory implements Directory, RegistryListener {
     if (this.registry.isOwnNode(event.node)) return;
     if (event.t === 'join') listener.remoteJoined(event.room, event.member);
     else if (event.t === 'leave') listener.remoteLeft(event.room, event.member, event.reason);
-    else listener.remoteNick(event.id, event.old, event.nick, event.rooms);
+    else if (event.t === 'nick') listener.remoteNick(event.id, event.old, event.nick, event.rooms);
+    else listener.remoteAction(event.room, event.action);
   }
 
   private unavailableOnFailure<T>(what: string, work: Promise<T>): Promise<T> {
-    return work.catch((err: unknown) => {
-      if (err instanceof HubError) throw err;
-      this.logger.warn({ err: (err as Error).message }, `could not ${what}: Redis did not answer`);
-      throw new HubError('unavailable');
-    });
+    return unavailableOnFailure(this.logger, what, work);
   }
 }

@@ -1,6 +1,6 @@
 /**
- * @module One hubbub node of a cluster: its Redis link, and the broker and directory the hub runs on
- * instead of the local room log. The hub is made after them (it needs them), so what they report
+ * @module One hubbub node of a cluster: its Redis link, and the broker, directory and store of rooms'
+ * rules the hub runs on instead of the local room log and SQLite. The hub is made after them (it needs them), so what they report
  * before it is attached goes nowhere: no session is there to hear it yet.
  */
 import type { BrokerListener } from '../core/broker.js';
@@ -11,6 +11,7 @@ import { ClusterDirectory } from './cluster-directory.js';
 import { RedisBroker } from './redis-broker.js';
 import { RedisLink, type RedisLatencyObserver, type RedisTarget } from './redis-link.js';
 import { RedisRegistry } from './redis-registry.js';
+import { RedisRoomRules } from './redis-room-rules.js';
 
 export interface ClusterNodeOptions {
   readonly target: RedisTarget;
@@ -33,6 +34,8 @@ export class ClusterNode {
     readonly broker: RedisBroker,
     private readonly registry: RedisRegistry,
     readonly directory: ClusterDirectory,
+    /** Rooms' rules, kept in Redis so every node reads and writes the same. */
+    readonly rules: RedisRoomRules,
   ) {}
 
   /** Connects to Redis; rejects with a one-line reason when it cannot be reached. */
@@ -63,7 +66,7 @@ export class ClusterNode {
       });
       const directory = (to.directory = new ClusterDirectory(link, registry, logger));
       await directory.open();
-      return new ClusterNode(to, link, broker, registry, directory);
+      return new ClusterNode(to, link, broker, registry, directory, new RedisRoomRules(link, logger));
     } catch (err) {
       await broker?.close();
       await link.close();
@@ -77,12 +80,12 @@ export class ClusterNode {
     this.directory.listen(hub);
   }
 
-  /** Leaves the cluster cleanly (the others are told this node's members left), then disconnects. */
   /** Reports how long each Redis command took (for /metrics). */
   observeRedisLatency(observer: RedisLatencyObserver): void {
     this.link.observeLatency(observer);
   }
 
+  /** Leaves the cluster cleanly (the others are told this node's members left), then disconnects. */
   async close(): Promise<void> {
     await this.registry.close().catch(() => {});
     await this.broker.close();

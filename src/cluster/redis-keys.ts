@@ -14,13 +14,15 @@ export interface RoomKeys {
   readonly channel: string;
   /** Hash: member id → `<nodeId> <nick>`, the room's members on every node. */
   readonly members: string;
+  /** String: the room's rules (RoomRules as JSON); absent while they are a new room's. */
+  readonly rules: string;
 }
 
 /** Room names are validated at the edge (letters, digits, `_`, `-`); a brace would break the hash tag. */
 export function roomKeys(room: string): RoomKeys {
   if (room.length === 0 || room.includes('{') || room.includes('}')) throw new Error(`room name unusable as a hash tag: ${JSON.stringify(room)}`);
   const tag = `hubbub:{${room}}`;
-  return { seq: `${tag}:seq`, log: `${tag}:log`, channel: `${tag}:room`, members: `${tag}:members` };
+  return { seq: `${tag}:seq`, log: `${tag}:log`, channel: `${tag}:room`, members: `${tag}:members`, rules: `${tag}:rules` };
 }
 
 /** Pattern matching every room's log (for SCAN during retention). */

@@ -3,10 +3,11 @@
  * none: the hub's own session and room indexes are the whole truth and answer within the turn. In a
  * cluster the hub keeps those indexes for its own sessions and asks the directory about everyone:
  * nicks are claimed in it before they are taken, `who` and `rooms` are read from it, and joins,
- * leaves, nick changes and whispers reach the other nodes through it.
+ * leaves, nick changes, whispers and what operators do to rooms reach the other nodes through it.
  */
 import type { LeftReason, Member, ServerEvent } from './events.js';
 import type { IdSource } from './id-source.js';
+import type { RoomAction } from './moderation.js';
 
 export type WhisperEvent = Extract<ServerEvent, { type: 'whisper' }>;
 
@@ -20,6 +21,8 @@ export interface DirectoryListener {
   remoteNick(id: number, old: string, nick: string, rooms: readonly string[]): void;
   /** A whisper from another node for a session of this one. */
   whisperFor(toId: number, event: WhisperEvent): void;
+  /** An operator of another node acted in a room (changed its rules, put a member out). */
+  remoteAction(room: string, action: RoomAction): void;
   /** This node was cut off for longer than its lease, and these sessions' nicks were claimed by others meanwhile. */
   nicksLost(owners: readonly number[]): void;
 }
@@ -47,4 +50,9 @@ export interface Directory extends IdSource {
    * was sent, or undefined when nobody holds the nick. `event` is given the recipient's id.
    */
   whisper(toKey: string, event: (toId: number) => WhisperEvent): Promise<WhisperEvent | undefined>;
+  /**
+   * Tells the other nodes what an operator did in a room (with the room's new rules), for their
+   * members there. Never fails: a notice that cannot be sent is logged.
+   */
+  acted(room: string, action: RoomAction): void;
 }

@@ -22,7 +22,7 @@ import { PresenceBatcher } from './presence-batcher.js';
 import type { Directory, DirectoryListener, WhisperEvent } from './directory.js';
 import { IdBlocks, type IdSource } from './id-source.js';
 import { LocalBroker } from './local-broker.js';
-import { Moderation, TARGET_ID, type ModerationHost } from './moderation.js';
+import { Moderation, TARGET_ID, type ModerationHost, type RoomAction } from './moderation.js';
 import type { RoomLog } from './room-log.js';
 import { RoomIndex } from './room-index.js';
 import { MemoryRoomRules, type RoomRulesStore } from './room-rules-store.js';
@@ -194,12 +194,21 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
       const id = TARGET_ID.exec(target);
       return admittedOnly(id ? this.sessions.get(Number(id[1])) : this.sessions.findNick(target));
     },
+    remoteMember: (room, target) => {
+      if (!this.directory) return undefined;
+      const id = TARGET_ID.exec(target);
+      const key = id ? undefined : nickKey(target);
+      return this.directory
+        .members(room)
+        .then((members) => members.find((m) => !this.sessions.get(m.id) && (id ? m.id === Number(id[1]) : nickKey(m.nick) === key)));
+    },
     announce: (room, event, actor, ref) => {
       this.presence.send(room);
       const out = new Outgoing(event);
       for (const member of this.rooms.members(room)) if (member !== actor) member.deliver(out);
-      this.reply(actor, ref === undefined ? event : { ...event, ref });
+      if (actor) this.reply(actor, ref === undefined ? event : { ...event, ref });
     },
+    share: (room, action) => this.directory?.acted(room, action),
     reply: (session, event) => this.reply(session, event),
     putOut: (session, room, left) => {
       // Its join may still be gathered: that goes out first, so nobody hears of the join after the kick.
@@ -884,6 +893,16 @@ export class Hub implements CommandHub, BrokerListener, DirectoryListener {
   whisperFor(toId: number, event: WhisperEvent): void {
     const target = admittedOnly(this.sessions.get(toId));
     if (target && !target.closing) this.reply(target, { ...event, to: target.nick });
+  }
+
+  remoteAction(room: string, action: RoomAction): void {
+    const failed = (err: unknown): void => this.logger.warn({ err, room, event: action.event.type }, 'what an operator of another node did could not be applied here');
+    try {
+      const applied = this.moderation.actedElsewhere(room, action);
+      if (applied instanceof Promise) applied.catch(failed);
+    } catch (err) {
+      failed(err);
+    }
   }
 
   nicksLost(owners: readonly number[]): void {

@@ -1,12 +1,13 @@
 /**
  * @module Running rooms: each room's rules (loaded from the RoomRulesStore while the room has
  * members here), its members' roles, slow-mode clocks and invitations, and what operators do —
- * topic, op/voice, kick, ban, invite, modes. Every door reaches it through the same commands; the
- * decisions themselves are the pure functions of room-rules.ts.
+ * topic, op/voice, kick, ban, invite, modes — here, and in a cluster what operators of other nodes
+ * did (the hub shares each action through the directory). Every door reaches it through the same
+ * commands; the decisions themselves are the pure functions of room-rules.ts.
  */
 import { andThen, type Awaitable } from './command-hub.js';
 import { echo, HubError } from './errors.js';
-import type { Ban, Ref, Role, ServerEvent, Topic } from './events.js';
+import type { Ban, Member, Ref, Role, ServerEvent, Topic } from './events.js';
 import { BAN_MAX_SECONDS, DEFAULT_ROOM, OPERATORS_MAX_PER_ROOM, SLOW_MAX_SECONDS } from './limits.js';
 import { checkAnyNick, checkKey, checkRoomText, nickKey } from './names.js';
 import { banNames, banRefusal, bansInForce, DEFAULT_RULES, isDefault, joinRefusal, speakRefusal, withBan, withoutBan, type RoomRules } from './room-rules.js';
@@ -18,14 +19,30 @@ type ModesEvent = Extract<ServerEvent, { type: 'modes' }>;
 /** What the whole room is told when an operator acts. */
 export type Announcement = Extract<ServerEvent, { type: 'topic' | 'modes' | 'role' | 'kicked' | 'ban' }>;
 
+/** What an operator did in a room, as the room's members on the other nodes of a cluster take it. */
+export interface RoomAction {
+  /** What the room was told. */
+  readonly event: Announcement;
+  /** The room's rules after it, when it may have changed them (a kick does not). */
+  readonly rules?: RoomRules;
+}
+
 /** What moderation needs of the hub. */
 export interface ModerationHost {
   /** The room's members on this node. */
   members(room: string): ReadonlySet<Session>;
   /** A connected session by nick, or by `#` and its id. */
   find(target: string): Session | undefined;
-  /** Sends an event to every member of the room (its gathered presence first); the actor's copy carries `ref`, and reaches it even when it is not a member. */
-  announce(room: string, event: Announcement, actor: Session, ref: Ref | undefined): void;
+  /** A member of the room connected to another node of a cluster, by nick or `#` and its id (none on one node). */
+  remoteMember(room: string, target: string): Awaitable<Member | undefined>;
+  /**
+   * Sends an event to every member of the room here (its gathered presence first); the actor's
+   * copy carries `ref`, and reaches it even when it is not a member. No actor: an operator of
+   * another node acted.
+   */
+  announce(room: string, event: Announcement, actor: Session | undefined, ref: Ref | undefined): void;
+  /** Tells the room's members on the other nodes of a cluster what an operator did here (nothing to do on one node). */
+  share(room: string, action: RoomAction): void;
   reply(session: Session, event: ServerEvent): void;
   /** Takes a member out of a room on an operator's word, telling it `left`; the room hears no presence notice (it is told `kicked`). */
   putOut(session: Session, room: string, left: LeftEvent): void;
@@ -50,7 +67,7 @@ export interface RoomModeration {
   bannedAs(session: Session, room: string, nick: string): HubError | undefined;
   setTopic(session: Session, room: string, text: string, ref: Ref | undefined): Awaitable<void>;
   setRole(session: Session, room: string, target: string, role: 'operator' | 'voiced', on: boolean, ref: Ref | undefined): Awaitable<void>;
-  kick(session: Session, room: string, target: string, reason: string | undefined, ref: Ref | undefined): void;
+  kick(session: Session, room: string, target: string, reason: string | undefined, ref: Ref | undefined): Awaitable<void>;
   ban(session: Session, room: string, target: string, seconds: number | undefined, reason: string | undefined, ref: Ref | undefined): Awaitable<void>;
   unban(session: Session, room: string, target: string, ref: Ref | undefined): Awaitable<void>;
   bans(room: string): Ban[];
@@ -235,7 +252,7 @@ export class Moderation implements RoomModeration {
     }
     const text = checkRoomText(raw, 'a topic');
     const topic = text === '' ? undefined : { text, by: session.nick, ts: this.host.now() };
-    return this.change(room, state, { ...state.rules, topic }, () => this.host.announce(room, { type: 'topic', room, ...(topic && { topic }) }, session, ref));
+    return this.change(room, state, { ...state.rules, topic }, () => this.tell(room, { type: 'topic', room, ...(topic && { topic }) }, session, ref, state.rules));
   }
 
   setRole(session: Session, room: string, target: string, role: 'operator' | 'voiced', on: boolean, ref: Ref | undefined): Awaitable<void> {
@@ -255,21 +272,42 @@ export class Moderation implements RoomModeration {
       if (on) state.roles.set(member, role);
       else if (current === role) state.roles.delete(member);
       const now = this.roleIn(state, member, room);
-      this.host.announce(room, { type: 'role', room, id: member.id, nick: member.nick, role: now, by: session.nick }, session, ref);
+      this.tell(room, { type: 'role', room, id: member.id, nick: member.nick, role: now, by: session.nick }, session, ref, state.rules);
     });
   }
 
-  kick(session: Session, room: string, target: string, rawReason: string | undefined, ref: Ref | undefined): void {
+  /**
+   * Puts a member out of the room. One of another node (in a cluster) is put out by its own node
+   * when it hears the `kicked` this node shares: every node tells its own members.
+   */
+  kick(session: Session, room: string, target: string, rawReason: string | undefined, ref: Ref | undefined): Awaitable<void> {
     this.operatorState(session, room);
-    const member = this.memberOf(room, target);
-    const reason = rawReason === undefined ? '' : checkRoomText(rawReason, 'a kick reason');
-    this.putOut(session, room, member, reason, ref);
+    const kickReason = (): string => (rawReason === undefined ? '' : checkRoomText(rawReason, 'a kick reason'));
+    const member = this.localMember(room, target);
+    if (member) return this.putOut(session.nick, session, room, member, kickReason(), ref);
+    return andThen(this.host.remoteMember(room, target), (remote) => {
+      if (!remote) throw notInRoom(room, target);
+      // The lookup took a round trip: the operator may have lost its op or left meanwhile.
+      this.operatorState(session, room);
+      const reason = kickReason();
+      this.tell(room, { type: 'kicked', room, id: remote.id, nick: remote.nick, by: session.nick, ...(reason !== '' && { reason }) }, session, ref);
+    });
   }
 
-  private putOut(session: Session, room: string, member: Session, reason: string, ref: Ref | undefined): void {
+  /** Puts a member here out of the room on the word of operator `by` (`actor`, when it is connected here). */
+  private putOut(by: string, actor: Session | undefined, room: string, member: Session, reason: string, ref: Ref | undefined): void {
     const withReason = reason === '' ? {} : { reason };
-    this.host.putOut(member, room, { type: 'left', room, nick: member.nick, id: member.id, reason: 'kicked', by: session.nick, ...(reason !== '' && { message: reason }) });
-    this.host.announce(room, { type: 'kicked', room, id: member.id, nick: member.nick, by: session.nick, ...withReason }, session, ref);
+    this.host.putOut(member, room, putOutNotice(room, member, by, reason));
+    this.tell(room, { type: 'kicked', room, id: member.id, nick: member.nick, by, ...withReason }, actor, ref);
+  }
+
+  /** Puts out the members here a new ban names (a token's operators, and whoever set it, excepted): the ban keeps them out. */
+  private putOutBanned(room: string, ban: Ban, actor: Session | undefined): void {
+    for (const member of [...this.host.members(room)]) {
+      if (member !== actor && !granted(member, room) && banNames(ban, { nickKey: nickKey(member.nick), id: member.id })) {
+        this.putOut(ban.by, actor, room, member, ban.reason ?? '', undefined);
+      }
+    }
   }
 
   ban(session: Session, room: string, target: string, seconds: number | undefined, rawReason: string | undefined, ref: Ref | undefined): Awaitable<void> {
@@ -281,13 +319,8 @@ export class Moderation implements RoomModeration {
     const named = connected ? { nick: nickKey(connected.nick), id: connected.id } : this.banTarget(target);
     const ban: Ban = { ...named, by: session.nick, at: now, ...(seconds ? { until: now + seconds * 1000 } : {}), ...(reason !== '' && { reason }) };
     return this.change(room, state, withBan(state.rules, ban, now), () => {
-      this.host.announce(room, { type: 'ban', room, ban }, session, ref);
-      // A banned member is put out at once; the ban keeps them out.
-      for (const member of [...this.host.members(room)]) {
-        if (member !== session && !granted(member, room) && banNames(ban, { nickKey: nickKey(member.nick), id: member.id })) {
-          this.putOut(session, room, member, reason, undefined);
-        }
-      }
+      this.tell(room, { type: 'ban', room, ban }, session, ref, state.rules);
+      this.putOutBanned(room, ban, session);
     });
   }
 
@@ -302,7 +335,7 @@ export class Moderation implements RoomModeration {
     const { rules, lifted } = withoutBan(state.rules, this.banTarget(target), this.host.now());
     return this.change(room, state, rules, () => {
       // One answer carries the ref, however many bans (one by nick, one by id) the unban lifted.
-      lifted.forEach((ban, i) => this.host.announce(room, { type: 'ban', room, ban, lifted: true }, session, i === 0 ? ref : undefined));
+      lifted.forEach((ban, i) => this.tell(room, { type: 'ban', room, ban, lifted: true }, session, i === 0 ? ref : undefined, state.rules));
     });
   }
 
@@ -344,11 +377,46 @@ export class Moderation implements RoomModeration {
     const rules: RoomRules = { ...state.rules, ...modes, key: key === undefined ? state.rules.key : key === '' ? undefined : checkKey(key) };
     return this.change(room, state, rules, () => {
       if (rules.slowSeconds === 0) state.spoke.clear();
-      this.host.announce(room, { ...this.modes(room), by: session.nick }, session, ref);
+      this.tell(room, { ...this.modes(room), by: session.nick }, session, ref, state.rules);
     });
   }
 
+  // ---- what operators of other nodes do ----
+
+  /**
+   * An operator of another node acted in a room: the rules it set apply here too, the members here
+   * are told what that node told its own, a kick of a member here puts it out (before the room is
+   * told, as on one node), and a new ban puts out the members here it names. A room still loading
+   * takes it once loaded (the load may have read the rules from before). Nothing is shared again:
+   * every node heard the action.
+   */
+  actedElsewhere(room: string, action: RoomAction): Awaitable<void> {
+    const loading = this.loading.get(room);
+    if (loading) return loading.then(() => this.actedElsewhere(room, action));
+    const state = this.open.get(room);
+    // Nobody here is in the room: whoever joins next loads its rules from the store.
+    if (!state) return;
+    const { event, rules } = action;
+    if (rules) {
+      state.rules = rules;
+      state.stored = !isDefault(rules);
+      if (rules.slowSeconds === 0) state.spoke.clear();
+    }
+    if (event.type === 'kicked') {
+      const member = this.localMember(room, `#${event.id}`);
+      if (member) this.host.putOut(member, room, putOutNotice(room, member, event.by, event.reason ?? ''));
+    }
+    this.host.announce(room, event, undefined, undefined);
+    if (event.type === 'ban' && !event.lifted) this.putOutBanned(room, event.ban, undefined);
+  }
+
   // ---- helpers ----
+
+  /** Tells the room, here (the actor's copy with its ref) and on the other nodes; `rules`: the room's, when the action may have changed them. */
+  private tell(room: string, event: Announcement, actor: Session | undefined, ref: Ref | undefined, rules?: RoomRules): void {
+    this.host.announce(room, event, actor, ref);
+    this.host.share(room, rules ? { event, rules } : { event });
+  }
 
   /** Stores new rules (a new room's are forgotten rather than stored), then applies them and runs `then`. */
   private change(room: string, state: OpenRoom, rules: RoomRules, then: () => void): Awaitable<void> {
@@ -377,10 +445,25 @@ export class Moderation implements RoomModeration {
     return state;
   }
 
-  /** A member of the room by nick or `#id`; throws no_such_nick. */
+  /** A member of the room here by nick or `#id`; throws no_such_nick. */
   private memberOf(room: string, target: string): Session {
-    const member = this.host.find(target);
-    if (!member || !this.host.members(room).has(member)) throw new HubError('no_such_nick', `"${echo(target)}" is not in #${room}`);
+    const member = this.localMember(room, target);
+    if (!member) throw notInRoom(room, target);
     return member;
   }
+
+  /** A member of the room here by nick or `#id`, if there is one. */
+  private localMember(room: string, target: string): Session | undefined {
+    const member = this.host.find(target);
+    return member && this.host.members(room).has(member) ? member : undefined;
+  }
+}
+
+function notInRoom(room: string, target: string): HubError {
+  return new HubError('no_such_nick', `"${echo(target)}" is not in #${room}`);
+}
+
+/** What a member put out of a room is told. */
+function putOutNotice(room: string, member: Session, by: string, reason: string): LeftEvent {
+  return { type: 'left', room, nick: member.nick, id: member.id, reason: 'kicked', by, ...(reason !== '' && { message: reason }) };
 }

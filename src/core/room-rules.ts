@@ -41,6 +41,12 @@ export const DEFAULT_RULES: RoomRules = Object.freeze({
   bans: [],
 });
 
+/** Stored rules read back whatever they hold: fields they lack take a new room's values, so a later version may add some. */
+export function parseRules(json: string): RoomRules {
+  const stored = JSON.parse(json) as Partial<RoomRules>;
+  return { ...DEFAULT_RULES, ...stored };
+}
+
 /** Rules that say nothing beyond a new room's: such a room need not be stored at all. */
 export function isDefault(rules: RoomRules): boolean {
   return (

@@ -4,14 +4,8 @@
  * Rules change rarely, so each save is its own small statement, committed at once.
  */
 import type Database from 'better-sqlite3';
-import { DEFAULT_RULES, type RoomRules } from '../core/room-rules.js';
+import { parseRules, type RoomRules } from '../core/room-rules.js';
 import type { RoomRulesStore } from '../core/room-rules-store.js';
-
-/** A stored row reads as rules whatever it holds: fields it lacks take a new room's values, so a later version may add some. */
-function parse(json: string): RoomRules {
-  const stored = JSON.parse(json) as Partial<RoomRules>;
-  return { ...DEFAULT_RULES, ...stored };
-}
 
 export class SqliteRoomRules implements RoomRulesStore {
   private readonly statements;
@@ -28,7 +22,7 @@ export class SqliteRoomRules implements RoomRulesStore {
 
   load(room: string): RoomRules | undefined {
     const row = this.statements.load.get(room);
-    return row === undefined ? undefined : parse(row.rules);
+    return row === undefined ? undefined : parseRules(row.rules);
   }
 
   save(room: string, rules: RoomRules | undefined): void {

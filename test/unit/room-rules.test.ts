@@ -1,7 +1,7 @@
 /**
  * The pure rule logic of src/core/room-rules.ts against models: bans (set, replaced, lifted,
- * expiring, capped), joining and speaking (moderation and slow mode), with fast-check; and the two
- * stores of rules (memory, within its budget; SQLite).
+ * expiring, capped), joining and speaking (moderation and slow mode), with fast-check; and the memory
+ * store of rules within its budget (every store's contract: test/contract/room-rules-store.test.ts).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -11,8 +11,6 @@ import { BANS_MAX_PER_ROOM } from '../../src/core/limits.js';
 import { banOf, DEFAULT_RULES, isDefault, joinRefusal, speakRefusal, withBan, withoutBan, type RoomRules } from '../../src/core/room-rules.js';
 import { HubError } from '../../src/core/errors.js';
 import { MemoryRoomRules } from '../../src/core/room-rules-store.js';
-import { SqliteRoomRules } from '../../src/store/sqlite-room-rules.js';
-import Database from 'better-sqlite3';
 
 const nicks = fc.constantFrom('ann', 'bob', 'cy');
 const ids = fc.integer({ min: 1, max: 4 });
@@ -191,19 +189,4 @@ test('the memory store keeps at most its byte budget, forgetting the rooms saved
   store.save('d', undefined);
   assert.equal(store.load('d'), undefined);
   assert.ok(store.bytesHeld < before);
-});
-
-test('SQLite keeps rules per room, forgets them on undefined, and reads a row lacking newer fields with a new room\'s values', () => {
-  const db = new Database(':memory:');
-  const store = new SqliteRoomRules(db);
-  const set: RoomRules = { ...DEFAULT_RULES, moderated: true, key: 'k', bans: [{ nick: 'eve', by: 'op', at: 5, until: 10 }] };
-  store.save('dev', set);
-  assert.deepEqual(store.load('dev'), set);
-  assert.equal(store.load('ops'), undefined);
-  db.prepare("INSERT INTO room_rules (room, rules) VALUES ('old', '{\"moderated\":true}')").run();
-  assert.deepEqual(store.load('old'), { ...DEFAULT_RULES, moderated: true });
-  store.save('dev', undefined);
-  assert.equal(store.load('dev'), undefined);
-  // Opening it again on the same database keeps what is there.
-  assert.deepEqual(new SqliteRoomRules(db).load('old'), { ...DEFAULT_RULES, moderated: true });
 });

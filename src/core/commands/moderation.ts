@@ -36,7 +36,7 @@ export const devoice = roleCommand(COMMAND_ROWS.devoice, 'voiced', false);
 export const kick: CommandSpec = {
   ...COMMAND_ROWS.kick,
   run({ hub, session, ref }, params) {
-    hub.moderation.kick(session, memberRoom(session, params.room), params.target!, params.reason, ref);
+    return hub.moderation.kick(session, memberRoom(session, params.room), params.target!, params.reason, ref);
   },
 };
 

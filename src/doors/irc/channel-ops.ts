@@ -10,7 +10,7 @@ import { ERR, RPL } from '../../protocol/irc/numerics.js';
 import { hasParams, numeric, reply, send, type IrcContext } from './irc-context.js';
 import { modeString, modesOf } from './channel-modes.js';
 import { listParam, notOnChannel, roomOf } from './channel-names.js';
-import { answerRefusal, withRefusals } from './room-refusals.js';
+import { withRefusals } from './room-refusals.js';
 
 /** 332 and 333 for a room with a topic, 331 for one without. */
 export function topicReply(ctx: IrcContext, room: string, always: boolean): IrcMessage[] {
@@ -127,13 +127,8 @@ export function kick(ctx: IrcContext): Awaitable<void> {
   if (room === undefined) return;
   if (!ctx.session.rooms.has(room)) return notOnChannel(ctx, channelParam!, room);
   const channel = channelOf(room);
-  for (const nick of listParam(nicks)) {
-    try {
-      ctx.hub.moderation.kick(ctx.session, room, nick, reason === '' ? undefined : reason, undefined);
-    } catch (err) {
-      answerRefusal(ctx, err, channel, nick);
-    }
-  }
+  // One after another: a kick of a member of another node (in a cluster) waits for its lookup.
+  return eachInTurn(listParam(nicks), (nick) => withRefusals(ctx, channel, nick, () => ctx.hub.moderation.kick(ctx.session, room, nick, reason === '' ? undefined : reason, undefined)));
 }
 
 export function invite(ctx: IrcContext): Awaitable<void> {
