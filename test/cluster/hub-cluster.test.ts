@@ -14,6 +14,9 @@ import { clusterTopology, singleTopology, type Topology } from './nodes.js';
 
 after(() => stopAllRedis());
 
+/** How long the freeze test keeps Redis stopped with SIGSTOP. */
+const FREEZE_MS = 10_000;
+
 const isMessage = (room: string) => (f: Frame) => f.type === 'message' && f.room === room && f.history !== true;
 
 /** Every client joins the room; resolves once each has its answer. */
@@ -151,17 +154,22 @@ describe('nodes on one Redis', () => {
     });
   });
 
-  test('Redis frozen (SIGSTOP): unavailable after the command timeout, then delivery resumes with no gap and no refused message', async () => {
+  test('Redis frozen (SIGSTOP) for 10 s: unavailable after the command timeout, 503, then delivery resumes with no gap and no refused message', async () => {
     await withNodes(topology, 2, async ([a, b]) => {
       const sender = await WsClient.connect(a!.httpPort);
       const receiver = await TcpJsonClient.connect(b!.tcpPort);
       await joinAll([sender, receiver], 'z');
       assert.equal((await ask(sender, { type: 'say', room: 'z', text: 'before' })).type, 'message');
       const server = topology.servers[0]!;
+      const frozenAt = Date.now();
       server.freeze();
       try {
         const refused = await ask(sender, { type: 'say', room: 'z', text: 'frozen' }, 10_000);
         assert.equal(refused.code, 'unavailable');
+        const sick = await eventually('/healthz to fail', async () => ((await healthz(a!)).status === 503 ? true : undefined), 10_000);
+        assert.equal(sick, true);
+        // The fault lasts as long as the scenario (10 s): a duration of the fault, not a wait for the server.
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, FREEZE_MS - (Date.now() - frozenAt))));
       } finally {
         server.thaw();
       }
