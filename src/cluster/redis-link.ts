@@ -199,7 +199,14 @@ export class RedisLink {
   /** Rejects after the command timeout even when the client itself would keep waiting (a cluster retrying CLUSTERDOWN). */
   bounded<T>(promise: Promise<T>, what: string): Promise<T> {
     const started = performance.now();
-    const took = (outcome: RedisOutcome): void => this.latency(what, outcome, (performance.now() - started) / 1000);
+    const took = (outcome: RedisOutcome): void => {
+      // Only bookkeeping: it runs inside a timer and promise callbacks, so it must never throw out of them.
+      try {
+        this.latency(what, outcome, (performance.now() - started) / 1000);
+      } catch (err) {
+        this.options.logger.error({ err, what }, 'recording a Redis latency failed');
+      }
+    };
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         took('timeout');
